@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/ack.h"
+#include "core/buffer.h"
+#include "core/headers.h"
+
+namespace junction {
+
+// One unit of data moving through a flow. Move-only because it owns its Ack:
+// exactly one holder is responsible for settling it. Use `copy()` for a
+// duplicate that shares the payload bytes but carries no Ack.
+struct Message {
+  Buffer payload;
+  std::string key;
+  Headers headers;
+  int64_t timestamp_ms = 0;  // milliseconds since the Unix epoch
+  std::string id;
+  // Output names this message is routed to (set by `switch`); empty = all.
+  std::vector<std::string> routes;
+  Ack ack;
+
+  Message() = default;
+  Message(Message&&) = default;
+  Message& operator=(Message&&) = default;
+
+  Message copy() const;
+};
+
+using MessageBatch = std::vector<Message>;
+
+// Milliseconds since the Unix epoch, from the system clock.
+int64_t now_ms();
+// A new unique message id (time-ordered, 26 chars, like a ULID).
+std::string new_message_id();
+
+}  // namespace junction
