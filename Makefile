@@ -1,0 +1,57 @@
+# The two commands: `make demo` and `make test`. Both install what is missing
+# (scripts/install-deps), build with CMake + Ninja (+ ccache), then run.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?=
+
+.PHONY: all deps build demo test unit check-docs check-examples asan docs bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j $(JOBS)
+
+demo: build
+	./$(BUILD)/junction run examples/hello/junction.yaml
+
+# Unit, integration and end-to-end tests, the docs and examples checks, then
+# the same tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	$(MAKE) --no-print-directory check-docs check-examples
+	$(MAKE) --no-print-directory asan
+
+check-docs:
+	@./$(BUILD)/junction doc --markdown > $(BUILD)/components.md
+	@if ! diff -u docs/components.md $(BUILD)/components.md; then \
+	  echo "docs/components.md is stale: run 'make docs' and commit it"; exit 1; fi
+	@echo "docs/components.md is current"
+
+check-examples:
+	@for spec in $$(find examples -name 'junction.yaml' -o -name '*.junction.yaml' | sort); do \
+	  ./$(BUILD)/junction validate $$spec || exit 1; done
+
+asan: deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DJUNCTION_SANITIZE=ON $(CMAKE_ARGS)
+	ninja -C $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+docs: build
+	./$(BUILD)/junction doc --markdown > docs/components.md
+
+bench: build
+	bench/flow/run.sh
+
+format:
+	find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,163 @@
+#include "app/app.h"
+
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/flow_builder.h"
+#include "app/observability_server.h"
+#include "core/executor.h"
+#include "observe/health.h"
+#include "observe/metrics.h"
+
+namespace junction::app {
+namespace {
+
+// What the main thread waits on: every flow's end, or a drain deadline.
+struct Completion {
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t running = 0;
+  bool failed = false;
+  bool drain_timed_out = false;
+
+  void flow_ended(bool ok) {
+    std::lock_guard lock(mu);
+    if (!ok) failed = true;
+    --running;
+    cv.notify_all();
+  }
+  void timed_out() {
+    std::lock_guard lock(mu);
+    drain_timed_out = true;
+    cv.notify_all();
+  }
+};
+
+}  // namespace
+
+int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
+             const RunOptions& options) {
+  size_t threads = options.io_threads ? options.io_threads
+                                      : std::max<size_t>(1, std::thread::hardware_concurrency());
+  IoThreads io(threads);
+  BlockingPool blocking(std::max<size_t>(1, options.blocking_threads));
+  observe::Registry metrics;
+  observe::Health health;
+
+  spec::Diagnostics diags;
+  BuildEnv env;
+  env.next_executor = [&io]() -> asio::any_io_executor { return io.next().get_executor(); };
+  env.blocking = &blocking;
+  env.metrics = &metrics;
+  auto built = build_flows(spec, registry, env, diags);
+  if (!diags.ok()) {
+    spdlog::error("spec {} has errors:\n{}", spec.file.string(), diags.format());
+    return 1;
+  }
+
+  std::unique_ptr<http::Server> observability;
+  if (!spec.observability.listen.empty()) {
+    std::string error;
+    observability = make_observability_server(io.context(0), spec.observability.listen, metrics,
+                                              health, error);
+    if (!observability) {
+      spdlog::error("{}", error);
+      return 1;
+    }
+    auto port = observability->listen();
+    if (!port.ok()) {
+      spdlog::error("observability listener {}: {}", spec.observability.listen,
+                    port.error().message());
+      return 1;
+    }
+    spdlog::info("observability on {} (port {}): /metrics /health/live /health/ready",
+                 spec.observability.listen, *port);
+  }
+
+  std::vector<std::unique_ptr<flow::Flow>> flows;
+  for (auto& b : built) {
+    flows.push_back(std::make_unique<flow::Flow>(std::move(b.parts), b.executor, metrics));
+  }
+
+  Completion done;
+  done.running = flows.size();
+  io.start();
+  if (observability) observability->start();
+
+  auto stop_all = [&flows] {
+    for (auto& f : flows) f->stop();
+  };
+
+  // Signals: the first drains, a second one exits at once.
+  asio::signal_set signals(io.context(0), SIGINT, SIGTERM);
+  asio::steady_timer drain_timer(io.context(0));
+  int signals_seen = 0;
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        if (++signals_seen > 1) {
+          spdlog::warn("second signal: exiting without draining");
+          std::_Exit(130);
+        }
+        spdlog::info("signal {}: stopping inputs, draining in-flight messages (up to {})", signo,
+                     format_duration(options.drain_timeout));
+        stop_all();
+        drain_timer.expires_after(options.drain_timeout);
+        drain_timer.async_wait([&done](const boost::system::error_code& e) {
+          if (!e) done.timed_out();
+        });
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+
+  for (size_t i = 0; i < flows.size(); ++i) {
+    auto* f = flows[i].get();
+    std::string component = "flow:" + f->name();
+    health.set_ready(component, true);
+    asio::co_spawn(built[i].executor, f->run(),
+                   [&, component, stop_all](std::exception_ptr ep, Status status) {
+                     bool ok = !ep && status.ok();
+                     if (ep) spdlog::error("{}: crashed with an exception", component);
+                     health.set_ready(component, false, ok ? "ended" : "failed");
+                     if (!ok) stop_all();  // one broken flow takes the process down, visibly
+                     done.flow_ended(ok);
+                   });
+  }
+
+  bool timed_out = false;
+  bool failed = false;
+  {
+    std::unique_lock lock(done.mu);
+    done.cv.wait(lock, [&] { return done.running == 0 || done.drain_timed_out; });
+    timed_out = done.drain_timed_out && done.running > 0;
+    failed = done.failed;
+  }
+  if (timed_out) {
+    spdlog::error("drain deadline passed with messages in flight; they stay unacknowledged");
+    std::_Exit(2);  // the flows' coroutines still hold state: do not unwind under them
+  }
+
+  if (observability) {
+    auto f = asio::co_spawn(io.context(0), observability->shutdown(std::chrono::seconds(1)),
+                            asio::use_future);
+    f.wait();
+  }
+  asio::post(io.context(0), [&] {
+    signals.cancel();
+    drain_timer.cancel();
+  });
+  io.stop_and_join();
+  blocking.join();
+  flows.clear();
+  return failed ? 1 : 0;
+}
+
+}  // namespace junction::app

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "http/server.h"
+#include "observe/health.h"
+#include "observe/metrics.h"
+
+namespace junction::app {
+
+namespace asio = boost::asio;
+
+// /metrics (Prometheus text), /health/live and /health/ready on their own
+// listener, so that scrapes and probes never queue behind business traffic.
+std::unique_ptr<http::Server> make_observability_server(asio::io_context& ctx,
+                                                        const std::string& listen,
+                                                        observe::Registry& metrics,
+                                                        observe::Health& health,
+                                                        std::string& error);
+
+}  // namespace junction::app
