@@ -61,32 +61,35 @@ class BlockingPool {
 };
 
 // Runs `fn` on the blocking pool and resumes the calling coroutine on its own
-// executor with the result.
+// executor with the result. Pass a named callable, not a lambda temporary
+// written inside the co_await: GCC 12 double-destroys such temporaries.
 template <class Fn>
 asio::awaitable<std::invoke_result_t<Fn&>> run_blocking(BlockingPool& blocking, Fn fn) {
   using R = std::invoke_result_t<Fn&>;
   if constexpr (std::is_void_v<R>) {
+    // Named, not a temporary inside co_await: GCC 12 destroys such
+    // temporaries twice (double free of the captures).
+    auto init = [&blocking, fn = std::move(fn)](auto handler) mutable {
+      asio::post(blocking.pool(), [fn = std::move(fn), handler = std::move(handler)]() mutable {
+        fn();
+        auto ex = asio::get_associated_executor(handler);
+        asio::dispatch(ex, std::move(handler));
+      });
+    };
     co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-        [&blocking, fn = std::move(fn)](auto handler) mutable {
-          asio::post(blocking.pool(), [fn = std::move(fn), handler = std::move(handler)]() mutable {
-            fn();
-            auto ex = asio::get_associated_executor(handler);
-            asio::dispatch(ex, std::move(handler));
-          });
-        },
-        asio::use_awaitable);
+        std::move(init), asio::use_awaitable);
   } else {
+    auto init = [&blocking, fn = std::move(fn)](auto handler) mutable {
+      asio::post(blocking.pool(), [fn = std::move(fn), handler = std::move(handler)]() mutable {
+        R result = fn();
+        auto ex = asio::get_associated_executor(handler);
+        asio::dispatch(ex, [r = std::move(result), h = std::move(handler)]() mutable {
+          std::move(h)(std::move(r));
+        });
+      });
+    };
     co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(R)>(
-        [&blocking, fn = std::move(fn)](auto handler) mutable {
-          asio::post(blocking.pool(), [fn = std::move(fn), handler = std::move(handler)]() mutable {
-            R result = fn();
-            auto ex = asio::get_associated_executor(handler);
-            asio::dispatch(ex, [r = std::move(result), h = std::move(handler)]() mutable {
-              std::move(h)(std::move(r));
-            });
-          });
-        },
-        asio::use_awaitable);
+        std::move(init), asio::use_awaitable);
   }
 }
 

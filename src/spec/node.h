@@ -54,6 +54,9 @@ class Node {
  private:
   YAML::Node yaml_{YAML::NodeType::Undefined};
   std::shared_ptr<const std::filesystem::path> file_;
+  // yaml-cpp marks an empty value (`key:`) at the token after it, often the
+  // next key; such a value is located at its key instead.
+  YAML::Mark mark_ = YAML::Mark::null_mark();
 };
 
 // Replaces ${NAME} with the environment variable NAME and ${file:PATH} with

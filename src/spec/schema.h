@@ -62,6 +62,12 @@ class Config {
   // schema; every problem is recorded in `diags` with its location, and the
   // returned Config holds whatever could be read.
   static Config bind(const Schema& schema, const Node& block, Diagnostics& diags);
+  // The shorthand spelling of a component, `{ file: in.jsonl, format: lines }`:
+  // `primary` (the value under the component's name) sets the schema's primary
+  // field, and the keys of `block` other than `name_key` are its other fields.
+  // Errors point at the nodes as written.
+  static Config bind_shorthand(const Schema& schema, const Node& block, const std::string& name_key,
+                               const Node& primary, Diagnostics& diags);
 
   // True when the spec set the field (rather than its default applying).
   bool has(std::string_view name) const;
@@ -87,6 +93,9 @@ class Config {
 
  private:
   const Value& get(std::string_view name) const;
+  void assign(const Field& field, const Node& value, Diagnostics& diags);
+  void apply_defaults(const Schema& schema, const std::map<std::string, Node>& empty_keys,
+                      bool report_missing, Diagnostics& diags);
 
   Node block_;
   std::map<std::string, Value, std::less<>> values_;

@@ -1,0 +1,216 @@
+#include "http/client.h"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <optional>
+
+#include "http/connection_pool.h"
+#include "http/tls.h"
+
+namespace junction::http {
+
+namespace detail {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using ConnPtr = std::unique_ptr<ClientConnection>;
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr uint32_t kMaxResponseHeader = 64 * 1024;
+constexpr std::string_view kUserAgent = "junction/0.1";
+
+// Transport failures are worth retrying; a TLS failure (bad certificate,
+// rejected client certificate) will fail the same way next time.
+Error classify(const boost::system::error_code& ec, std::string_view stage, const Url& url) {
+  std::string where = std::string(stage) + " " + url.origin() + ": ";
+  if (ec == beast::error::timeout) return Error::transient(where + "timed out");
+  if (ec.category() == asio::error::get_ssl_category()) {
+    return Error::permanent(where + "TLS failure: " + ec.message());
+  }
+  return Error::transient(where + ec.message());
+}
+
+struct Exchange {
+  boost::system::error_code ec;
+  bool got_response_bytes = false;
+  bool keep_alive = false;
+  Response response;
+};
+
+template <class Stream>
+asio::awaitable<Exchange> exchange(Stream& stream, beast::flat_buffer& buffer, Request& req,
+                                   Clock::time_point deadline, uint64_t max_body) {
+  Exchange out;
+  beast::get_lowest_layer(stream).expires_at(deadline);
+  auto [wec, wn] = co_await bhttp::async_write(stream, req, kNoThrow);
+  if (wec) {
+    out.ec = wec;
+    co_return out;
+  }
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.header_limit(kMaxResponseHeader);
+  parser.body_limit(max_body);
+  if (req.method() == bhttp::verb::head) parser.skip(true);
+  auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+  out.got_response_bytes = parser.got_some();
+  if (rec) {
+    out.ec = rec;
+    co_return out;
+  }
+  out.keep_alive = parser.get().keep_alive() && !parser.need_eof();
+  out.response = parser.release();
+  co_return out;
+}
+
+}  // namespace
+
+struct ClientState {
+  ClientState(asio::any_io_executor e, ClientOptions o)
+      : ex(std::move(e)),
+        options(std::move(o)),
+        pool(options.max_idle_per_host, options.pool_idle_timeout),
+        tls(make_client_tls_context(
+            {options.verify_peer, options.ca_file, options.cert_file, options.key_file})) {}
+
+  asio::any_io_executor ex;
+  ClientOptions options;
+  ConnectionPool pool;
+  Result<SslContextPtr> tls;  // an error here fails every https request
+
+  asio::awaitable<Result<std::vector<tcp::endpoint>>> resolve(const Url& url,
+                                                              Clock::time_point deadline) {
+    std::vector<tcp::endpoint> endpoints;
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(url.host, ec);
+    if (!ec) {
+      endpoints.emplace_back(address, url.port);
+      co_return endpoints;
+    }
+    // The resolver has no deadline of its own: a timer cancels it.
+    auto resolver = std::make_shared<tcp::resolver>(ex);
+    asio::steady_timer timer(ex, deadline);
+    timer.async_wait([weak = std::weak_ptr<tcp::resolver>(resolver)](boost::system::error_code e) {
+      if (auto r = weak.lock(); r && !e) r->cancel();
+    });
+    auto [rec, results] =
+        co_await resolver->async_resolve(url.host, std::to_string(url.port), kNoThrow);
+    timer.cancel();
+    if (rec == asio::error::operation_aborted) {
+      co_return Error::transient("resolve " + url.host + ": timed out");
+    }
+    if (rec) co_return Error::transient("resolve " + url.host + ": " + rec.message());
+    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+    if (endpoints.empty()) co_return Error::transient("resolve " + url.host + ": no addresses");
+    co_return endpoints;
+  }
+
+  asio::awaitable<Result<ConnPtr>> connect(const Url& url, Clock::time_point deadline) {
+    auto connect_deadline = std::min(deadline, Clock::now() + options.connect_timeout);
+    if (url.tls() && !tls) co_return tls.error();
+    auto endpoints = co_await resolve(url, connect_deadline);
+    if (!endpoints) co_return endpoints.error();
+
+    beast::tcp_stream stream(ex);
+    stream.expires_at(connect_deadline);
+    auto [cec, ep] = co_await stream.async_connect(*endpoints, kNoThrow);
+    if (cec) co_return classify(cec, "connect", url);
+    boost::system::error_code ignored;
+    stream.socket().set_option(tcp::no_delay(true), ignored);
+
+    auto conn = std::make_unique<ClientConnection>();
+    if (!url.tls()) {
+      conn->plain = std::make_unique<beast::tcp_stream>(std::move(stream));
+      co_return conn;
+    }
+    conn->secure = std::make_unique<TlsStream>(std::move(stream), **tls);
+    if (auto st = prepare_client_session(conn->secure->native_handle(), url.host); !st) {
+      co_return st.error();
+    }
+    conn->tcp().expires_at(connect_deadline);
+    auto [hec] = co_await conn->secure->async_handshake(asio::ssl::stream_base::client, kNoThrow);
+    if (hec) co_return classify(hec, "TLS handshake with", url);
+    co_return conn;
+  }
+
+  asio::awaitable<Result<Response>> send(const Url& url, Request req) {
+    req.target(url.target);
+    req.set(bhttp::field::host, url.host_header());
+    if (req.find(bhttp::field::user_agent) == req.end())
+      req.set(bhttp::field::user_agent, kUserAgent);
+    req.prepare_payload();
+    auto deadline = Clock::now() + options.request_timeout;
+    const std::string origin = url.origin();
+
+    for (int attempt = 0;; ++attempt) {
+      ConnPtr conn = pool.take(origin);
+      bool reused = conn != nullptr;
+      if (!conn) {
+        auto fresh = co_await connect(url, deadline);
+        if (!fresh) co_return fresh.error();
+        conn = std::move(*fresh);
+      }
+      // Not a conditional expression: g++ 12 miscompiles co_await inside ?:.
+      Exchange ex;
+      if (conn->plain) {
+        ex =
+            co_await exchange(*conn->plain, conn->buffer, req, deadline, options.max_response_body);
+      } else {
+        ex = co_await exchange(*conn->secure, conn->buffer, req, deadline,
+                               options.max_response_body);
+      }
+      if (!ex.ec) {
+        if (ex.keep_alive) pool.put(origin, std::move(conn));
+        co_return std::move(ex.response);
+      }
+      // A pooled connection the server closed while idle fails before any
+      // response byte: the request was not processed, so one retry on a
+      // fresh connection is safe.
+      if (reused && attempt == 0 && !ex.got_response_bytes && ex.ec != beast::error::timeout) {
+        continue;
+      }
+      if (ex.ec == bhttp::error::body_limit) {
+        co_return Error::permanent("response from " + origin + " exceeds " +
+                                   std::to_string(options.max_response_body) + " bytes");
+      }
+      co_return classify(ex.ec, "request to", url);
+    }
+  }
+};
+
+}  // namespace detail
+
+Client::Client(asio::any_io_executor executor, ClientOptions options)
+    : state_(std::make_shared<detail::ClientState>(std::move(executor), std::move(options))) {}
+
+Client::~Client() = default;
+
+asio::awaitable<Result<Response>> Client::send(const Url& url, Request req) {
+  // Keeps the state alive even if the Client is destroyed mid-request.
+  auto state = state_;
+  Url target = url;
+  try {
+    co_return co_await state->send(target, std::move(req));
+  } catch (const std::exception& e) {
+    // Cancellation by the caller, or allocation failure.
+    co_return Error::transient(std::string("request to ") + target.origin() + ": " + e.what());
+  }
+}
+
+size_t Client::idle_connections() const {
+  return state_->pool.idle();
+}
+
+}  // namespace junction::http

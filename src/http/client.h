@@ -1,0 +1,59 @@
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "core/units.h"
+#include "http/types.h"
+#include "http/url.h"
+
+namespace junction::http {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+struct ClientOptions {
+  Duration connect_timeout = 5s;   // DNS, TCP connect and TLS handshake
+  Duration request_timeout = 30s;  // the whole send(), connecting included
+  uint32_t max_idle_per_host = 32;
+  Duration pool_idle_timeout = 50s;  // below common server keep-alive timeouts
+  uint64_t max_response_body = 16 * 1024 * 1024;
+  bool verify_peer = true;
+  std::string ca_file;  // trusted in addition to the system store
+  // A client certificate for mTLS (PEM); key_file defaults to cert_file.
+  std::string cert_file;
+  std::string key_file;
+};
+
+namespace detail {
+struct ClientState;
+}
+
+// An HTTP/1.1 client with a keep-alive pool per (scheme, host, port). Use it
+// from its executor's thread only.
+class Client {
+ public:
+  Client(asio::any_io_executor executor, ClientOptions options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Sends `req` to `url` (its target, Host, User-Agent and Content-Length are
+  // set from the URL and body). Any HTTP status is a Response; errors are
+  // transport failures: connect/reset/timeout/DNS are transient, a response
+  // body over the limit or a TLS verification failure permanent.
+  asio::awaitable<Result<Response>> send(const Url& url, Request req);
+
+  // Idle pooled connections, across hosts.
+  size_t idle_connections() const;
+
+ private:
+  std::shared_ptr<detail::ClientState> state_;
+};
+
+}  // namespace junction::http

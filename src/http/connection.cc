@@ -1,0 +1,235 @@
+// One server connection: reads requests in order (keep-alive, pipelining),
+// enforces the limits, and writes each response before reading the next.
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include "http/dispatch.h"
+#include "http/problem.h"
+#include "http/server_state.h"
+
+namespace junction::http::detail {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kReadChunk = 16 * 1024;
+// After an error reply, unread request bytes are drained for a while so the
+// kernel does not answer them with a RST that destroys the reply in flight.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr size_t kLingerBytes = 4 * 1024 * 1024;
+constexpr auto kTlsCloseTime = std::chrono::seconds(2);
+
+enum class Next {
+  kKeepAlive,    // read the next request
+  kClose,        // close gracefully: the request was read in full
+  kLingerClose,  // close, but the peer may still be sending
+  kAbort,        // the transport failed or timed out: just drop it
+};
+
+bool is_http_parse_error(const boost::system::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
+}
+
+template <class Stream>
+class Connection {
+ public:
+  Connection(ServerState& st, ConnectionSlot& slot, Stream& stream, RequestInfo base)
+      : st_(st), limits_(st.options.limits), slot_(slot), stream_(stream), base_(std::move(base)) {}
+
+  asio::awaitable<void> run() {
+    bool first = true;
+    while (!st_.stopping) {
+      slot_.busy = false;
+      if (buffer_.size() == 0) {
+        // A new connection gets the header timeout for its first byte, so
+        // opening connections and sending nothing holds no resources long.
+        tcp().expires_after(first ? limits_.header_timeout : limits_.idle_timeout);
+        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), kNoThrow);
+        if (ec) co_return;
+        buffer_.commit(n);
+      }
+      first = false;
+      Next next = co_await serve_one();
+      if (next == Next::kKeepAlive) continue;
+      if (next != Next::kAbort) co_await close(next == Next::kLingerClose);
+      co_return;
+    }
+  }
+
+ private:
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
+  asio::awaitable<Next> serve_one() {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(limits_.max_header_bytes);
+    parser.body_limit(limits_.max_body_bytes);
+    version_ = 11;
+    request_id_ = choose_request_id({});
+
+    tcp().expires_after(limits_.header_timeout);
+    auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, kNoThrow);
+    if (hec) co_return co_await on_read_error(hec);
+    slot_.busy = true;
+    const auto& hdr = parser.get();
+    version_ = hdr.version();
+    request_id_ = choose_request_id(hdr["X-Request-Id"]);
+
+    auto fields = static_cast<size_t>(std::distance(hdr.begin(), hdr.end()));
+    if (fields > limits_.max_header_count) {
+      co_return co_await reply_error(
+          431, "Request Header Fields Too Large",
+          "more than " + std::to_string(limits_.max_header_count) + " header fields");
+    }
+    // Request smuggling defence: a body length must have exactly one source.
+    bool has_te = hdr.find(bhttp::field::transfer_encoding) != hdr.end();
+    bool has_cl = hdr.find(bhttp::field::content_length) != hdr.end();
+    if (has_te && (has_cl || !parser.chunked())) {
+      co_return co_await reply_error(
+          400, "Bad Request",
+          "Transfer-Encoding must be chunked and not combined with Content-Length");
+    }
+    if (!parser.is_done()) {
+      if (beast::iequals(hdr[bhttp::field::expect], "100-continue")) {
+        bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, version_};
+        tcp().expires_after(limits_.body_timeout);
+        auto [wec, wn] = co_await bhttp::async_write(stream_, go_on, kNoThrow);
+        if (wec) co_return Next::kAbort;
+      }
+      tcp().expires_after(limits_.body_timeout);
+      auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kNoThrow);
+      if (bec) co_return co_await on_read_error(bec);
+    }
+    tcp().expires_never();
+
+    Request req = parser.release();
+    RequestInfo info = base_;
+    info.request_id = request_id_;
+    Response res = co_await call_handler(st_.handler, req, info);
+    // The handler may ask to close (Connection: close) too.
+    bool keep_alive = req.keep_alive() && res.keep_alive() && !st_.stopping;
+    finish_response(res, version_, keep_alive, req.method() == bhttp::verb::head, info,
+                    st_.options);
+    co_return co_await write(res, keep_alive ? Next::kKeepAlive : Next::kClose);
+  }
+
+  asio::awaitable<Next> on_read_error(const boost::system::error_code& ec) {
+    if (ec == bhttp::error::header_limit) {
+      co_return co_await reply_error(
+          431, "Request Header Fields Too Large",
+          "the request header exceeds " + std::to_string(limits_.max_header_bytes) + " bytes");
+    }
+    if (ec == bhttp::error::body_limit) {
+      co_return co_await reply_error(
+          413, "Payload Too Large",
+          "the request body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
+    }
+    // Timeouts, resets and a peer closing mid-request leave nobody to answer.
+    if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+        !is_http_parse_error(ec)) {
+      co_return Next::kAbort;
+    }
+    co_return co_await reply_error(400, "Bad Request", "malformed request: " + ec.message());
+  }
+
+  // The connection is not reusable after an error: the rest of the stream
+  // cannot be trusted to start at a request boundary.
+  asio::awaitable<Next> reply_error(int status, std::string_view title, const std::string& detail) {
+    slot_.busy = true;
+    Response res = problem_response(status, title, detail, request_id_, version_);
+    RequestInfo info = base_;
+    info.request_id = request_id_;
+    finish_response(res, version_, false, false, info, st_.options);
+    co_return co_await write(res, Next::kLingerClose);
+  }
+
+  asio::awaitable<Next> write(Response& res, Next then) {
+    tcp().expires_after(limits_.body_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream_, res, kNoThrow);
+    co_return ec ? Next::kAbort : then;
+  }
+
+  asio::awaitable<void> close(bool linger) {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      (void)linger;
+      tcp().expires_after(kTlsCloseTime);
+      co_await stream_.async_shutdown(kNoThrow);
+    } else {
+      boost::system::error_code ignored;
+      tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      if (!linger) co_return;
+      tcp().expires_after(kLingerTime);
+      size_t drained = 0;
+      while (drained < kLingerBytes) {
+        buffer_.clear();
+        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), kNoThrow);
+        if (ec) break;
+        drained += n;
+      }
+    }
+  }
+
+  ServerState& st_;
+  const ServerLimits& limits_;
+  ConnectionSlot& slot_;
+  Stream& stream_;
+  RequestInfo base_;
+  beast::flat_buffer buffer_;
+  unsigned version_ = 11;
+  std::string request_id_;
+};
+
+// Lets shutdown close the socket while the stream exists, and never after.
+template <class Stream>
+struct CloseHook {
+  CloseHook(ConnectionSlot& slot, Stream& stream) : slot_(slot) {
+    slot_.close = [&stream] { beast::get_lowest_layer(stream).close(); };
+  }
+  ~CloseHook() { slot_.close = nullptr; }
+  ConnectionSlot& slot_;
+};
+
+}  // namespace
+
+asio::awaitable<void> run_connection(std::shared_ptr<ServerState> st,
+                                     std::shared_ptr<ConnectionSlot> slot, tcp::socket socket) {
+  RequestInfo base;
+  boost::system::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  if (ec) co_return;  // already gone
+  base.remote_address = peer.address().to_string();
+  base.remote_port = peer.port();
+
+  if (!st->tls) {
+    beast::tcp_stream stream(std::move(socket));
+    CloseHook hook(*slot, stream);
+    co_await Connection<beast::tcp_stream>(*st, *slot, stream, std::move(base)).run();
+    co_return;
+  }
+
+  TlsStream stream(std::move(socket), *st->tls);
+  CloseHook hook(*slot, stream);
+  base.tls = true;
+  beast::get_lowest_layer(stream).expires_after(st->options.limits.header_timeout);
+  auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
+  if (hec) co_return;
+  base.client_subject = verified_peer_subject(stream.native_handle());
+  co_await Connection<TlsStream>(*st, *slot, stream, std::move(base)).run();
+}
+
+}  // namespace junction::http::detail

@@ -1,0 +1,54 @@
+#include "http/connection_pool.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+namespace junction::http::detail {
+
+namespace {
+
+// An idle connection must have nothing to read: EOF means the server closed
+// it, and unsolicited bytes mean the stream is out of step. Either way it is
+// cheaper to drop it now than to fail a request on it.
+bool looks_reusable(ClientConnection& conn) {
+  if (conn.buffer.size() != 0) return false;
+  auto& socket = conn.tcp().socket();
+  if (!socket.is_open()) return false;
+  char byte;
+  ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+}  // namespace
+
+std::unique_ptr<ClientConnection> ConnectionPool::take(const std::string& origin) {
+  auto it = idle_.find(origin);
+  if (it == idle_.end()) return nullptr;
+  auto& conns = it->second;
+  auto now = std::chrono::steady_clock::now();
+  std::unique_ptr<ClientConnection> found;
+  while (!conns.empty() && !found) {
+    auto conn = std::move(conns.back());
+    conns.pop_back();
+    if (now - conn->idle_since < max_idle_time_ && looks_reusable(*conn)) found = std::move(conn);
+  }
+  if (conns.empty()) idle_.erase(it);
+  return found;
+}
+
+void ConnectionPool::put(const std::string& origin, std::unique_ptr<ClientConnection> conn) {
+  if (max_idle_per_host_ == 0) return;  // closes it
+  auto& conns = idle_[origin];
+  if (conns.size() >= max_idle_per_host_) return;
+  conn->idle_since = std::chrono::steady_clock::now();
+  conns.push_back(std::move(conn));
+}
+
+size_t ConnectionPool::idle() const {
+  size_t n = 0;
+  for (const auto& [origin, conns] : idle_) n += conns.size();
+  return n;
+}
+
+}  // namespace junction::http::detail

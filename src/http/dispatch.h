@@ -1,0 +1,27 @@
+#pragma once
+
+// Internal to the server: the parts of serving a request that do not touch
+// the connection.
+
+#include <string>
+#include <string_view>
+
+#include "http/server.h"
+
+namespace junction::http::detail {
+
+// The client's X-Request-Id when it is safe to echo and log (<= 128 chars of
+// [A-Za-z0-9._-]); a fresh id otherwise.
+std::string choose_request_id(std::string_view client_value);
+
+// Runs the handler; an exception becomes a 500 problem without details, so
+// internals never leak to the client.
+asio::awaitable<Response> call_handler(const Handler& handler, Request& req,
+                                       const RequestInfo& info);
+
+// Headers every response carries: version, keep-alive, Server, X-Request-Id,
+// and a correct Content-Length.
+void finish_response(Response& res, unsigned version, bool keep_alive, bool head_request,
+                     const RequestInfo& info, const ServerOptions& options);
+
+}  // namespace junction::http::detail
