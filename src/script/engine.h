@@ -75,8 +75,9 @@ class Engine {
   // of run_map / eval_bool for consecutive script steps of a flow: the
   // payload is decoded once and encoded once, and between steps the value
   // stays a Lua value (no JSON round trip: 2.0 stays a float, aliasing is
-  // kept). `key` and `meta` changes carry from step to step. Returns false
-  // when a map dropped the message or a filter rejected it (msg untouched).
+  // kept). `key` and `meta` changes carry from step to step; a chain of
+  // filters only leaves the payload bytes as they were. Returns false when a
+  // map dropped the message or a filter rejected it (msg untouched).
   Result<bool> run_chain(std::span<const Step> steps, Message& msg);
 
   // The chunk's result under Lua truthiness (nil and false are false).

@@ -114,7 +114,7 @@ void finish_chain(lua_State* L, Runtime* rt) noexcept {
 }
 
 void run_chain(lua_State* L, Runtime* rt) noexcept {
-  int last_map = rt->steps[0].chunk;
+  int last_map = -1;
   for (size_t i = 0; i < rt->step_count; ++i) {
     const Engine::Step& step = rt->steps[i];
     run_chunk(L, rt, step.chunk, !step.filter);
@@ -124,6 +124,10 @@ void run_chain(lua_State* L, Runtime* rt) noexcept {
       return;
     }
     if (!step.filter) last_map = step.chunk;
+  }
+  if (last_map < 0) {  // filters only: the payload stays as it was
+    rt->payload = rt->cur_msg->payload;
+    return;
   }
   rt->cur_chunk = last_map;  // names the chunk in encoding errors
   finish_chain(L, rt);

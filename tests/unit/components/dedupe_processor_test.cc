@@ -179,6 +179,8 @@ TEST_F(DedupeProcessorTest, RejectsBadConfig) {
   auto ttl = build("{key: msg.id, ttl: 0s}");
   ASSERT_FALSE(ttl.ok());
   EXPECT_NE(ttl.error().message().find("ttl"), std::string::npos);
+  auto forever = build("{key: msg.id, ttl: 100000d}");
+  ASSERT_FALSE(forever.ok());
   auto keys = build("{key: msg.id, max_keys: 0}");
   ASSERT_FALSE(keys.ok());
   EXPECT_NE(keys.error().message().find("max_keys"), std::string::npos);

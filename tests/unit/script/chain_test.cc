@@ -83,6 +83,15 @@ TEST_F(ChainTest, ErrorsNameTheFailingStep) {
   EXPECT_EQ(m.payload.str(), "{}");
 }
 
+TEST_F(ChainTest, FiltersOnlyKeepThePayloadBytes) {
+  std::vector<Step> steps{{filter("msg.a > 1"), true}, {filter("msg.b"), true}};
+  Message m = make_message(R"({"b":true, "a":2})");
+  auto r = engine_->run_chain(steps, m);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_TRUE(*r);
+  EXPECT_EQ(m.payload.str(), R"({"b":true, "a":2})");
+}
+
 TEST_F(ChainTest, EmptyChainKeepsTheMessage) {
   Message m = make_message(R"({"b":1,"a":2})");
   auto r = engine_->run_chain({}, m);

@@ -13,6 +13,7 @@ namespace junction::components {
 namespace {
 
 constexpr int64_t kMaxKeysLimit = 100'000'000;
+constexpr Duration kMaxTtl = std::chrono::hours(24 * 3650);
 
 // Drops a message whose key already passed within `ttl`.
 //
@@ -106,7 +107,10 @@ void register_dedupe_processor(flow::ComponentRegistry& registry) {
       [](const spec::Config& c,
          flow::ComponentContext& ctx) -> Result<std::unique_ptr<flow::Processor>> {
     if (c.str("key").empty()) return Error::invalid("key: an expression is required");
-    if (c.duration("ttl") <= Duration::zero()) return Error::invalid("ttl must be above 0");
+    // The cap keeps now + ttl far from overflowing the clock's nanoseconds.
+    if (c.duration("ttl") <= Duration::zero() || c.duration("ttl") > kMaxTtl) {
+      return Error::invalid("ttl must be above 0 and at most 3650d");
+    }
     int64_t max_keys = c.integer("max_keys");
     if (max_keys < 1 || max_keys > kMaxKeysLimit) {
       return Error::invalid(

@@ -40,8 +40,9 @@ void register_filter_processor(flow::ComponentRegistry& registry) {
   info.schema.fields = {
       {"expression", spec::FieldType::kString, "", "Lua expression over msg, meta and key.", true},
   };
-  info.make_processor = [](const spec::Config& c,
-                           flow::ComponentContext& ctx) -> Result<std::unique_ptr<flow::Processor>> {
+  info.make_processor =
+      [](const spec::Config& c,
+         flow::ComponentContext& ctx) -> Result<std::unique_ptr<flow::Processor>> {
     auto chunk = ctx.scripts->compile_expression(c.str("expression"), ctx.step);
     if (!chunk.ok()) return std::move(chunk).error();
     return std::unique_ptr<flow::Processor>(

@@ -58,8 +58,9 @@ void register_map_processor(flow::ComponentRegistry& registry) {
       {"script", spec::FieldType::kString, "", "Lua source (use either this or `file`)."},
       {"file", spec::FieldType::kString, "", "Path to a Lua file, relative to the spec."},
   };
-  info.make_processor = [](const spec::Config& c,
-                           flow::ComponentContext& ctx) -> Result<std::unique_ptr<flow::Processor>> {
+  info.make_processor =
+      [](const spec::Config& c,
+         flow::ComponentContext& ctx) -> Result<std::unique_ptr<flow::Processor>> {
     if (c.has("script") == c.has("file")) {
       return Error::invalid("map needs exactly one of `script` or `file`");
     }

@@ -16,8 +16,8 @@ struct Case {
 // whose condition holds (or of every such case, as a recipient list).
 class SwitchProcessor final : public flow::Processor {
  public:
-  SwitchProcessor(script::Engine& engine, std::vector<Case> cases, std::vector<std::string> fallback,
-                  bool all_matches)
+  SwitchProcessor(script::Engine& engine, std::vector<Case> cases,
+                  std::vector<std::string> fallback, bool all_matches)
       : engine_(engine),
         cases_(std::move(cases)),
         default_(std::move(fallback)),
@@ -78,7 +78,8 @@ Result<std::vector<Case>> read_cases(const spec::Node& cases, flow::ComponentCon
   std::vector<Case> out;
   auto items = cases.items();
   for (size_t i = 0; i < items.size(); ++i) {
-    std::string where = "cases[" + std::to_string(i) + "] (" + items[i].location().to_string() + ")";
+    std::string where =
+        "cases[" + std::to_string(i) + "] (" + items[i].location().to_string() + ")";
     if (!items[i].is_map()) return Error::invalid(where + ": expected { when: ..., to: ... }");
     for (const auto& [k, v] : items[i].entries()) {
       if (k.raw() != "when" && k.raw() != "to") {
@@ -92,7 +93,8 @@ Result<std::vector<Case>> read_cases(const spec::Node& cases, flow::ComponentCon
     if (!to.defined()) return Error::invalid(where + ": missing `to`");
     auto targets = read_targets(to, where + ".to", ctx);
     if (!targets.ok()) return std::move(targets).error();
-    auto chunk = ctx.scripts->compile_expression(when.raw(), ctx.step + ".cases[" + std::to_string(i) + "]");
+    auto chunk =
+        ctx.scripts->compile_expression(when.raw(), ctx.step + ".cases[" + std::to_string(i) + "]");
     if (!chunk.ok()) return std::move(chunk).error().wrap(where + ".when");
     out.push_back({*chunk, std::move(targets).value()});
   }
@@ -117,15 +119,18 @@ void register_switch_processor(flow::ComponentRegistry& registry) {
       {"cases", spec::FieldType::kList, "", "List of { when: <expression>, to: <output or list> }.",
        true},
       {"default", spec::FieldType::kStringList, "", "Outputs for messages no case matched."},
-      {"all_matches", spec::FieldType::kBool, "false", "Route to every matching case, not the first."},
+      {"all_matches", spec::FieldType::kBool, "false",
+       "Route to every matching case, not the first."},
   };
-  info.make_processor = [](const spec::Config& c,
-                           flow::ComponentContext& ctx) -> Result<std::unique_ptr<flow::Processor>> {
+  info.make_processor =
+      [](const spec::Config& c,
+         flow::ComponentContext& ctx) -> Result<std::unique_ptr<flow::Processor>> {
     auto cases = read_cases(c.node("cases"), ctx);
     if (!cases.ok()) return std::move(cases).error();
     std::vector<std::string> fallback = c.strings("default");
     for (const auto& n : fallback) {
-      if (std::find(ctx.output_names.begin(), ctx.output_names.end(), n) == ctx.output_names.end()) {
+      if (std::find(ctx.output_names.begin(), ctx.output_names.end(), n) ==
+          ctx.output_names.end()) {
         return Error::invalid("default: '" + n + "' is not an output of this flow; " +
                               spec::suggest(n, ctx.output_names));
       }

@@ -207,7 +207,9 @@ void register_validate_processor(flow::ComponentRegistry& registry) {
       "is read and compiled once when the flow is built. A valid message passes unchanged; a "
       "payload that is not JSON, or that does not match, fails with class `invalid` (dead-lettered "
       "at once), naming up to 5 problems as `<json pointer>: <reason>`. A `$ref` to another file "
-      "is resolved relative to the schema file; remote references are not fetched.\n"
+      "is resolved relative to the schema file; remote references are not fetched. `format` "
+      "checks date, time and date-time (RFC 3339) and ignores other formats. With "
+      "`patternProperties`, property names longer than 1 KiB are rejected.\n"
       "Example: `- validate: schemas/order.json`.";
   info.schema.primary = "schema";
   info.schema.fields = {
