@@ -1,15 +1,15 @@
 #include "app/app.h"
 
-#include <condition_variable>
-#include <csignal>
-#include <mutex>
-#include <thread>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
-#include <spdlog/spdlog.h>
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <thread>
 
 #include "app/flow_builder.h"
 #include "app/observability_server.h"
@@ -66,8 +66,8 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
   std::unique_ptr<http::Server> observability;
   if (!spec.observability.listen.empty()) {
     std::string error;
-    observability = make_observability_server(io.context(0), spec.observability.listen, metrics,
-                                              health, error);
+    observability =
+        make_observability_server(io.context(0), spec.observability.listen, metrics, health, error);
     if (!observability) {
       spdlog::error("{}", error);
       return 1;

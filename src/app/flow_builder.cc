@@ -1,5 +1,6 @@
 #include "app/flow_builder.h"
 
+#include "components/processors/script_chain/script_chain.h"
 #include "script/engine.h"
 
 namespace junction::app {
@@ -81,6 +82,8 @@ std::vector<BuiltFlow> build_flows(const spec::Spec& spec, const flow::Component
         report(o.output, made.error());
       }
     }
+
+    built.parts.steps = components::fuse_script_steps(std::move(built.parts.steps), *built.scripts);
 
     if (f.on_error.dead_letter) {
       ctx.step = "on_error.dead_letter";

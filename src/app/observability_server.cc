@@ -21,8 +21,9 @@ std::unique_ptr<http::Server> make_observability_server(asio::io_context& ctx,
     return nullptr;
   }
   options.limits.max_body_bytes = 0;
-  auto handler = [&metrics, &health](http::Request& req,
-                                     const http::RequestInfo& info) -> asio::awaitable<http::Response> {
+  auto handler = [&metrics, &health](
+                     http::Request& req,
+                     const http::RequestInfo& info) -> asio::awaitable<http::Response> {
     if (req.method() != beast_http::verb::get && req.method() != beast_http::verb::head) {
       co_return http::problem_response(405, "Method Not Allowed", "only GET is served here",
                                        info.request_id, req.version());

@@ -1,9 +1,9 @@
 // junction: runs an integration declared in one YAML spec.
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "app/app.h"
 #include "app/flow_builder.h"
@@ -17,7 +17,8 @@ using namespace junction;
 
 constexpr const char* kVersion = "0.1.0";
 
-constexpr const char* kUsage = R"(junction — one program for the integrations you would otherwise assemble.
+constexpr const char* kUsage =
+    R"(junction — one program for the integrations you would otherwise assemble.
 
 Usage:
   junction run SPEC        run the spec's flows until they end or SIGINT/SIGTERM

@@ -27,7 +27,9 @@ struct Ack::State {
   }
 };
 
-Ack::Ack(Callback on_settled) : state_(new State) { state_->on_settled = std::move(on_settled); }
+Ack::Ack(Callback on_settled) : state_(new State) {
+  state_->on_settled = std::move(on_settled);
+}
 
 Ack& Ack::operator=(Ack&& other) noexcept {
   if (this != &other) {

@@ -37,7 +37,9 @@ class Error {
   const std::string& message() const { return message_; }
 
   // Only transient and overloaded failures may succeed on a later attempt.
-  bool retryable() const { return cls_ == ErrorClass::kTransient || cls_ == ErrorClass::kOverloaded; }
+  bool retryable() const {
+    return cls_ == ErrorClass::kTransient || cls_ == ErrorClass::kOverloaded;
+  }
 
   // The HTTP status an edge answers with for this class of failure.
   int http_status() const;
@@ -54,7 +56,7 @@ class Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
@@ -93,6 +95,8 @@ class [[nodiscard]] Result<void> {
 
 using Status = Result<void>;
 
-inline Status ok_status() { return {}; }
+inline Status ok_status() {
+  return {};
+}
 
 }  // namespace junction

@@ -11,7 +11,9 @@ IoThreads::IoThreads(size_t count) {
   }
 }
 
-IoThreads::~IoThreads() { abort(); }
+IoThreads::~IoThreads() {
+  abort();
+}
 
 void IoThreads::start() {
   for (auto& ctx : contexts_) {

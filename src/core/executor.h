@@ -1,11 +1,6 @@
 #pragma once
 
 #include <atomic>
-#include <memory>
-#include <thread>
-#include <type_traits>
-#include <vector>
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -15,6 +10,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <memory>
+#include <thread>
+#include <type_traits>
+#include <vector>
 
 namespace junction {
 

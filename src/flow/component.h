@@ -1,10 +1,9 @@
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <optional>
 #include <span>
 #include <string>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "core/error.h"
 #include "core/message.h"

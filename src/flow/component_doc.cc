@@ -79,9 +79,10 @@ std::string render_components_markdown(const ComponentRegistry& registry) {
     if (info->schema.fields.empty()) continue;
     out += "\n| field | type | default | description |\n|---|---|---|---|\n";
     for (const auto& f : info->schema.fields) {
-      out += fmt::format("| `{}` | {} | {} | {} |\n", f.name, spec::to_string(f.type),
-                         f.required ? "required" : (f.default_value.empty() ? "" : "`" + f.default_value + "`"),
-                         field_doc(f));
+      out += fmt::format(
+          "| `{}` | {} | {} | {} |\n", f.name, spec::to_string(f.type),
+          f.required ? "required" : (f.default_value.empty() ? "" : "`" + f.default_value + "`"),
+          field_doc(f));
     }
   }
   return out;

@@ -1,7 +1,7 @@
 #include "flow/flow.h"
 
-#include <chrono>
-#include <optional>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,8 +10,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include <chrono>
+#include <optional>
 
 #include "flow/wait_group.h"
 #include "observe/metrics.h"
@@ -61,8 +61,7 @@ struct Flow::State : Emitter, std::enable_shared_from_this<Flow::State> {
                                 "Messages written to the dead-letter output",
                                 {{"flow", parts.name}})),
         failed(m.counter("junction_flow_failed_total",
-                         "Messages settled as failed back to their input",
-                         {{"flow", parts.name}})),
+                         "Messages settled as failed back to their input", {{"flow", parts.name}})),
         retries(m.counter("junction_flow_retries_total", "Retried processor or output attempts",
                           {{"flow", parts.name}})),
         latency(m.histogram("junction_flow_latency_seconds",
@@ -118,7 +117,8 @@ struct Flow::State : Emitter, std::enable_shared_from_this<Flow::State> {
         dead_lettered.inc();
         co_return ok_status();
       }
-      Error e = r.status.ok() ? Error::transient("dead-letter output took nothing") : r.status.error();
+      Error e =
+          r.status.ok() ? Error::transient("dead-letter output took nothing") : r.status.error();
       if (!e.retryable() || attempt >= parts.retry.attempts) {
         spdlog::error("flow {}: dead-letter output failed: {}", parts.name, e.message());
         co_return e.wrap("dead letter");
@@ -197,7 +197,8 @@ struct Flow::State : Emitter, std::enable_shared_from_this<Flow::State> {
       bool everything = true;
       for (size_t i = 0; i < batch.size(); ++i) {
         const auto& routes = batch[i].routes;
-        bool mine = routes.empty() || std::find(routes.begin(), routes.end(), sink.name) != routes.end();
+        bool mine =
+            routes.empty() || std::find(routes.begin(), routes.end(), sink.name) != routes.end();
         if (mine) {
           idx.push_back(i);
           routed[i] = true;
@@ -298,8 +299,8 @@ struct Flow::State : Emitter, std::enable_shared_from_this<Flow::State> {
     auto self = shared_from_this();
     for (int i = 0; i < parts.max_in_flight; ++i) {
       workers.add();
-      asio::co_spawn(executor, [self, &workers]() { return self->worker(workers); },
-                     asio::detached);
+      asio::co_spawn(
+          executor, [self, &workers]() { return self->worker(workers); }, asio::detached);
     }
     WaitGroup flushing(executor);
     flushing.add();
@@ -312,7 +313,8 @@ struct Flow::State : Emitter, std::enable_shared_from_this<Flow::State> {
         asio::detached);
 
     Status result = co_await parts.input->run(*this);
-    if (!result.ok()) spdlog::error("flow {}: input failed: {}", parts.name, result.error().message());
+    if (!result.ok())
+      spdlog::error("flow {}: input failed: {}", parts.name, result.error().message());
     stopping_ = true;
     // An empty batch tells a worker to finish. Closing the channel instead
     // would strand what is still buffered in it.
@@ -356,9 +358,13 @@ Flow::Flow(FlowParts parts, asio::any_io_executor executor, observe::Registry& m
 
 Flow::~Flow() = default;
 
-const std::string& Flow::name() const { return state_->parts.name; }
+const std::string& Flow::name() const {
+  return state_->parts.name;
+}
 
-asio::awaitable<Status> Flow::run() { return state_->run(); }
+asio::awaitable<Status> Flow::run() {
+  return state_->run();
+}
 
 void Flow::stop() {
   asio::post(state_->executor, [s = state_] {

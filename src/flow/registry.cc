@@ -1,8 +1,8 @@
 #include "flow/registry.h"
 
-#include <cstdlib>
-
 #include <fmt/format.h>
+
+#include <cstdlib>
 
 namespace junction::flow {
 namespace {

@@ -1,13 +1,12 @@
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio/any_io_executor.hpp>
 
 #include "core/executor.h"
 #include "flow/component.h"
@@ -28,15 +27,15 @@ namespace junction::flow {
 // have no side effects (no sockets, no files opened): `junction validate`
 // builds every component of a spec and throws them away.
 struct ComponentContext {
-  std::string flow;                        // flow name
-  std::string step;                        // "input", "pipeline[2].map", "outputs.archive"
-  std::filesystem::path base_dir;          // relative paths in the spec resolve here
-  std::filesystem::path storage_dir;       // where state and checkpoints live
-  std::vector<std::string> output_names;   // the flow's outputs, for routing checks
-  asio::any_io_executor executor;          // the flow's executor; empty when only validating
-  BlockingPool* blocking = nullptr;        // for blocking calls; null when only validating
-  observe::Registry* metrics = nullptr;    // never null
-  script::Engine* scripts = nullptr;       // the flow's Lua engine; never null
+  std::string flow;                       // flow name
+  std::string step;                       // "input", "pipeline[2].map", "outputs.archive"
+  std::filesystem::path base_dir;         // relative paths in the spec resolve here
+  std::filesystem::path storage_dir;      // where state and checkpoints live
+  std::vector<std::string> output_names;  // the flow's outputs, for routing checks
+  asio::any_io_executor executor;         // the flow's executor; empty when only validating
+  BlockingPool* blocking = nullptr;       // for blocking calls; null when only validating
+  observe::Registry* metrics = nullptr;   // never null
+  script::Engine* scripts = nullptr;      // the flow's Lua engine; never null
 
   std::filesystem::path resolve(const std::filesystem::path& p) const {
     return p.is_absolute() || p.empty() ? p : base_dir / p;
@@ -72,7 +71,8 @@ class ComponentRegistry : public spec::ComponentCatalog {
   const spec::Schema* schema(spec::ComponentKind kind, const std::string& name) const override;
   std::vector<std::string> names(spec::ComponentKind kind) const override;
 
-  Result<std::unique_ptr<Input>> make_input(const spec::ComponentSpec& c, ComponentContext& ctx) const;
+  Result<std::unique_ptr<Input>> make_input(const spec::ComponentSpec& c,
+                                            ComponentContext& ctx) const;
   Result<std::unique_ptr<Processor>> make_processor(const spec::ComponentSpec& c,
                                                     ComponentContext& ctx) const;
   Result<std::unique_ptr<Output>> make_output(const spec::ComponentSpec& c,

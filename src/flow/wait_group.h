@@ -1,10 +1,9 @@
 #pragma once
 
-#include <cstddef>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cstddef>
 
 namespace junction::flow {
 

@@ -22,7 +22,9 @@ class Template {
 
   // Renders into `out` (cleared first); advances the counter.
   void render(std::string& out);
-  bool is_constant() const { return parts_.size() <= 1 && (parts_.empty() || parts_[0].var == Var::kNone); }
+  bool is_constant() const {
+    return parts_.size() <= 1 && (parts_.empty() || parts_[0].var == Var::kNone);
+  }
 
  private:
   enum class Var { kNone, kCounter, kTimestamp, kId, kRandom };

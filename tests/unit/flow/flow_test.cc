@@ -39,8 +39,9 @@ TEST(FlowTest, DeliversInOrderToEveryOutputThenAcks) {
   std::vector<FlowSink> sinks;
   sinks.push_back(sink("a", a));
   sinks.push_back(sink("b", b));
-  auto parts = basic_parts(std::make_unique<ListInput>(std::vector<std::string>{"1", "2", "3"}, log, 2),
-                           std::move(sinks));
+  auto parts =
+      basic_parts(std::make_unique<ListInput>(std::vector<std::string>{"1", "2", "3"}, log, 2),
+                  std::move(sinks));
   observe::Registry metrics;
   ASSERT_TRUE(run_flow(std::move(parts), metrics).ok());
   EXPECT_EQ(a->written, (std::vector<std::string>{"1", "2", "3"}));
@@ -56,8 +57,9 @@ TEST(FlowTest, TransientOutputFailureIsRetriedFromWhereItStopped) {
   std::vector<FlowSink> sinks;
   sinks.push_back(sink("out", out));
   out->plan.push_back(fail_with(Error::transient("connection reset"), 1));
-  auto parts = basic_parts(
-      std::make_unique<ListInput>(std::vector<std::string>{"a", "b", "c"}, log, 3), std::move(sinks));
+  auto parts =
+      basic_parts(std::make_unique<ListInput>(std::vector<std::string>{"a", "b", "c"}, log, 3),
+                  std::move(sinks));
   observe::Registry metrics;
   ASSERT_TRUE(run_flow(std::move(parts), metrics).ok());
   // "a" was taken by the first call; the retry sends only "b" and "c".
@@ -75,8 +77,8 @@ TEST(FlowTest, ExhaustedRetriesGoToDeadLetterWithReasonHeaders) {
   for (int i = 0; i < 3; ++i) out->plan.push_back(fail_with(Error::transient("upstream 503")));
   Rec dlq_ptr;
   auto dlq = dead_letter_output(dlq_ptr);
-  auto parts =
-      basic_parts(std::make_unique<ListInput>(std::vector<std::string>{"x"}, log), std::move(sinks));
+  auto parts = basic_parts(std::make_unique<ListInput>(std::vector<std::string>{"x"}, log),
+                           std::move(sinks));
   parts.dead_letter = std::move(dlq);
   observe::Registry metrics;
   ASSERT_TRUE(run_flow(std::move(parts), metrics).ok());
@@ -100,8 +102,8 @@ TEST(FlowTest, PermanentFailureSkipsRetries) {
   out->plan.push_back(fail_with(Error::invalid("bad record")));
   Rec dlq_ptr;
   auto dlq = dead_letter_output(dlq_ptr);
-  auto parts =
-      basic_parts(std::make_unique<ListInput>(std::vector<std::string>{"x"}, log), std::move(sinks));
+  auto parts = basic_parts(std::make_unique<ListInput>(std::vector<std::string>{"x"}, log),
+                           std::move(sinks));
   parts.dead_letter = std::move(dlq);
   observe::Registry metrics;
   ASSERT_TRUE(run_flow(std::move(parts), metrics).ok());
@@ -116,8 +118,8 @@ TEST(FlowTest, WithoutDeadLetterTheInputIsToldOfTheFailure) {
   std::vector<FlowSink> sinks;
   sinks.push_back(sink("out", out));
   out->plan.push_back(fail_with(Error::permanent("rejected")));
-  auto parts =
-      basic_parts(std::make_unique<ListInput>(std::vector<std::string>{"x"}, log), std::move(sinks));
+  auto parts = basic_parts(std::make_unique<ListInput>(std::vector<std::string>{"x"}, log),
+                           std::move(sinks));
   observe::Registry metrics;
   ASSERT_TRUE(run_flow(std::move(parts), metrics).ok());
   ASSERT_FALSE(log.settled.at("x").ok());
@@ -133,8 +135,8 @@ TEST(FlowTest, FailingDeadLetterLeavesTheMessageUnacknowledged) {
   Rec dlq_rec;
   auto dlq = dead_letter_output(dlq_rec);
   dlq_rec->plan.push_back(fail_with(Error::permanent("dlq disk gone")));
-  auto parts =
-      basic_parts(std::make_unique<ListInput>(std::vector<std::string>{"x"}, log), std::move(sinks));
+  auto parts = basic_parts(std::make_unique<ListInput>(std::vector<std::string>{"x"}, log),
+                           std::move(sinks));
   parts.dead_letter = std::move(dlq);
   observe::Registry metrics;
   ASSERT_TRUE(run_flow(std::move(parts), metrics).ok());
@@ -168,8 +170,9 @@ TEST(FlowTest, ProcessorsFilterSplitAndFail) {
   sinks.push_back(sink("out", out));
   Rec dlq_ptr;
   auto dlq = dead_letter_output(dlq_ptr);
-  auto parts = basic_parts(
-      std::make_unique<ListInput>(std::vector<std::string>{"1", "2", "-3"}, log, 3), std::move(sinks));
+  auto parts =
+      basic_parts(std::make_unique<ListInput>(std::vector<std::string>{"1", "2", "-3"}, log, 3),
+                  std::move(sinks));
   parts.steps.push_back({"pipeline[0].odd", std::make_unique<OddDropper>()});
   parts.dead_letter = std::move(dlq);
   observe::Registry metrics;
@@ -198,8 +201,9 @@ TEST(FlowTest, RoutedMessagesReachOnlyTheirOutputs) {
   std::vector<FlowSink> sinks;
   sinks.push_back(sink("main", main));
   sinks.push_back(sink("review", review));
-  auto parts = basic_parts(
-      std::make_unique<ListInput>(std::vector<std::string>{"a", "r1", "b"}, log, 3), std::move(sinks));
+  auto parts =
+      basic_parts(std::make_unique<ListInput>(std::vector<std::string>{"a", "r1", "b"}, log, 3),
+                  std::move(sinks));
   parts.steps.push_back({"pipeline[0].router", std::make_unique<Router>()});
   observe::Registry metrics;
   ASSERT_TRUE(run_flow(std::move(parts), metrics).ok());
@@ -239,8 +243,9 @@ TEST(FlowTest, DrainFlushesHeldMessages) {
   Rec out;
   std::vector<FlowSink> sinks;
   sinks.push_back(sink("out", out));
-  auto parts = basic_parts(
-      std::make_unique<ListInput>(std::vector<std::string>{"a", "b", "c"}, log, 1), std::move(sinks));
+  auto parts =
+      basic_parts(std::make_unique<ListInput>(std::vector<std::string>{"a", "b", "c"}, log, 1),
+                  std::move(sinks));
   parts.steps.push_back({"pipeline[0].hold", std::make_unique<Holder>()});
   observe::Registry metrics;
   ASSERT_TRUE(run_flow(std::move(parts), metrics).ok());

@@ -1,5 +1,7 @@
 #include "components/inputs/http_server/http_server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -8,7 +10,6 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <spdlog/spdlog.h>
 
 #include "components/common/listen_address.h"
 #include "http/problem.h"
@@ -28,9 +29,17 @@ namespace beast_http = boost::beast::http;
 // messages (into logs, dead letters, outputs), and hop-by-hop headers mean
 // nothing past this connection.
 bool header_stays_at_edge(std::string_view name) {
-  static constexpr std::string_view kEdgeOnly[] = {
-      "authorization", "proxy-authorization", "cookie", "connection", "keep-alive",
-      "transfer-encoding", "te", "upgrade", "content-length", "host", "x-api-key"};
+  static constexpr std::string_view kEdgeOnly[] = {"authorization",
+                                                   "proxy-authorization",
+                                                   "cookie",
+                                                   "connection",
+                                                   "keep-alive",
+                                                   "transfer-encoding",
+                                                   "te",
+                                                   "upgrade",
+                                                   "content-length",
+                                                   "host",
+                                                   "x-api-key"};
   for (auto n : kEdgeOnly) {
     if (iequals(n, name)) return true;
   }
@@ -110,20 +119,20 @@ class HttpServerInput final : public flow::Input {
   asio::awaitable<http::Response> handle(http::Request& req, const http::RequestInfo& info) {
     std::string_view target(req.target().data(), req.target().size());
     if (!path_matches(target)) {
-      co_return http::problem_response(404, "Not Found", "no route for this path",
-                                       info.request_id, req.version());
+      co_return http::problem_response(404, "Not Found", "no route for this path", info.request_id,
+                                       req.version());
     }
     if (std::find(options_.methods.begin(), options_.methods.end(), req.method()) ==
         options_.methods.end()) {
-      auto res = http::problem_response(405, "Method Not Allowed",
-                                        "allowed: " + options_.methods_text, info.request_id,
-                                        req.version());
+      auto res =
+          http::problem_response(405, "Method Not Allowed", "allowed: " + options_.methods_text,
+                                 info.request_id, req.version());
       res.set(beast_http::field::allow, options_.methods_text);
       co_return res;
     }
     if (!emitter_ || emitter_->stopping()) {
-      co_return http::problem_response(503, "Service Unavailable", "shutting down",
-                                       info.request_id, req.version());
+      co_return http::problem_response(503, "Service Unavailable", "shutting down", info.request_id,
+                                       req.version());
     }
 
     auto ex = co_await asio::this_coro::executor;
@@ -261,7 +270,8 @@ void register_http_server_input(flow::ComponentRegistry& registry) {
     if (o.path.empty() || o.path.front() != '/') return Error::invalid("path must start with '/'");
     for (const auto& m : c.strings("methods")) {
       auto verb = beast_http::string_to_verb(m);
-      if (verb == beast_http::verb::unknown) return Error::invalid("methods: unknown method '" + m + "'");
+      if (verb == beast_http::verb::unknown)
+        return Error::invalid("methods: unknown method '" + m + "'");
       o.methods.push_back(verb);
       o.methods_text += (o.methods_text.empty() ? "" : ", ") + m;
     }

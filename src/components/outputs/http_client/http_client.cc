@@ -97,7 +97,11 @@ void register_http_client_output(flow::ComponentRegistry& registry) {
   info.schema.primary = "url";
   info.schema.fields = {
       {"url", spec::FieldType::kString, "", "http:// or https:// URL.", true},
-      {"method", spec::FieldType::kString, "POST", "HTTP method.", false,
+      {"method",
+       spec::FieldType::kString,
+       "POST",
+       "HTTP method.",
+       false,
        {"POST", "PUT", "PATCH", "DELETE", "GET"}},
       {"headers", spec::FieldType::kObject, "",
        "Extra request headers; values may use ${ENV} / ${file:..} and are never logged."},

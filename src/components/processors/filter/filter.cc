@@ -1,12 +1,13 @@
 #include "components/processors/filter/filter.h"
 
+#include "components/processors/script_chain/script_chain.h"
 #include "script/engine.h"
 
 namespace junction::components {
 namespace {
 
 // Keeps the messages for which a Lua expression is true (Message Filter).
-class FilterProcessor final : public flow::Processor {
+class FilterProcessor final : public flow::Processor, public ScriptStepSource {
  public:
   FilterProcessor(script::Engine& engine, int chunk) : engine_(engine), chunk_(chunk) {}
 
@@ -20,6 +21,8 @@ class FilterProcessor final : public flow::Processor {
     }
     return ok_status();
   }
+
+  script::Engine::Step script_step() const override { return {chunk_, true}; }
 
  private:
   script::Engine& engine_;

@@ -3,13 +3,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "components/processors/script_chain/script_chain.h"
 #include "script/engine.h"
 
 namespace junction::components {
 namespace {
 
 // Transforms each message with a Lua script, compiled once per flow.
-class MapProcessor final : public flow::Processor {
+class MapProcessor final : public flow::Processor, public ScriptStepSource {
  public:
   MapProcessor(script::Engine& engine, int chunk) : engine_(engine), chunk_(chunk) {}
 
@@ -23,6 +24,8 @@ class MapProcessor final : public flow::Processor {
     }
     return ok_status();
   }
+
+  script::Engine::Step script_step() const override { return {chunk_, false}; }
 
  private:
   script::Engine& engine_;
