@@ -47,8 +47,8 @@ struct FlowSpec {
   std::vector<ComponentSpec> pipeline;
   std::vector<NamedOutput> outputs;
   OnErrorSpec on_error;
-  int max_in_flight = 1;   // concurrent pipeline workers; 1 keeps order
-  int queue_depth = 64;    // batches buffered between the input and the workers
+  int max_in_flight = 1;  // concurrent pipeline workers; 1 keeps order
+  int queue_depth = 64;   // batches buffered between the input and the workers
 };
 
 struct IntegrationSpec {

@@ -81,10 +81,13 @@ void register_file_output(flow::ComponentRegistry& registry) {
       {"fsync", spec::FieldType::kBool, "true", "Report a batch written only once it is synced."},
       {"max_size", spec::FieldType::kSize, "0", "Rotate before the file passes this; 0 = never."},
       {"keep", spec::FieldType::kInt, "5", "Rotated files kept (path.1 .. path.<keep>)."},
-      {"format", spec::FieldType::kString, "lines",
+      {"format",
+       spec::FieldType::kString,
+       "lines",
        "lines: the payload as is; json_envelope: id, key, timestamp, headers and payload as one "
        "JSON object (keeps a dead letter's reason headers).",
-       false, {"lines", "json_envelope"}},
+       false,
+       {"lines", "json_envelope"}},
   };
   info.make_output = [](const spec::Config& c,
                         flow::ComponentContext& ctx) -> Result<std::unique_ptr<flow::Output>> {
@@ -97,9 +100,8 @@ void register_file_output(flow::ComponentRegistry& registry) {
     o.fsync = c.boolean("fsync");
     o.max_size = c.size("max_size");
     o.keep = static_cast<int>(keep);
-    return std::unique_ptr<flow::Output>(
-        std::make_unique<FileOutput>(std::move(path).value(), o,
-                                     c.str("format") == "json_envelope", ctx.blocking));
+    return std::unique_ptr<flow::Output>(std::make_unique<FileOutput>(
+        std::move(path).value(), o, c.str("format") == "json_envelope", ctx.blocking));
   };
   registry.add(std::move(info));
 }
