@@ -1,6 +1,8 @@
 // Cost per message of the Lua steps of a pipeline: decode, run, encode.
 #include <benchmark/benchmark.h>
 
+#include <vector>
+
 #include "core/message.h"
 #include "script/engine.h"
 
@@ -25,6 +27,22 @@ void BM_MapThenFilter(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_MapThenFilter);
+
+void BM_MapThenFilterFused(benchmark::State& state) {
+  auto engine = script::Engine::create().value();
+  std::vector<script::Engine::Step> steps = {
+      {engine->compile_map("out.total = msg.qty * msg.price", "map").value(), false},
+      {engine->compile_expression("msg.total > 1000", "filter").value(), true}};
+  Buffer payload(kOrder);
+  for (auto _ : state) {
+    Message m;
+    m.payload = payload;
+    auto kept = engine->run_chain(steps, m);
+    benchmark::DoNotOptimize(kept);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_MapThenFilterFused);
 
 void BM_FilterOnly(benchmark::State& state) {
   auto engine = script::Engine::create().value();

@@ -15,3 +15,4 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 #pragma GCC diagnostic pop
+
