@@ -37,6 +37,30 @@ class FileFlowTest(JunctionTest):
         # Byte for byte, once key order is the input's: compare parsed objects and raw bytes.
         self.assertEqual([json.loads(g) for g in got], [json.loads(e) for e in expected])
 
+    def test_text_lines_byte_for_byte(self):
+        # Lines that are not JSON reach the script as strings; a string result
+        # is the payload as is, so the output file is exactly predictable.
+        lines = [f"row {i};é;\t{'x' * (i % 13)}" for i in range(5000)]
+        self.write("in.txt", "\n".join(lines) + "\n")
+        self.write("text.yaml", """\
+            apiVersion: junction/v1
+            storage: { dir: state }
+            flows:
+              upper:
+                input: { file: in.txt }
+                pipeline:
+                  - map: "return string.upper(msg) .. '|' .. #msg"
+                  - filter: "not string.find(msg, '^ROW 13;')"
+                output: { file: out.txt }
+            """)
+        r = self.run_junction("run", "text.yaml")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # Lua's string.upper, like bytes.upper, changes ASCII letters only.
+        expected = b"".join(l.encode().upper() + b"|%d\n" % len(l.encode()) for l in lines
+                            if not l.startswith("row 13;"))
+        with open(self.path("out.txt"), "rb") as f:
+            self.assertEqual(f.read(), expected)
+
     def test_second_run_resumes_from_checkpoint(self):
         self.write("in.jsonl", '{"qty":1,"price":2}\n{"qty":2,"price":2}\n')
         self.write("junction.yaml", SPEC)
