@@ -81,6 +81,11 @@ struct Flow::State : Emitter, std::enable_shared_from_this<Flow::State> {
       if (!batch.empty()) co_return Error::overloaded("flow is stopping");
       co_return ok_status();
     }
+    // Every message gets an id: outputs send it as an idempotency key and
+    // dead letters carry it, so a redelivery can be recognised downstream.
+    for (auto& m : batch) {
+      if (m.id.empty()) m.id = new_message_id();
+    }
     boost::system::error_code ec;
     co_await queue.async_send(boost::system::error_code{}, std::move(batch),
                               asio::redirect_error(asio::use_awaitable, ec));
