@@ -83,6 +83,22 @@ class JunctionTest(unittest.TestCase):
         proc.send_signal(sig)
         return proc.wait(timeout=timeout)
 
+    def wait_for_log(self, pattern, proc=None, timeout=60.0):
+        """Waits for a line matching `pattern` in the junction log; returns the match.
+
+        Listeners bind port 0 and the test reads the bound port from the log,
+        so parallel tests never race for a port."""
+        import re
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = re.search(pattern, self.log())
+            if m:
+                return m
+            if proc is not None and proc.poll() is not None:
+                raise AssertionError(f"junction exited with {proc.returncode}:\n{self.log()}")
+            time.sleep(0.02)
+        raise AssertionError(f"timed out waiting for /{pattern}/ in the log:\n{self.log()}")
+
     def log(self):
         try:
             return self.read("junction.log")

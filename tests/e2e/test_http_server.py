@@ -3,7 +3,7 @@ body and a schema violation; errors are problem+json."""
 import json
 import unittest
 
-from junction_e2e import JunctionTest, free_port, http_request, json_body, port_open, wait_until
+from junction_e2e import JunctionTest, http_request, json_body
 
 SCHEMA = """\
 {
@@ -20,17 +20,15 @@ SCHEMA = """\
 class HttpServerTest(JunctionTest):
     def setUp(self):
         super().setUp()
-        self.port = free_port()
-        self.obs_port = free_port()
         self.write("order.schema.json", SCHEMA)
         self.write("junction.yaml", f"""\
             apiVersion: junction/v1
             storage: {{ dir: state }}
-            observability: {{ listen: "127.0.0.1:{self.obs_port}" }}
+            observability: {{ listen: "127.0.0.1:0" }}
             flows:
               orders:
                 input:
-                  http_server: "127.0.0.1:{self.port}"
+                  http_server: "127.0.0.1:0"
                   path: /orders
                   max_body: 4KiB
                 pipeline:
@@ -40,7 +38,10 @@ class HttpServerTest(JunctionTest):
                 output: {{ file: orders.jsonl, fsync: true }}
             """)
         self.proc = self.start_junction("run", "junction.yaml")
-        wait_until(lambda: port_open(self.port), what="the listener")
+        self.port = int(self.wait_for_log(r"http_server listening on 127\.0\.0\.1:(\d+)",
+                                          self.proc).group(1))
+        self.obs_port = int(self.wait_for_log(r"observability on \S+ \(port (\d+)\)",
+                                              self.proc).group(1))
 
     def test_good_request_is_written_before_the_202(self):
         status, headers, body = http_request(self.port, "POST", "/orders",
