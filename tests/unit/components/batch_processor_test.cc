@@ -5,52 +5,19 @@
 
 #include "components/processors/batch/batch.h"
 #include "flow/registry.h"
+#include "processor_fixture.h"
 #include "spec/node.h"
 #include "spec/schema.h"
 
 namespace junction::components {
 namespace {
 
-struct AckProbe {
-  int calls = 0;
-  std::optional<Status> status;
-};
+using fixture::AckProbe;
+using fixture::make_message;
 
-Message make_message(std::string payload, AckProbe& probe) {
-  Message m;
-  m.payload = Buffer(std::move(payload));
-  m.ack = Ack([&probe](Status s) {
-    ++probe.calls;
-    probe.status = std::move(s);
-  });
-  return m;
-}
-
-class BatchProcessorTest : public ::testing::Test {
+class BatchProcessorTest : public fixture::ProcessorTest {
  protected:
-  void SetUp() override { register_batch_processor(registry_); }
-
-  Result<std::unique_ptr<flow::Processor>> build(const std::string& yaml) {
-    spec::Diagnostics diags;
-    auto node = spec::Node::parse(yaml, "test.yaml", diags);
-    if (!node) return Error::invalid(diags.format());
-    const auto* info = registry_.find(spec::ComponentKind::kProcessor, "batch");
-    spec::ComponentSpec c;
-    c.kind = spec::ComponentKind::kProcessor;
-    c.type = "batch";
-    c.config = spec::Config::bind(info->schema, *node, diags);
-    if (!diags.ok()) return Error::invalid(diags.format());
-    return registry_.make_processor(c, ctx_);
-  }
-
-  std::unique_ptr<flow::Processor> build_ok(const std::string& yaml) {
-    auto p = build(yaml);
-    EXPECT_TRUE(p.ok()) << p.error().message();
-    return p.ok() ? std::move(p).value() : nullptr;
-  }
-
-  flow::ComponentContext ctx_;
-  flow::ComponentRegistry registry_;
+  BatchProcessorTest() : ProcessorTest("batch", register_batch_processor) {}
 };
 
 TEST_F(BatchProcessorTest, CountMakesOneJsonArray) {

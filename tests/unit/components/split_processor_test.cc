@@ -5,6 +5,7 @@
 
 #include "components/processors/split/split.h"
 #include "flow/registry.h"
+#include "processor_fixture.h"
 #include "script/engine.h"
 #include "spec/node.h"
 #include "spec/schema.h"
@@ -12,54 +13,12 @@
 namespace junction::components {
 namespace {
 
-struct AckProbe {
-  int calls = 0;
-  std::optional<Status> status;
-};
+using fixture::AckProbe;
+using fixture::make_message;
 
-Message make_message(std::string payload, AckProbe& probe) {
-  Message m;
-  m.payload = Buffer(std::move(payload));
-  m.ack = Ack([&probe](Status s) {
-    ++probe.calls;
-    probe.status = std::move(s);
-  });
-  return m;
-}
-
-class SplitProcessorTest : public ::testing::Test {
+class SplitProcessorTest : public fixture::ProcessorTest {
  protected:
-  void SetUp() override {
-    register_split_processor(registry_);
-    auto engine = script::Engine::create();
-    ASSERT_TRUE(engine.ok()) << engine.error().message();
-    engine_ = std::move(engine).value();
-    ctx_.scripts = engine_.get();
-    ctx_.step = "pipeline[0].split";
-  }
-
-  Result<std::unique_ptr<flow::Processor>> build(const std::string& yaml) {
-    spec::Diagnostics diags;
-    auto node = spec::Node::parse(yaml, "test.yaml", diags);
-    if (!node) return Error::invalid(diags.format());
-    const auto* info = registry_.find(spec::ComponentKind::kProcessor, "split");
-    spec::ComponentSpec c;
-    c.kind = spec::ComponentKind::kProcessor;
-    c.type = "split";
-    c.config = spec::Config::bind(info->schema, *node, diags);
-    if (!diags.ok()) return Error::invalid(diags.format());
-    return registry_.make_processor(c, ctx_);
-  }
-
-  std::unique_ptr<flow::Processor> build_ok(const std::string& yaml) {
-    auto p = build(yaml);
-    EXPECT_TRUE(p.ok()) << p.error().message();
-    return p.ok() ? std::move(p).value() : nullptr;
-  }
-
-  std::unique_ptr<script::Engine> engine_;
-  flow::ComponentContext ctx_;
-  flow::ComponentRegistry registry_;
+  SplitProcessorTest() : ProcessorTest("split", register_split_processor) {}
 };
 
 TEST_F(SplitProcessorTest, WholePayloadArrayByDefault) {

@@ -5,6 +5,7 @@
 
 #include "components/processors/switch/switch.h"
 #include "flow/registry.h"
+#include "processor_fixture.h"
 #include "script/engine.h"
 #include "spec/node.h"
 #include "spec/schema.h"
@@ -12,27 +13,10 @@
 namespace junction::components {
 namespace {
 
-class SwitchProcessorTest : public ::testing::Test {
+class SwitchProcessorTest : public fixture::ProcessorTest {
  protected:
-  void SetUp() override {
-    register_switch_processor(registry_);
-    engine_ = script::Engine::create().value();
-    ctx_.scripts = engine_.get();
-    ctx_.step = "pipeline[0].switch";
+  SwitchProcessorTest() : ProcessorTest("switch", register_switch_processor) {
     ctx_.output_names = {"review", "fulfil", "audit"};
-  }
-
-  Result<std::unique_ptr<flow::Processor>> build(const std::string& yaml) {
-    spec::Diagnostics diags;
-    auto node = spec::Node::parse(yaml, "test.yaml", diags);
-    if (!node) return Error::invalid(diags.format());
-    const auto* info = registry_.find(spec::ComponentKind::kProcessor, "switch");
-    spec::ComponentSpec c;
-    c.kind = spec::ComponentKind::kProcessor;
-    c.type = "switch";
-    c.config = spec::Config::bind(info->schema, *node, diags);
-    if (!diags.ok()) return Error::invalid(diags.format());
-    return registry_.make_processor(c, ctx_);
   }
 
   // Routes one message; returns its routes, or nullopt when it was dropped.
@@ -48,10 +32,6 @@ class SwitchProcessorTest : public ::testing::Test {
     if (out.empty()) return std::nullopt;
     return out[0].routes;
   }
-
-  flow::ComponentRegistry registry_;
-  std::unique_ptr<script::Engine> engine_;
-  flow::ComponentContext ctx_;
 };
 
 TEST_F(SwitchProcessorTest, FirstMatchingCaseWinsElseDefault) {

@@ -15,4 +15,3 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 #pragma GCC diagnostic pop
-
