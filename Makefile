@@ -24,7 +24,13 @@ build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD) -j $(JOBS)
 
 demo: build
+	rm -f data/hello/fulfil.jsonl data/hello/dead-letters.jsonl
 	./$(BUILD)/junction run examples/hello/junction.yaml
+	@echo
+	@echo "Above: big orders, routed to the review output (stdout)."
+	@echo "Small orders went to data/hello/fulfil.jsonl ($$(wc -l < data/hello/fulfil.jsonl) lines):"
+	@head -n 3 data/hello/fulfil.jsonl
+	@echo "Every tenth order was filtered out. Edit examples/hello/junction.yaml and run 'make demo' again."
 
 # Unit, integration and end-to-end tests, the docs and examples checks, then
 # the same tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
