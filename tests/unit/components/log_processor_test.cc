@@ -8,16 +8,18 @@
 
 #include "components/processors/log/log.h"
 #include "flow/registry.h"
+#include "processor_fixture.h"
 #include "spec/node.h"
 #include "spec/schema.h"
 
 namespace junction::components {
 namespace {
 
-class LogProcessorTest : public ::testing::Test {
+class LogProcessorTest : public fixture::ProcessorTest {
  protected:
+  LogProcessorTest() : ProcessorTest("log", register_log_processor) {}
+
   void SetUp() override {
-    register_log_processor(registry_);
     ctx_.flow = "orders";
     ctx_.step = "pipeline[1].log";
     previous_ = spdlog::default_logger();
@@ -28,25 +30,6 @@ class LogProcessorTest : public ::testing::Test {
     spdlog::set_default_logger(logger);
   }
   void TearDown() override { spdlog::set_default_logger(previous_); }
-
-  Result<std::unique_ptr<flow::Processor>> build(const std::string& yaml) {
-    spec::Diagnostics diags;
-    auto node = spec::Node::parse(yaml, "test.yaml", diags);
-    if (!node) return Error::invalid(diags.format());
-    const auto* info = registry_.find(spec::ComponentKind::kProcessor, "log");
-    spec::ComponentSpec c;
-    c.kind = spec::ComponentKind::kProcessor;
-    c.type = "log";
-    c.config = spec::Config::bind(info->schema, *node, diags);
-    if (!diags.ok()) return Error::invalid(diags.format());
-    return registry_.make_processor(c, ctx_);
-  }
-
-  std::unique_ptr<flow::Processor> build_ok(const std::string& yaml) {
-    auto p = build(yaml);
-    EXPECT_TRUE(p.ok()) << p.error().message();
-    return p.ok() ? std::move(p).value() : nullptr;
-  }
 
   // Runs one message through `p`; returns the log output.
   std::string run(flow::Processor& p, Message msg) {
@@ -64,8 +47,6 @@ class LogProcessorTest : public ::testing::Test {
 
   std::ostringstream lines_;
   std::shared_ptr<spdlog::logger> previous_;
-  flow::ComponentContext ctx_;
-  flow::ComponentRegistry registry_;
 };
 
 TEST_F(LogProcessorTest, LogsAndPassesTheMessageUnchanged) {

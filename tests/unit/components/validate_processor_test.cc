@@ -8,6 +8,7 @@
 
 #include "components/processors/validate/validate.h"
 #include "flow/registry.h"
+#include "processor_fixture.h"
 #include "spec/node.h"
 #include "spec/schema.h"
 
@@ -42,8 +43,10 @@ constexpr const char* kOrderSchema = R"({
   }
 })";
 
-class ValidateProcessorTest : public ::testing::Test {
+class ValidateProcessorTest : public fixture::ProcessorTest {
  protected:
+  ValidateProcessorTest() : ProcessorTest("validate", register_validate_processor) {}
+
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
            ("junction-validate-" + std::to_string(::getpid()) + "-" +
@@ -52,7 +55,6 @@ class ValidateProcessorTest : public ::testing::Test {
     ctx_.flow = "orders";
     ctx_.step = "pipeline[0].validate";
     ctx_.base_dir = dir_;
-    register_validate_processor(registry_);
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -60,29 +62,7 @@ class ValidateProcessorTest : public ::testing::Test {
     std::ofstream(dir_ / name) << text;
   }
 
-  // Binds `yaml` (a mapping of fields) as the spec loader would.
-  Result<std::unique_ptr<flow::Processor>> build(const std::string& yaml) {
-    spec::Diagnostics diags;
-    auto node = spec::Node::parse(yaml, "test.yaml", diags);
-    if (!node) return Error::invalid(diags.format());
-    const auto* info = registry_.find(spec::ComponentKind::kProcessor, "validate");
-    spec::ComponentSpec c;
-    c.kind = spec::ComponentKind::kProcessor;
-    c.type = "validate";
-    c.config = spec::Config::bind(info->schema, *node, diags);
-    if (!diags.ok()) return Error::invalid(diags.format());
-    return registry_.make_processor(c, ctx_);
-  }
-
-  std::unique_ptr<flow::Processor> build_ok(const std::string& yaml) {
-    auto p = build(yaml);
-    EXPECT_TRUE(p.ok()) << p.error().message();
-    return p.ok() ? std::move(p).value() : nullptr;
-  }
-
   fs::path dir_;
-  flow::ComponentContext ctx_;
-  flow::ComponentRegistry registry_;
 };
 
 TEST_F(ValidateProcessorTest, ValidMessagePassesUnchanged) {
