@@ -23,6 +23,7 @@
 #include "flow/registry.h"
 #include "spec/node.h"
 #include "spec/schema.h"
+#include "unit/common/temp_dir.h"
 
 namespace junction::components::test {
 
@@ -51,22 +52,7 @@ class CollectingEmitter final : public flow::Emitter {
   std::vector<size_t> batch_sizes;
 };
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "junction-test-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using junction::test::TempDir;
 
 inline void write_file(const std::filesystem::path& p, const std::string& text,
                        bool append = false) {

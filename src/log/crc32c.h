@@ -1,0 +1,14 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace junction::log {
+
+// CRC-32C (Castagnoli), the checksum of Kafka's RecordBatch v2. Uses the
+// SSE4.2 crc32 instruction when the CPU has it, else slicing-by-8 tables.
+// `crc` chains calls: crc32c(crc32c(0, a), b) == crc32c(0, a ++ b).
+uint32_t crc32c(uint32_t crc, std::span<const std::byte> data);
+
+}  // namespace junction::log

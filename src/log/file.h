@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace junction::log {
+
+// A POSIX file descriptor with the few calls the log needs. Errors come back
+// as values with the path and errno text; a full disk (ENOSPC, EDQUOT) is
+// `overloaded`, everything else `transient`.
+class File {
+ public:
+  File() = default;
+  ~File();
+  File(File&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) { other.fd_ = -1; }
+  File& operator=(File&& other) noexcept;
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+
+  // Opens read-write, creating the file when `create` is set.
+  static Result<File> open(const std::filesystem::path& path, bool create);
+
+  bool is_open() const { return fd_ >= 0; }
+  const std::filesystem::path& path() const { return path_; }
+
+  Result<uint64_t> size() const;
+  // Writes all of `data` at `offset` (pwrite, looping on short writes).
+  Status write_at(uint64_t offset, std::string_view data);
+  // Reads up to `length` bytes at `offset`; fewer only at end of file.
+  Result<std::string> read_at(uint64_t offset, size_t length) const;
+  Status sync_data();
+  Status truncate(uint64_t length);
+  void close();
+
+ private:
+  int fd_ = -1;
+  std::filesystem::path path_;
+};
+
+// Makes a directory entry change (create, rename, unlink) durable.
+Status sync_directory(const std::filesystem::path& dir);
+
+}  // namespace junction::log
