@@ -13,17 +13,16 @@ namespace {
 constexpr const char* kApiVersion = "junction/v1";
 
 const std::vector<std::string>& known_sections() {
-  static const std::vector<std::string> names = {"apiVersion", "integration", "storage",
-                                                 "observability", "flows"};
+  static const std::vector<std::string> names = {"apiVersion", "integration",   "storage",
+                                                 "topics",     "observability", "flows"};
   return names;
 }
 
 // In the design (SPEC-EXAMPLE.yaml) but not built yet: named as such, so a
 // spec written for a later version fails clearly rather than as a typo.
 const std::vector<std::string>& planned_sections() {
-  static const std::vector<std::string> names = {"gateway", "topics",  "upstreams", "sagas",
-                                                 "views",   "streams", "sync",      "jobs",
-                                                 "tests",   "security"};
+  static const std::vector<std::string> names = {
+      "gateway", "upstreams", "sagas", "views", "streams", "sync", "jobs", "tests", "security"};
   return names;
 }
 
@@ -91,6 +90,8 @@ void parse_storage(const Node& block, StorageSpec& out, Diagnostics& diags) {
     diags.error(config.location("dir"), "field 'dir' must not be empty");
   }
   out.dir = dir;
+  if (config.has("fsync"))
+    out.fsync = parse_fsync(config.str("fsync"), config.location("fsync"), diags);
 }
 
 // "host:port" with a numeric port; the host may be empty (all interfaces) or
@@ -129,6 +130,10 @@ void parse_root(const Node& root, const ComponentCatalog& catalog, Spec& spec, D
   bool api_version_seen = false;
   bool storage_seen = false;
   std::set<std::string> seen;
+  // Topics take their default fsync from storage, wherever either is written.
+  for (const auto& [key, value] : root.entries()) {
+    if (key.is_scalar() && key.raw() == "storage") parse_storage(value, spec.storage, diags);
+  }
   for (const auto& [key, value] : root.entries()) {
     if (!key.is_scalar()) {
       diags.error(key.location(), "expected a section name, " + got(key));
@@ -145,8 +150,9 @@ void parse_root(const Node& root, const ComponentCatalog& catalog, Spec& spec, D
     } else if (name == "integration") {
       parse_integration(value, spec.integration, diags);
     } else if (name == "storage") {
-      storage_seen = true;
-      parse_storage(value, spec.storage, diags);
+      storage_seen = true;  // parsed above
+    } else if (name == "topics") {
+      parse_topics(value, spec.storage.fsync, diags, spec.topics);
     } else if (name == "observability") {
       parse_observability(value, spec.observability, diags);
     } else if (name == "flows") {

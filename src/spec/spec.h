@@ -9,6 +9,7 @@
 #include "spec/catalog.h"
 #include "spec/diagnostics.h"
 #include "spec/schema.h"
+#include "spec/topics_parse.h"
 
 namespace junction::spec {
 
@@ -59,6 +60,7 @@ struct IntegrationSpec {
 
 struct StorageSpec {
   std::filesystem::path dir = "./data";  // resolved against the spec's directory
+  log::FsyncPolicy fsync;                // default for topics that set none
 };
 
 struct ObservabilitySpec {
@@ -72,6 +74,7 @@ struct Spec {
   std::filesystem::path base_dir;
   IntegrationSpec integration;
   StorageSpec storage;
+  std::vector<TopicSpec> topics;
   ObservabilitySpec observability;
   std::vector<FlowSpec> flows;
 };

@@ -167,15 +167,15 @@ TEST_F(SpecTest, UnknownSectionWithDidYouMean) {
             "spec.yaml:2:1: error: unknown section 'flow'; did you mean 'flows'?\n"
             "spec.yaml:3:1: error: unknown section 'gatway'; did you mean 'gateway'?\n"
             "spec.yaml:4:1: error: unknown section 'bananas'; expected one of: apiVersion, "
-            "integration, storage, observability, flows, gateway, topics, upstreams, sagas, "
+            "integration, storage, topics, observability, flows, gateway, upstreams, sagas, "
             "views, streams, sync, jobs, tests, security\n");
 }
 
 TEST_F(SpecTest, PlannedSectionsAreNotSupportedYet) {
-  EXPECT_EQ(errors("apiVersion: junction/v1\ngateway:\n  listen: 0.0.0.0:8080\ntopics: {}\n"),
+  EXPECT_EQ(errors("apiVersion: junction/v1\ngateway:\n  listen: 0.0.0.0:8080\nsagas: {}\n"),
             "spec.yaml:2:1: error: section 'gateway' is not supported by this version of "
             "junction; remove it to run the rest of the spec\n"
-            "spec.yaml:4:1: error: section 'topics' is not supported by this version of "
+            "spec.yaml:4:1: error: section 'sagas' is not supported by this version of "
             "junction; remove it to run the rest of the spec\n");
 }
 
