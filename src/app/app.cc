@@ -13,7 +13,9 @@
 
 #include "app/flow_builder.h"
 #include "app/observability_server.h"
+#include "app/open_log.h"
 #include "core/executor.h"
+#include "log/store.h"
 #include "observe/health.h"
 #include "observe/metrics.h"
 
@@ -52,8 +54,19 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
   observe::Registry metrics;
   observe::Health health;
 
+  std::unique_ptr<log::Store> store;
+  if (!spec.topics.empty()) {
+    auto opened = open_log(spec, options.repair);
+    if (!opened) {
+      spdlog::error("embedded log in {}: {}", spec.storage.dir.string(), opened.error().message());
+      return 1;
+    }
+    store = std::move(*opened);
+  }
+
   spec::Diagnostics diags;
   BuildEnv env;
+  env.store = store.get();
   env.next_executor = [&io]() -> asio::any_io_executor { return io.next().get_executor(); };
   env.blocking = &blocking;
   env.metrics = &metrics;
@@ -157,6 +170,7 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
   io.stop_and_join();
   blocking.join();
   flows.clear();
+  if (store) store->close();  // writes what is queued, including the last offset commits
   return failed ? 1 : 0;
 }
 

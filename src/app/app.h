@@ -14,6 +14,8 @@ struct RunOptions {
   // After SIGINT / SIGTERM, in-flight messages get this long to reach their
   // outputs before the process gives up on them (they stay unacked upstream).
   Duration drain_timeout = std::chrono::seconds(30);
+  // Cut a corrupt segment off at the damage instead of refusing to start.
+  bool repair = false;
 };
 
 // Runs a loaded spec until every flow ended or a signal asked to stop.

@@ -26,6 +26,8 @@ flow::ComponentContext make_context(const spec::Spec& spec, const spec::FlowSpec
   ctx.blocking = env.blocking;
   ctx.metrics = env.metrics;
   ctx.scripts = built.scripts.get();
+  ctx.store = env.store;
+  ctx.topics = &spec.topics;
   return ctx;
 }
 

@@ -8,6 +8,9 @@
 #include "flow/registry.h"
 #include "spec/spec.h"
 
+namespace junction::log {
+class Store;
+}
 namespace junction::script {
 class Engine;
 }
@@ -32,6 +35,7 @@ struct BuildEnv {
   std::function<asio::any_io_executor()> next_executor;
   BlockingPool* blocking = nullptr;
   observe::Registry* metrics = nullptr;
+  log::Store* store = nullptr;  // the embedded log, when the spec uses it
 };
 
 // Builds every flow of the spec. Component errors are recorded at the

@@ -7,6 +7,7 @@
 
 #include "app/app.h"
 #include "app/flow_builder.h"
+#include "cli/topic_command.h"
 #include "components/builtin.h"
 #include "observe/logging.h"
 #include "observe/metrics.h"
@@ -26,6 +27,8 @@ Usage:
   junction list            list every input, processor and output
   junction doc NAME        document a component (fields, defaults, example)
   junction doc --markdown  the whole component reference (docs/components.md)
+  junction topic ...       topics of the embedded log: list, create, describe, produce,
+                           consume, replay, delete (`junction topic help`)
   junction version
 
 Options:
@@ -33,6 +36,8 @@ Options:
   --log-format FORMAT      text | json (default: the spec's, else text)
   --threads N              I/O threads for `run` (default: one per core)
   --drain-timeout DURATION how long `run` lets in-flight messages finish after a signal (30s)
+  --repair                 `run`: cut a corrupt log segment off at the damage instead of
+                           refusing to start (the records after it are lost)
 )";
 
 struct Args {
@@ -43,6 +48,7 @@ struct Args {
   size_t threads = 0;
   Duration drain_timeout = std::chrono::seconds(30);
   bool markdown = false;
+  bool repair = false;
 };
 
 bool parse_args(int argc, char** argv, Args& args, std::string& error) {
@@ -78,6 +84,8 @@ bool parse_args(int argc, char** argv, Args& args, std::string& error) {
         return false;
       }
       args.drain_timeout = *d;
+    } else if (a == "--repair") {
+      args.repair = true;
     } else if (a == "--markdown") {
       args.markdown = true;
     } else if (a == "-h" || a == "--help") {
@@ -156,6 +164,7 @@ int cmd_run(const Args& args, const flow::ComponentRegistry& registry) {
   app::RunOptions options;
   options.io_threads = args.threads;
   options.drain_timeout = args.drain_timeout;
+  options.repair = args.repair;
   return app::run_spec(*spec, registry, options);
 }
 
@@ -207,15 +216,26 @@ int dispatch(const Args& args) {
     std::printf("%s", kUsage);
     return args.command.empty() ? 64 : 0;
   }
-  std::fprintf(stderr, "junction: unknown command '%s'; %s\n\n%s", args.command.c_str(),
-               spec::suggest(args.command, {"run", "validate", "list", "doc", "version"}).c_str(),
-               kUsage);
+  std::fprintf(
+      stderr, "junction: unknown command '%s'; %s\n\n%s", args.command.c_str(),
+      spec::suggest(args.command, {"run", "validate", "list", "doc", "topic", "version"}).c_str(),
+      kUsage);
   return 64;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `topic` has its own options; hand it the rest of the line as is.
+  if (argc >= 2 && std::string(argv[1]) == "topic") {
+    try {
+      if (int rc = setup_logs(Args{}, nullptr)) return rc;
+      return cli::topic_command(std::vector<std::string>(argv + 2, argv + argc));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "junction: internal error: %s\n", e.what());
+      return 70;
+    }
+  }
   Args args;
   std::string error;
   if (!parse_args(argc, argv, args, error)) {

@@ -4,10 +4,12 @@
 #include "components/inputs/generate/generate.h"
 #include "components/inputs/http_server/http_server.h"
 #include "components/inputs/stdin/stdin.h"
+#include "components/inputs/topic/topic.h"
 #include "components/outputs/drop/drop.h"
 #include "components/outputs/file/file.h"
 #include "components/outputs/http_client/http_client.h"
 #include "components/outputs/stdout/stdout.h"
+#include "components/outputs/topic/topic.h"
 #include "components/processors/batch/batch.h"
 #include "components/processors/dedupe/dedupe.h"
 #include "components/processors/filter/filter.h"
@@ -25,6 +27,7 @@ void register_builtin(flow::ComponentRegistry& registry) {
   register_generate_input(registry);
   register_http_server_input(registry);
   register_stdin_input(registry);
+  register_topic_input(registry);
   // processors
   register_batch_processor(registry);
   register_dedupe_processor(registry);
@@ -39,6 +42,7 @@ void register_builtin(flow::ComponentRegistry& registry) {
   register_file_output(registry);
   register_http_client_output(registry);
   register_stdout_output(registry);
+  register_topic_output(registry);
 }
 
 }  // namespace junction::components

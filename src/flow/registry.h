@@ -17,6 +17,9 @@
 namespace junction::observe {
 class Registry;
 }
+namespace junction::log {
+class Store;
+}
 namespace junction::script {
 class Engine;
 }
@@ -36,6 +39,17 @@ struct ComponentContext {
   BlockingPool* blocking = nullptr;       // for blocking calls; null when only validating
   observe::Registry* metrics = nullptr;   // never null
   script::Engine* scripts = nullptr;      // the flow's Lua engine; never null
+  log::Store* store = nullptr;            // the embedded log; null when only validating
+  const std::vector<spec::TopicSpec>* topics = nullptr;  // the spec's topics; may be null
+
+  // The spec's declaration of a topic, if it has one.
+  const spec::TopicSpec* find_topic(std::string_view name) const {
+    if (!topics) return nullptr;
+    for (const auto& t : *topics) {
+      if (t.name == name) return &t;
+    }
+    return nullptr;
+  }
 
   std::filesystem::path resolve(const std::filesystem::path& p) const {
     return p.is_absolute() || p.empty() ? p : base_dir / p;

@@ -200,7 +200,7 @@ void Consumer::assign(const std::vector<int32_t>& parts) {
       continue;
     }
     const int64_t low = it->second.low_water();
-    if (low > it->second.committed) {
+    if (options_.commit && low > it->second.committed) {
       store_.offsets().commit(options_.group, options_.topic, it->first, low, [](Status) {});
     }
     in_flight_ -= it->second.pending.size();
@@ -375,6 +375,7 @@ void Consumer::dead_letter(PartitionState& p, int64_t offset, Pending& pending) 
 }
 
 void Consumer::commit() {
+  if (!options_.commit) return;
   for (auto& [id, p] : partitions_) {
     const int64_t low = p.low_water();
     if (low <= p.committed) continue;

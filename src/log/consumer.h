@@ -35,6 +35,7 @@ struct ConsumerOptions {
   size_t fetch_bytes = 1u << 20;
   std::chrono::milliseconds ack_timeout{30000};  // unacked this long: redeliver
   std::chrono::milliseconds commit_interval{1000};
+  bool commit = true;  // false: a browse that never writes offsets
 };
 
 // A record handed to the application, and how often it was handed out.

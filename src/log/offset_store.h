@@ -31,6 +31,11 @@ class OffsetStore {
   // Durable (by the offsets topic's fsync policy) when `done` runs.
   void commit(const std::string& group, const std::string& topic, int32_t partition, int64_t offset,
               std::function<void(Status)> done);
+  // Every committed offset: (group, topic, partition) -> offset.
+  std::map<std::tuple<std::string, std::string, int32_t>, int64_t> all() const {
+    std::lock_guard lock(mu_);
+    return offsets_;
+  }
   // Every committed offset of a group, by (topic, partition).
   std::map<std::pair<std::string, int32_t>, int64_t> group_offsets(const std::string& group) const;
 

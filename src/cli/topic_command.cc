@@ -1,0 +1,412 @@
+#include "cli/topic_command.h"
+
+#include <boost/json.hpp>
+#include <csignal>
+#include <cstdio>
+#include <future>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <thread>
+
+#include "components/builtin.h"
+#include "core/message.h"
+#include "flow/registry.h"
+#include "fmt/format.h"
+#include "log/consumer.h"
+#include "log/store.h"
+#include "spec/spec.h"
+
+namespace junction::cli {
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kTopicUsage = R"(Usage: junction topic COMMAND [NAME] [options]
+
+Commands (on a storage dir; stop a running junction first, it holds the dir):
+  list                      topics with partitions, records and size
+  create NAME               --partitions N --fsync P --retention D --retention-size S
+                            --compaction --max-message-size S --compression none|lz4|zstd
+  describe NAME             partitions (start, end, size, segments) and consumer groups (lag)
+  produce NAME              one record per stdin line; --key K, --partition P,
+                            --header name=value (repeatable)
+  consume NAME              records as JSON lines; --from POS, --count N, --follow,
+                            --group G (commit as that group; without, nothing is committed)
+  replay NAME --group G --to POS
+                            move the group's committed offsets to POS, so it reads again
+  delete NAME               remove the topic and its data
+
+Where:   --dir DIR (default ./data) or --spec SPEC (its storage.dir)
+POS:     earliest | latest | offset:N | time:MS | 2026-11-26T08:00:00Z
+)";
+
+struct TopicArgs {
+  std::string command;
+  std::string name;
+  std::map<std::string, std::string> options;
+  std::vector<std::string> headers;
+  bool compaction = false;
+  bool follow = false;
+};
+
+bool parse(const std::vector<std::string>& args, TopicArgs& out, std::string& error) {
+  static const std::vector<std::string> with_value = {"--dir",
+                                                      "--spec",
+                                                      "--partitions",
+                                                      "--fsync",
+                                                      "--retention",
+                                                      "--retention-size",
+                                                      "--max-message-size",
+                                                      "--compression",
+                                                      "--key",
+                                                      "--partition",
+                                                      "--from",
+                                                      "--count",
+                                                      "--group",
+                                                      "--to",
+                                                      "--header"};
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--compaction") {
+      out.compaction = true;
+    } else if (a == "--follow") {
+      out.follow = true;
+    } else if (std::find(with_value.begin(), with_value.end(), a) != with_value.end()) {
+      if (i + 1 >= args.size()) {
+        error = a + " needs a value";
+        return false;
+      }
+      if (a == "--header") {
+        out.headers.push_back(args[++i]);
+      } else {
+        out.options[a] = args[++i];
+      }
+    } else if (a.starts_with("-")) {
+      error = "unknown option '" + a + "'";
+      return false;
+    } else if (out.command.empty()) {
+      out.command = a;
+    } else if (out.name.empty()) {
+      out.name = a;
+    } else {
+      error = "unexpected argument '" + a + "'";
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<std::string> opt(const TopicArgs& a, const std::string& name) {
+  auto it = a.options.find(name);
+  if (it == a.options.end()) return std::nullopt;
+  return it->second;
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "junction topic: %s\n", message.c_str());
+  return 1;
+}
+
+Result<std::filesystem::path> storage_dir(const TopicArgs& a) {
+  if (auto spec_file = opt(a, "--spec")) {
+    flow::ComponentRegistry registry;
+    components::register_builtin(registry);
+    spec::Diagnostics diags;
+    auto spec = spec::load_spec(*spec_file, registry, diags);
+    if (!spec) return Error::invalid(diags.format());
+    return spec->storage.dir;
+  }
+  return std::filesystem::path(opt(a, "--dir").value_or("./data"));
+}
+
+Result<int64_t> parse_count(const std::string& flag, const std::string& text) {
+  try {
+    size_t used = 0;
+    const long long v = std::stoll(text, &used);
+    if (used == text.size() && v >= 0) return static_cast<int64_t>(v);
+  } catch (...) {
+  }
+  return Error::invalid(fmt::format("{} expects a non-negative number, got '{}'", flag, text));
+}
+
+Result<log::TopicConfig> config_from(const TopicArgs& a) {
+  log::TopicConfig c;
+  if (auto v = opt(a, "--partitions")) {
+    auto n = parse_count("--partitions", *v);
+    if (!n) return n.error();
+    if (*n < 1 || *n > 1024) return Error::invalid("--partitions must be 1..1024");
+    c.partitions = static_cast<int32_t>(*n);
+  }
+  if (auto v = opt(a, "--fsync")) {
+    auto p = log::FsyncPolicy::parse(*v);
+    if (!p) return p.error();
+    c.fsync = *p;
+  }
+  if (auto v = opt(a, "--retention")) {
+    auto d = parse_duration(*v);
+    if (!d) return Error::invalid("--retention expects a duration like 7d");
+    c.retention_age = *d;
+  }
+  if (auto v = opt(a, "--retention-size")) {
+    auto s = parse_size(*v);
+    if (!s) return Error::invalid("--retention-size expects a size like 10GiB");
+    c.retention_bytes = *s;
+  }
+  if (auto v = opt(a, "--max-message-size")) {
+    auto s = parse_size(*v);
+    if (!s || *s == 0) return Error::invalid("--max-message-size expects a size like 1MiB");
+    c.max_message_bytes = *s;
+  }
+  if (auto v = opt(a, "--compression")) {
+    auto comp = log::compression_from_string(*v);
+    if (!comp) return Error::invalid("--compression is none, lz4 or zstd");
+    c.compression = *comp;
+  }
+  c.compaction = a.compaction;
+  return c;
+}
+
+json::object record_json(int32_t partition, const log::Record& r) {
+  json::object o;
+  o["partition"] = partition;
+  o["offset"] = r.offset;
+  o["timestamp"] = r.timestamp_ms;
+  o["key"] = r.key ? json::value(*r.key) : json::value(nullptr);
+  o["value"] = r.value ? json::value(*r.value) : json::value(nullptr);
+  json::object headers;
+  for (const auto& h : r.headers)
+    headers[h.key] = h.value ? json::value(*h.value) : json::value(nullptr);
+  o["headers"] = std::move(headers);
+  return o;
+}
+
+int cmd_list(log::Store& store) {
+  std::printf("%-32s %10s %12s %12s\n", "TOPIC", "PARTITIONS", "RECORDS", "BYTES");
+  for (const auto& name : store.topic_names()) {
+    if (name.starts_with("__")) continue;
+    log::Topic* t = store.find_topic(name);
+    if (!t) continue;
+    int64_t records = 0;
+    for (int32_t p = 0; p < t->partition_count(); ++p) {
+      records += t->partition(p).high_watermark() - t->partition(p).start_offset();
+    }
+    std::printf("%-32s %10d %12lld %12llu\n", name.c_str(), t->partition_count(),
+                static_cast<long long>(records), static_cast<unsigned long long>(t->size_bytes()));
+  }
+  return 0;
+}
+
+int cmd_describe(log::Store& store, const std::string& name) {
+  log::Topic* t = store.find_topic(name);
+  if (!t) return fail(fmt::format("topic '{}' does not exist", name));
+  const auto& c = t->config();
+  std::printf("topic %s\n", name.c_str());
+  std::printf("  partitions %d, fsync %s, compaction %s, compression %s\n", c.partitions,
+              c.fsync.to_string().c_str(), c.compaction ? "on" : "off",
+              std::string(log::to_string(c.compression)).c_str());
+  std::printf("  retention %s, retention size %s, max message %llu bytes, dead letters to %s\n",
+              c.retention_age ? format_duration(*c.retention_age).c_str() : "forever",
+              c.retention_bytes ? std::to_string(*c.retention_bytes).c_str() : "unbounded",
+              static_cast<unsigned long long>(c.max_message_bytes), t->dead_letter_topic().c_str());
+  std::printf("  %-10s %12s %12s %12s %9s\n", "PARTITION", "START", "END", "BYTES", "SEGMENTS");
+  for (int32_t p = 0; p < t->partition_count(); ++p) {
+    const auto& part = t->partition(p);
+    std::printf("  %-10d %12lld %12lld %12llu %9zu\n", p,
+                static_cast<long long>(part.start_offset()),
+                static_cast<long long>(part.high_watermark()),
+                static_cast<unsigned long long>(part.size_bytes()), part.segment_count());
+  }
+  // Groups with committed offsets on this topic, and how far behind they are.
+  std::map<std::string, std::map<int32_t, int64_t>> groups;
+  auto all = store.offsets().all();
+  for (const auto& [key, offset] : all) {
+    if (std::get<1>(key) == name) groups[std::get<0>(key)][std::get<2>(key)] = offset;
+  }
+  for (const auto& [group, offsets] : groups) {
+    int64_t lag = 0;
+    for (int32_t p = 0; p < t->partition_count(); ++p) {
+      auto it = offsets.find(p);
+      const int64_t committed = it == offsets.end() ? t->partition(p).start_offset() : it->second;
+      lag += std::max<int64_t>(0, t->partition(p).high_watermark() - committed);
+    }
+    std::printf("  group %s: lag %lld\n", group.c_str(), static_cast<long long>(lag));
+  }
+  return 0;
+}
+
+int cmd_produce(log::Store& store, const TopicArgs& a) {
+  log::Topic* t = store.find_topic(a.name);
+  if (!t) return fail(fmt::format("topic '{}' does not exist", a.name));
+  int32_t partition = -1;
+  if (auto v = opt(a, "--partition")) {
+    auto n = parse_count("--partition", *v);
+    if (!n) return fail(n.error().message());
+    if (*n >= t->partition_count())
+      return fail(fmt::format("topic has {} partitions", t->partition_count()));
+    partition = static_cast<int32_t>(*n);
+  }
+  std::vector<log::RecordHeader> headers;
+  for (const auto& h : a.headers) {
+    auto eq = h.find('=');
+    if (eq == std::string::npos) return fail("--header expects name=value, got '" + h + "'");
+    headers.push_back({h.substr(0, eq), h.substr(eq + 1)});
+  }
+  std::string line;
+  size_t count = 0;
+  int64_t first = -1;
+  while (std::getline(std::cin, line)) {
+    log::Record r;
+    r.timestamp_ms = now_ms();
+    r.key = opt(a, "--key");
+    r.value = line;
+    r.headers = headers;
+    r.headers.push_back({"x-junction-id", new_message_id()});
+    std::promise<Result<log::AppendResult>> done;
+    store.produce(*t, partition, std::span(&r, 1),
+                  [&done](Result<log::AppendResult> res) { done.set_value(std::move(res)); });
+    auto res = done.get_future().get();
+    if (!res) return fail(fmt::format("after {} records: {}", count, res.error().message()));
+    if (first < 0) first = res->base_offset;
+    ++count;
+  }
+  std::fprintf(stderr, "produced %zu records to %s (from offset %lld)\n", count, a.name.c_str(),
+               static_cast<long long>(first));
+  return 0;
+}
+
+volatile std::sig_atomic_t g_interrupted = 0;
+
+int cmd_consume(log::Store& store, const TopicArgs& a) {
+  log::Topic* t = store.find_topic(a.name);
+  if (!t) return fail(fmt::format("topic '{}' does not exist", a.name));
+  auto from = log::StartPosition::parse(opt(a, "--from").value_or("earliest"));
+  if (!from) return fail(from.error().message());
+  int64_t limit = -1;
+  if (auto v = opt(a, "--count")) {
+    auto n = parse_count("--count", *v);
+    if (!n) return fail(n.error().message());
+    limit = *n;
+  }
+  std::signal(SIGINT, [](int) { g_interrupted = 1; });
+  std::signal(SIGTERM, [](int) { g_interrupted = 1; });
+  // A group that is not written to when none is given: a browse, not a member.
+  const auto group = opt(a, "--group");
+  log::ConsumerOptions co;
+  co.topic = a.name;
+  co.group = group.value_or("__browse-" + new_message_id());
+  co.start = *from;
+  co.commit = group.has_value();
+  std::atomic<bool> woken{false};
+  log::Consumer consumer(store, co, [&woken] { woken = true; });
+  if (auto st = consumer.start(); !st) return fail(st.error().message());
+  int64_t printed = 0;
+  while (!g_interrupted && (limit < 0 || printed < limit)) {
+    auto got = consumer.poll(
+        limit < 0 ? 500 : static_cast<size_t>(std::min<int64_t>(500, limit - printed)));
+    if (!got) return fail(got.error().message());
+    for (auto& d : *got) {
+      std::printf("%s\n", json::serialize(record_json(d.partition, d.record)).c_str());
+      consumer.ack(d.partition, d.record.offset);
+      ++printed;
+    }
+    if (got->empty()) {
+      if (!a.follow) break;
+      consumer.arm();
+      for (int i = 0; i < 20 && !woken.exchange(false) && !g_interrupted; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  }
+  std::fflush(stdout);
+  if (group) {
+    consumer.stop();  // commits what was printed
+  }
+  return 0;
+}
+
+int cmd_replay(log::Store& store, const TopicArgs& a) {
+  log::Topic* t = store.find_topic(a.name);
+  if (!t) return fail(fmt::format("topic '{}' does not exist", a.name));
+  auto group = opt(a, "--group");
+  auto to = opt(a, "--to");
+  if (!group || !to) return fail("replay needs --group G and --to POSITION");
+  auto pos = log::StartPosition::parse(*to);
+  if (!pos) return fail(pos.error().message());
+  for (int32_t p = 0; p < t->partition_count(); ++p) {
+    const auto& part = t->partition(p);
+    int64_t offset = part.start_offset();
+    switch (pos->kind) {
+      case log::StartPosition::Kind::kEarliest:
+        break;
+      case log::StartPosition::Kind::kLatest:
+        offset = part.high_watermark();
+        break;
+      case log::StartPosition::Kind::kOffset:
+        offset = std::clamp(pos->value, part.start_offset(), part.high_watermark());
+        break;
+      case log::StartPosition::Kind::kTimestamp: {
+        auto at = part.offset_for_time(pos->value);
+        if (!at) return fail(at.error().message());
+        offset = *at;
+        break;
+      }
+    }
+    std::promise<Status> done;
+    store.offsets().commit(*group, a.name, p, offset,
+                           [&done](Status s) { done.set_value(std::move(s)); });
+    auto st = done.get_future().get();
+    if (!st) return fail(st.error().message());
+    std::printf("group %s: %s partition %d -> offset %lld\n", group->c_str(), a.name.c_str(), p,
+                static_cast<long long>(offset));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int topic_command(const std::vector<std::string>& args) {
+  TopicArgs a;
+  std::string error;
+  if (!parse(args, a, error)) return fail(error + "\n\n" + kTopicUsage);
+  if (a.command.empty() || a.command == "help") {
+    std::printf("%s", kTopicUsage);
+    return a.command.empty() ? 64 : 0;
+  }
+  static const std::vector<std::string> commands = {"list",    "create", "describe", "produce",
+                                                    "consume", "replay", "delete"};
+  if (std::find(commands.begin(), commands.end(), a.command) == commands.end()) {
+    return fail("unknown command '" + a.command + "'\n\n" + kTopicUsage);
+  }
+  if (a.command != "list" && a.name.empty()) return fail(a.command + " needs a topic NAME");
+  auto dir = storage_dir(a);
+  if (!dir) return fail(dir.error().message());
+  if (a.command != "create" && !std::filesystem::exists(*dir / "topics")) {
+    return fail(fmt::format("{} is not a junction storage dir (no topics/ in it)", dir->string()));
+  }
+  log::StoreOptions so;
+  so.dir = *dir;
+  auto store = log::Store::open(so);
+  if (!store) return fail(store.error().message());
+  log::Store& s = **store;
+  if (a.command == "list") return cmd_list(s);
+  if (a.command == "describe") return cmd_describe(s, a.name);
+  if (a.command == "produce") return cmd_produce(s, a);
+  if (a.command == "consume") return cmd_consume(s, a);
+  if (a.command == "replay") return cmd_replay(s, a);
+  if (a.command == "delete") {
+    if (auto st = s.delete_topic(a.name); !st) return fail(st.error().message());
+    std::printf("deleted topic %s\n", a.name.c_str());
+    return 0;
+  }
+  // create
+  if (s.find_topic(a.name)) return fail(fmt::format("topic '{}' already exists", a.name));
+  auto config = config_from(a);
+  if (!config) return fail(config.error().message());
+  auto created = s.open_topic(a.name, *config);
+  if (!created) return fail(created.error().message());
+  std::printf("created topic %s with %d partitions\n", a.name.c_str(), config->partitions);
+  return 0;
+}
+
+}  // namespace junction::cli
