@@ -91,6 +91,7 @@ std::optional<uint64_t> parse_size(std::string_view text) {
 }
 
 std::optional<Rate> parse_rate(std::string_view text) {
+  constexpr double kMaxCount = 1.8e19;
   std::string_view s = trim(text);
   auto n = take_number(s);
   if (!n) return std::nullopt;
@@ -111,6 +112,8 @@ std::optional<Rate> parse_rate(std::string_view text) {
   } else {
     return std::nullopt;
   }
+  // Counts become uint64_t bursts; converting a double beyond its range is UB.
+  if (*n > kMaxCount) return std::nullopt;
   Rate r;
   r.per_second = *n / period_s;
   r.burst = static_cast<uint64_t>(*n);
@@ -119,7 +122,7 @@ std::optional<Rate> parse_rate(std::string_view text) {
     if (take_unit(s) != "burst") return std::nullopt;
     s = trim(s);
     auto b = take_number(s);
-    if (!b || !trim(s).empty()) return std::nullopt;
+    if (!b || *b > kMaxCount || !trim(s).empty()) return std::nullopt;
     r.burst = static_cast<uint64_t>(*b);
   }
   return r;

@@ -41,6 +41,9 @@ TEST(UnitsTest, Rates) {
   EXPECT_FALSE(parse_rate("50"));
   EXPECT_FALSE(parse_rate("50/fortnight"));
   EXPECT_FALSE(parse_rate("50/s burst"));
+  // Counts that do not fit a uint64_t burst are refused, not truncated.
+  EXPECT_FALSE(parse_rate("100000000000000000000000/s"));
+  EXPECT_FALSE(parse_rate("5/s burst 100000000000000000000000"));
 }
 
 TEST(UnitsTest, FormatDuration) {
