@@ -45,6 +45,12 @@ Result<std::unique_ptr<Partition>> Partition::open(const fs::path& dir, std::str
 Partition::~Partition() = default;
 
 Status Partition::recover(bool repair) {
+  // A compaction interrupted before its rename leaves a `.cleaned` file; the
+  // original segment is intact, so the leftover just goes.
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    if (entry.path().extension() == ".cleaned") fs::remove(entry.path(), ec);
+  }
   auto bases = list_segments(dir_);
   if (!bases) return bases.error();
   if (bases->empty()) {
@@ -225,6 +231,22 @@ void Partition::publish() {
     waiters_.erase(split, waiters_.end());
   }
   for (auto& fn : ready) fn();
+}
+
+std::vector<std::shared_ptr<Segment>> Partition::sealed_segments() const {
+  std::shared_lock lock(segments_mu_);
+  return {segments_.begin(), segments_.end() - 1};
+}
+
+Status Partition::replace_segment(int64_t base_offset, std::shared_ptr<Segment> rewritten) {
+  std::unique_lock lock(segments_mu_);
+  for (size_t i = 0; i + 1 < segments_.size(); ++i) {
+    if (segments_[i]->base_offset() == base_offset) {
+      segments_[i] = std::move(rewritten);
+      return ok_status();
+    }
+  }
+  return Error::transient(fmt::format("segment {} is gone (retention?)", base_offset));
 }
 
 Result<RetentionResult> Partition::apply_retention(int64_t now) {

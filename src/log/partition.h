@@ -77,6 +77,12 @@ class Partition {
   // Any thread; runs alongside appends and reads.
   Result<RetentionResult> apply_retention(int64_t now_ms);
 
+  // For compaction (one compactor at a time): every segment but the active one,
+  // and swapping one of them for its rewritten self.
+  std::vector<std::shared_ptr<Segment>> sealed_segments() const;
+  Status replace_segment(int64_t base_offset, std::shared_ptr<Segment> rewritten);
+  const SegmentOptions& segment_options() const { return segment_options_; }
+
  private:
   Partition(std::filesystem::path dir, std::string topic, int32_t id, TopicConfig config)
       : dir_(std::move(dir)), topic_(std::move(topic)), id_(id), config_(std::move(config)) {}

@@ -92,8 +92,10 @@ std::string_view to_string(Compression c) {
   return "unknown";
 }
 
-Result<std::string> encode_batch(int64_t base_offset, std::span<const Record> records,
-                                 Compression compression) {
+namespace {
+
+Result<std::string> encode(int64_t base_offset, std::span<const Record> records,
+                           Compression compression, bool keep_offsets) {
   if (records.empty()) return Error::invalid("a record batch needs at least one record");
   if (records.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
     return Error::invalid("too many records for one batch");
@@ -106,8 +108,15 @@ Result<std::string> encode_batch(int64_t base_offset, std::span<const Record> re
   }
   std::string body;
   for (size_t i = 0; i < records.size(); ++i) {
-    encode_record(body, records[i], static_cast<int32_t>(i), first_ts);
+    const int64_t delta = keep_offsets ? records[i].offset - base_offset : static_cast<int64_t>(i);
+    if (delta < 0 || delta > std::numeric_limits<int32_t>::max() ||
+        (i > 0 && keep_offsets && records[i].offset <= records[i - 1].offset)) {
+      return Error::invalid("record offsets must ascend within a batch");
+    }
+    encode_record(body, records[i], static_cast<int32_t>(delta), first_ts);
   }
+  const int64_t last_delta =
+      keep_offsets ? records.back().offset - base_offset : static_cast<int64_t>(records.size() - 1);
   auto packed = compress(compression, body);
   if (!packed) return packed.error();
 
@@ -120,7 +129,7 @@ Result<std::string> encode_batch(int64_t base_offset, std::span<const Record> re
   w.i8(kMagic);
   w.u32(0);  // crc, patched below
   w.i16(static_cast<int16_t>(compression));
-  w.i32(static_cast<int32_t>(records.size() - 1));
+  w.i32(static_cast<int32_t>(last_delta));
   w.i64(first_ts);
   w.i64(max_ts);
   w.i64(-1);  // producerId: no idempotent producer state
@@ -131,6 +140,19 @@ Result<std::string> encode_batch(int64_t base_offset, std::span<const Record> re
   w.patch_u32(8, static_cast<uint32_t>(out.size() - kBatchOverhead));
   w.patch_u32(kCrcOffset, crc_of(as_view(out).substr(kAttributesOffset)));
   return out;
+}
+
+}  // namespace
+
+Result<std::string> encode_batch(int64_t base_offset, std::span<const Record> records,
+                                 Compression compression) {
+  return encode(base_offset, records, compression, false);
+}
+
+Result<std::string> encode_batch_keeping_offsets(std::span<const Record> records,
+                                                 Compression compression) {
+  if (records.empty()) return Error::invalid("a record batch needs at least one record");
+  return encode(records.front().offset, records, compression, true);
 }
 
 Result<BatchHeader> parse_batch_header(std::string_view bytes) {

@@ -71,6 +71,11 @@ struct BatchHeader {
 Result<std::string> encode_batch(int64_t base_offset, std::span<const Record> records,
                                  Compression compression);
 
+// Encodes records that keep their own offsets (ascending, gaps allowed), as
+// compaction rewrites them; the batch's base offset is the first one's.
+Result<std::string> encode_batch_keeping_offsets(std::span<const Record> records,
+                                                 Compression compression);
+
 // Parses the fixed header from the first kBatchHeaderSize bytes. Checks the
 // magic byte and that the lengths are sane; does not check the CRC.
 Result<BatchHeader> parse_batch_header(std::string_view bytes);

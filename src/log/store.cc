@@ -11,6 +11,7 @@
 
 #include "core/message.h"
 #include "fmt/format.h"
+#include "log/compactor.h"
 
 namespace junction::log {
 namespace fs = std::filesystem;
@@ -181,6 +182,7 @@ void Store::produce(Topic& topic, int32_t partition, std::span<const Record> rec
 }
 
 void Store::run_maintenance() {
+  std::lock_guard pass(maintenance_run_mu_);
   std::vector<Topic*> topics;
   {
     std::lock_guard lock(topics_mu_);
@@ -196,6 +198,21 @@ void Store::run_maintenance() {
       } else if (r->segments_removed > 0) {
         spdlog::info("topic {} partition {}: retention removed {} segments ({} bytes)", t->name(),
                      i, r->segments_removed, r->bytes_removed);
+      }
+      if (!t->config().compaction) continue;
+      auto& last = last_compaction_ms_[{t->name(), i}];
+      const auto every =
+          std::chrono::duration_cast<std::chrono::milliseconds>(options_.compaction_interval)
+              .count();
+      if (last != 0 && now - last < every) continue;
+      last = now;
+      auto c = compact_partition(t->partition(i), now);
+      if (!c) {
+        spdlog::warn("topic {} partition {}: compaction failed: {}", t->name(), i,
+                     c.error().message());
+      } else if (c->records_removed > 0) {
+        spdlog::info("topic {} partition {}: compaction removed {} records ({} -> {} bytes)",
+                     t->name(), i, c->records_removed, c->bytes_before, c->bytes_after);
       }
     }
   }

@@ -25,7 +25,8 @@ struct StoreOptions {
   FsyncPolicy default_fsync;  // for topics that do not set their own
   bool repair = false;        // cut corruption off instead of refusing to start
   size_t max_pending_bytes = 64u << 20;
-  Duration maintenance_interval = std::chrono::seconds(5);  // retention and compaction
+  Duration maintenance_interval = std::chrono::seconds(5);  // retention
+  Duration compaction_interval = std::chrono::minutes(1);   // per compacted partition
 };
 
 // The embedded log: every topic under `<dir>/topics/`, the journal thread
@@ -80,6 +81,8 @@ class Store {
   std::mutex topics_mu_;
   std::map<std::string, std::unique_ptr<Topic>> topics_;
 
+  std::mutex maintenance_run_mu_;  // one pass at a time: retention and compaction never overlap
+  std::map<std::pair<std::string, int32_t>, int64_t> last_compaction_ms_;
   std::mutex maintenance_mu_;
   std::condition_variable maintenance_cv_;
   bool closing_ = false;
