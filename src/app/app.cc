@@ -79,8 +79,8 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
   std::unique_ptr<http::Server> observability;
   if (!spec.observability.listen.empty()) {
     std::string error;
-    observability =
-        make_observability_server(io.context(0), spec.observability.listen, metrics, health, error);
+    observability = make_observability_server(io.context(0), spec.observability.listen, metrics,
+                                              health, store.get(), error);
     if (!observability) {
       spdlog::error("{}", error);
       return 1;

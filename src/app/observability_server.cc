@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include "app/topics_api.h"
 #include "components/common/listen_address.h"
 #include "http/problem.h"
 
@@ -13,17 +14,22 @@ namespace beast_http = boost::beast::http;
 std::unique_ptr<http::Server> make_observability_server(asio::io_context& ctx,
                                                         const std::string& listen,
                                                         observe::Registry& metrics,
-                                                        observe::Health& health,
+                                                        observe::Health& health, log::Store* store,
                                                         std::string& error) {
   http::ServerOptions options;
   if (!components::parse_listen_address(listen, options)) {
     error = "observability.listen: expected host:port, got '" + listen + "'";
     return nullptr;
   }
-  options.limits.max_body_bytes = 0;
-  auto handler = [&metrics, &health](
+  // Bodies only for the topics API (records posted to the log).
+  options.limits.max_body_bytes = store ? 8u << 20 : 0;
+  auto handler = [&metrics, &health, store](
                      http::Request& req,
                      const http::RequestInfo& info) -> asio::awaitable<http::Response> {
+    if (store) {
+      std::optional<http::Response> topics = co_await handle_topics_api(*store, req, info);
+      if (topics) co_return std::move(*topics);
+    }
     if (req.method() != beast_http::verb::get && req.method() != beast_http::verb::head) {
       co_return http::problem_response(405, "Method Not Allowed", "only GET is served here",
                                        info.request_id, req.version());

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "http/server.h"
+#include "log/store.h"
 #include "observe/health.h"
 #include "observe/metrics.h"
 
@@ -13,11 +14,12 @@ namespace junction::app {
 namespace asio = boost::asio;
 
 // /metrics (Prometheus text), /health/live and /health/ready on their own
-// listener, so that scrapes and probes never queue behind business traffic.
+// listener, so that scrapes and probes never queue behind business traffic;
+// with a store, the topics API too (app/topics_api.h).
 std::unique_ptr<http::Server> make_observability_server(asio::io_context& ctx,
                                                         const std::string& listen,
                                                         observe::Registry& metrics,
-                                                        observe::Health& health,
+                                                        observe::Health& health, log::Store* store,
                                                         std::string& error);
 
 }  // namespace junction::app

@@ -1,10 +1,13 @@
 """Flows through topics of the embedded log, and `junction topic`."""
 import json
 import os
+import time
 import signal
 import unittest
 
-from junction_e2e import JunctionTest, wait_until
+import threading
+
+from junction_e2e import JunctionTest, http_request, json_body, wait_until
 
 SPEC = """\
 apiVersion: junction/v1
@@ -154,6 +157,69 @@ class TopicsTest(JunctionTest):
         self.assertIn("does not exist", r.stderr)
         r = self.run_junction("topic", "consume", "nope", "--from", "sometime", "--dir", "data")
         self.assertEqual(r.returncode, 1)
+
+
+    def test_http_api_produces_and_long_polls(self):
+        self.write("junction.yaml", """\
+            apiVersion: junction/v1
+            storage: { dir: data }
+            observability: { listen: 127.0.0.1:0 }
+            topics:
+              events: { partitions: 2 }
+            flows:
+              sink:
+                input: { topic: events, group: sink }
+                output: { drop: {} }
+            """)
+        p = self.start_junction("run", "junction.yaml")
+        port = int(self.wait_for_log(r"observability on \S+ \(port (\d+)\)", proc=p).group(1))
+
+        status, _, body = http_request(port, "GET", "/topics")
+        self.assertEqual(status, 200)
+        self.assertEqual(json_body(body)["topics"][0]["name"], "events")
+
+        # A long poll that the next POST answers.
+        polled = {}
+
+        def poll():
+            polled["result"] = http_request(port, "GET", "/topics/events/records?partition=1&wait=10s")
+
+        t = threading.Thread(target=poll)
+        t.start()
+        time.sleep(0.3)
+        status, _, body = http_request(port, "POST", "/topics/events/records", body=json.dumps(
+            [{"value": {"id": 1}, "partition": 1, "headers": {"src": "api"}},
+             {"value": "plain", "key": "k"}]))
+        self.assertEqual(status, 200, body)
+        offsets = json_body(body)["offsets"]
+        self.assertEqual(offsets[0], {"partition": 1, "offset": 0})
+        t.join(15)
+        status, _, body = polled["result"]
+        self.assertEqual(status, 200)
+        records = json_body(body)["records"]
+        self.assertEqual(json.loads(records[0]["value"]), {"id": 1})
+        self.assertEqual(records[0]["headers"]["src"], "api")
+
+        # A group reads from its committed offsets and commits explicitly.
+        status, _, body = http_request(port, "GET", "/topics/events/records?group=g")
+        got = json_body(body)
+        self.assertEqual(len(got["records"]), 2)
+        commits = [{"partition": int(p_), "offset": o} for p_, o in got["next"].items()]
+        status, _, _ = http_request(port, "POST", "/topics/events/groups/g/offsets", body=json.dumps(commits))
+        self.assertEqual(status, 200)
+        status, _, body = http_request(port, "GET", "/topics/events/records?group=g")
+        self.assertEqual(json_body(body)["records"], [])
+
+        # Errors are problem+json.
+        status, headers, body = http_request(port, "POST", "/topics/nope/records", body="{}")
+        self.assertEqual(status, 404)
+        self.assertEqual(headers["Content-Type"], "application/problem+json")
+        status, _, body = http_request(port, "POST", "/topics/events/records", body="{not json")
+        self.assertEqual(status, 400)
+        status, _, body = http_request(port, "POST", "/topics/events/records", body='{"valeu": 1}')
+        self.assertEqual(status, 400)
+        self.assertIn("unknown record field 'valeu'", json_body(body)["detail"])
+        self.assertEqual(self.stop(p), 0, self.log())
 
 
 if __name__ == "__main__":
