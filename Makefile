@@ -10,7 +10,7 @@ CMAKE_ARGS ?=
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: all deps build demo test unit check-docs check-examples asan docs bench format clean
+.PHONY: all deps build demo test unit check-docs check-examples asan docs bench fuzz format clean
 
 all: build
 
@@ -54,6 +54,18 @@ asan: deps
 	ninja -C $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+# libFuzzer on the record batch decoder and segment recovery (clang), for
+# FUZZ_SECONDS each; new inputs that raise coverage land in build-fuzz/corpus.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps --fuzz
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJUNCTION_FUZZ=ON
+	ninja -C build-fuzz
+	for t in record_batch segment_recovery; do \
+	  mkdir -p build-fuzz/corpus/$$t && \
+	  ./build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    build-fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; done
 
 docs: build
 	./$(BUILD)/junction doc --markdown > docs/components.md
