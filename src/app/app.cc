@@ -62,6 +62,7 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
       return 1;
     }
     store = std::move(*opened);
+    store->attach_metrics(metrics);
   }
 
   spec::Diagnostics diags;

@@ -118,7 +118,11 @@ void Journal::commit(std::deque<Request>& group) {
   // One fsync per partition for the whole group.
   std::unordered_map<Partition*, Error> sync_failures;
   for (Partition* p : to_sync) {
-    if (auto st = p->sync(); !st) {
+    const auto started = Clock::now();
+    auto st = p->sync();
+    if (metrics_.fsyncs) metrics_.fsyncs->inc();
+    if (metrics_.fsync_seconds) metrics_.fsync_seconds->observe(Clock::now() - started);
+    if (!st) {
       p->fail(st.error());
       sync_failures.emplace(p, st.error());
     } else {
@@ -126,10 +130,17 @@ void Journal::commit(std::deque<Request>& group) {
     }
   }
   for (Partition* p : to_publish) p->publish();
+  if (metrics_.group_size) metrics_.group_size->observe(static_cast<double>(done.size()));
   for (auto& d : done) {
     if (d.result) {
       auto it = sync_failures.find(d.request->partition);
       if (it != sync_failures.end()) d.result = it->second;
+    }
+    if (d.result) {
+      if (metrics_.appends) metrics_.appends->inc();
+      if (metrics_.bytes) metrics_.bytes->inc(d.request->batch.size());
+    } else if (metrics_.append_errors) {
+      metrics_.append_errors->inc();
     }
     d.request->callback(std::move(d.result));
   }

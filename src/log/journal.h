@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "log/partition.h"
+#include "observe/metrics.h"
 
 namespace junction::log {
 
@@ -27,6 +28,16 @@ struct AppendResult {
 //
 // The queue is bounded in bytes: past the bound, submit() fails the append
 // at once as `overloaded` instead of letting memory grow.
+// What the journal counts, when metrics are attached (all optional).
+struct JournalMetrics {
+  observe::Counter* appends = nullptr;
+  observe::Counter* append_errors = nullptr;
+  observe::Counter* bytes = nullptr;
+  observe::Counter* fsyncs = nullptr;
+  observe::Histogram* fsync_seconds = nullptr;
+  observe::Histogram* group_size = nullptr;  // appends per commit group
+};
+
 class Journal {
  public:
   using Callback = std::function<void(Result<AppendResult>)>;
@@ -45,6 +56,9 @@ class Journal {
   void barrier(std::function<void()> fn);
   // Journal thread only (inside a barrier): drops any reference to `partition`.
   void forget(Partition* partition);
+
+  // Set before the first submit.
+  void set_metrics(JournalMetrics metrics) { metrics_ = metrics; }
 
   // Completes everything queued, then stops the thread.
   void stop();
@@ -74,6 +88,7 @@ class Journal {
   // yet synced, with when their sync is due.
   std::vector<std::pair<Partition*, std::chrono::steady_clock::time_point>> dirty_;
 
+  JournalMetrics metrics_;
   std::thread thread_;
 };
 

@@ -229,7 +229,45 @@ void Store::maintenance_loop() {
   }
 }
 
+void Store::attach_metrics(observe::Registry& r) {
+  metrics_ = &r;
+  JournalMetrics m;
+  m.appends = &r.counter("junction_log_appends_total", "Record batches appended to the log");
+  m.append_errors = &r.counter("junction_log_append_errors_total", "Appends that failed");
+  m.bytes = &r.counter("junction_log_appended_bytes_total", "Bytes of record batches appended");
+  m.fsyncs = &r.counter("junction_log_fsyncs_total", "fdatasync calls by the journal");
+  m.fsync_seconds = &r.histogram("junction_log_fsync_seconds", "Time one fdatasync took");
+  m.group_size = &r.histogram("junction_log_group_commit_appends",
+                              "Appends committed together by one journal pass", {},
+                              {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024});
+  journal_->set_metrics(m);
+  std::lock_guard lock(topics_mu_);
+  for (auto& [name, t] : topics_) {
+    for (int32_t i = 0; i < t->partition_count(); ++i) {
+      Partition* p = &t->partition(i);
+      observe::Labels labels{{"topic", name}, {"partition", std::to_string(i)}};
+      r.gauge_fn("junction_log_partition_end_offset", "Offset after the last durable record",
+                 labels, [p] { return static_cast<double>(p->high_watermark()); });
+      r.gauge_fn("junction_log_partition_start_offset", "First offset still stored", labels,
+                 [p] { return static_cast<double>(p->start_offset()); });
+      r.gauge_fn("junction_log_partition_bytes", "Bytes of the partition's segments", labels,
+                 [p] { return static_cast<double>(p->size_bytes()); });
+      partition_gauges_.push_back(labels);
+    }
+  }
+}
+
 void Store::close() {
+  if (metrics_) {
+    for (const auto& labels : partition_gauges_) {
+      for (const char* name :
+           {"junction_log_partition_end_offset", "junction_log_partition_start_offset",
+            "junction_log_partition_bytes"}) {
+        metrics_->remove_gauge_fn(name, labels);
+      }
+    }
+    partition_gauges_.clear();
+  }
   {
     std::lock_guard lock(maintenance_mu_);
     closing_ = true;

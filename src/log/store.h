@@ -64,6 +64,11 @@ class Store {
   // thread calls it every maintenance_interval.
   void run_maintenance();
 
+  // Counts appends, bytes and fsyncs, and exposes each open topic's
+  // partitions (start, end, bytes) as gauges. Call once, before producing;
+  // close() removes the gauges, so the registry may outlive the store.
+  void attach_metrics(observe::Registry& registry);
+
   // Stops the maintenance thread, then writes what is queued and stops the journal.
   void close();
 
@@ -81,6 +86,8 @@ class Store {
   std::mutex topics_mu_;
   std::map<std::string, std::unique_ptr<Topic>> topics_;
 
+  observe::Registry* metrics_ = nullptr;
+  std::vector<observe::Labels> partition_gauges_;
   std::mutex maintenance_run_mu_;  // one pass at a time: retention and compaction never overlap
   std::map<std::pair<std::string, int32_t>, int64_t> last_compaction_ms_;
   std::mutex maintenance_mu_;

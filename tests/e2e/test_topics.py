@@ -30,13 +30,19 @@ flows:
 
 
 def lines(text):
-    return [json.loads(l) for l in text.splitlines() if l.strip()]
+    # A line still being written (no newline yet) is not a record yet.
+    whole = text[: text.rfind("\n") + 1]
+    return [json.loads(l) for l in whole.splitlines() if l.strip()]
 
 
 class TopicsTest(JunctionTest):
     def start(self):
+        # The log file collects every run: wait for this run's line.
+        before = self.log().count("flow fulfil: running")
         p = self.start_junction("run", "junction.yaml")
-        self.wait_for_log(r"flow fulfil: running", proc=p)
+        wait_until(lambda: self.log().count("flow fulfil: running") > before or p.poll() is not None,
+                   what="the flows to start")
+        self.assertIsNone(p.poll(), self.log())
         return p
 
     def append_orders(self, start, count, poison=()):
@@ -209,6 +215,11 @@ class TopicsTest(JunctionTest):
         self.assertEqual(status, 200)
         status, _, body = http_request(port, "GET", "/topics/events/records?group=g")
         self.assertEqual(json_body(body)["records"], [])
+
+        status, _, body = http_request(port, "GET", "/metrics")
+        metrics = body.decode()
+        self.assertIn('junction_log_partition_end_offset{partition="1",topic="events"} 1', metrics)
+        self.assertRegex(metrics, r"junction_log_fsyncs_total [1-9]")
 
         # Errors are problem+json.
         status, headers, body = http_request(port, "POST", "/topics/nope/records", body="{}")

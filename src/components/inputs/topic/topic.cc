@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
@@ -71,6 +73,18 @@ class TopicInput final : public flow::Input {
   asio::awaitable<void> close() override {
     // Let acks that were posted while the flow drained reach the consumer.
     co_await asio::post(ex_, asio::use_awaitable);
+    // Dead-letter appends in flight: once durable, the commit may pass those
+    // records; otherwise a restart would dead-letter them a second time.
+    if (consumer_) {
+      asio::steady_timer pause(ex_);
+      const auto give_up = Clock::now() + std::chrono::seconds(5);
+      while (consumer_->dead_letters_pending() > 0 && Clock::now() < give_up) {
+        pause.expires_after(std::chrono::milliseconds(10));
+        boost::system::error_code ec;
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        (void)consumer_->poll(0);  // takes in the completed dead-letter writes
+      }
+    }
     target_->consumer = nullptr;
     if (consumer_) consumer_->stop();
     consumer_.reset();
