@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "cli/topic_remote.h"
 #include "components/builtin.h"
 #include "core/message.h"
 #include "flow/registry.h"
@@ -37,7 +38,9 @@ Commands (on a storage dir; stop a running junction first, it holds the dir):
                             move the group's committed offsets to POS, so it reads again
   delete NAME               remove the topic and its data
 
-Where:   --dir DIR (default ./data) or --spec SPEC (its storage.dir)
+Where:   --dir DIR (default ./data) or --spec SPEC (its storage.dir), or
+         --server http://HOST:PORT: a running instance's observability listener
+         (list, describe, produce and consume only)
 POS:     earliest | latest | offset:N | time:MS | 2026-11-26T08:00:00Z
 )";
 
@@ -52,6 +55,7 @@ struct TopicArgs {
 
 bool parse(const std::vector<std::string>& args, TopicArgs& out, std::string& error) {
   static const std::vector<std::string> with_value = {"--dir",
+                                                      "--server",
                                                       "--spec",
                                                       "--partitions",
                                                       "--fsync",
@@ -363,6 +367,144 @@ int cmd_replay(log::Store& store, const TopicArgs& a) {
   return 0;
 }
 
+// --- Against a running instance (the topics HTTP API) ---
+
+int remote_list(RemoteTopics& remote, const std::string& only) {
+  auto topics = remote.call("GET", "/topics");
+  if (!topics) return fail(topics.error().message());
+  bool found = false;
+  for (const auto& t : topics->at("topics").as_array()) {
+    const std::string name = json::value_to<std::string>(t.at("name"));
+    if (!only.empty() && name != only) continue;
+    found = true;
+    std::printf("topic %s\n", name.c_str());
+    for (const auto& p : t.at("partitions").as_array()) {
+      std::printf("  partition %lld: start %lld, end %lld\n",
+                  static_cast<long long>(p.at("partition").to_number<int64_t>()),
+                  static_cast<long long>(p.at("start").to_number<int64_t>()),
+                  static_cast<long long>(p.at("end").to_number<int64_t>()));
+    }
+  }
+  if (!only.empty() && !found) return fail(fmt::format("topic '{}' does not exist", only));
+  return 0;
+}
+
+int remote_produce(RemoteTopics& remote, const TopicArgs& a) {
+  std::string line;
+  json::array chunk;
+  size_t count = 0;
+  auto flush = [&]() -> bool {
+    if (chunk.empty()) return true;
+    auto res = remote.call("POST", "/topics/" + a.name + "/records", json::serialize(chunk));
+    if (!res) {
+      fail(fmt::format("after {} records: {}", count, res.error().message()));
+      return false;
+    }
+    count += chunk.size();
+    chunk.clear();
+    return true;
+  };
+  json::object headers;
+  for (const auto& h : a.headers) {
+    auto eq = h.find('=');
+    if (eq == std::string::npos) return fail("--header expects name=value, got '" + h + "'");
+    headers[h.substr(0, eq)] = h.substr(eq + 1);
+  }
+  while (std::getline(std::cin, line)) {
+    json::object r;
+    r["value"] = line;
+    if (auto k = opt(a, "--key")) r["key"] = *k;
+    if (auto p = opt(a, "--partition")) {
+      auto n = parse_count("--partition", *p);
+      if (!n) return fail(n.error().message());
+      r["partition"] = *n;
+    }
+    if (!headers.empty()) r["headers"] = headers;
+    chunk.push_back(std::move(r));
+    if (chunk.size() >= 500 && !flush()) return 1;
+  }
+  if (!flush()) return 1;
+  std::fprintf(stderr, "produced %zu records to %s\n", count, a.name.c_str());
+  return 0;
+}
+
+int remote_consume(RemoteTopics& remote, const TopicArgs& a) {
+  int64_t limit = -1;
+  if (auto v = opt(a, "--count")) {
+    auto n = parse_count("--count", *v);
+    if (!n) return fail(n.error().message());
+    limit = *n;
+  }
+  std::signal(SIGINT, [](int) { g_interrupted = 1; });
+  std::signal(SIGTERM, [](int) { g_interrupted = 1; });
+  int64_t printed = 0;
+  auto print = [&](const json::array& records) {
+    for (const auto& r : records) {
+      if (limit >= 0 && printed >= limit) break;
+      std::printf("%s\n", json::serialize(r).c_str());
+      ++printed;
+    }
+    std::fflush(stdout);
+  };
+  if (auto group = opt(a, "--group")) {
+    // Read from the group's offsets, then commit what was printed.
+    while (!g_interrupted && (limit < 0 || printed < limit)) {
+      const int64_t max = limit < 0 ? 500 : std::min<int64_t>(500, limit - printed);
+      auto got = remote.call("GET", fmt::format("/topics/{}/records?group={}&max={}&wait={}",
+                                                a.name, *group, max, a.follow ? "10s" : "0s"));
+      if (!got) return fail(got.error().message());
+      const auto& records = got->at("records").as_array();
+      print(records);
+      if (records.empty()) {
+        if (!a.follow) break;
+        continue;
+      }
+      // Commit per partition after the last record printed from it.
+      std::map<int64_t, int64_t> next;
+      for (const auto& r : records) {
+        next[r.at("partition").to_number<int64_t>()] = r.at("offset").to_number<int64_t>() + 1;
+      }
+      json::array commits;
+      for (const auto& [p, o] : next)
+        commits.push_back(json::object{{"partition", p}, {"offset", o}});
+      auto committed =
+          remote.call("POST", fmt::format("/topics/{}/groups/{}/offsets", a.name, *group),
+                      json::serialize(commits));
+      if (!committed) return fail(committed.error().message());
+    }
+    return 0;
+  }
+  // A browse: every partition from --from (earliest or offset:N).
+  auto from = log::StartPosition::parse(opt(a, "--from").value_or("earliest"));
+  if (!from) return fail(from.error().message());
+  if (from->kind != log::StartPosition::Kind::kEarliest &&
+      from->kind != log::StartPosition::Kind::kOffset) {
+    return fail("with --server, --from is earliest or offset:N (or use --group)");
+  }
+  auto topics = remote.call("GET", "/topics");
+  if (!topics) return fail(topics.error().message());
+  int64_t partitions = -1;
+  for (const auto& t : topics->at("topics").as_array()) {
+    if (json::value_to<std::string>(t.at("name")) == a.name) {
+      partitions = static_cast<int64_t>(t.at("partitions").as_array().size());
+    }
+  }
+  if (partitions < 0) return fail(fmt::format("topic '{}' does not exist", a.name));
+  for (int64_t p = 0; p < partitions && !g_interrupted && (limit < 0 || printed < limit); ++p) {
+    int64_t offset = from->kind == log::StartPosition::Kind::kOffset ? from->value : 0;
+    while (!g_interrupted && (limit < 0 || printed < limit)) {
+      auto got = remote.call("GET", fmt::format("/topics/{}/records?partition={}&offset={}&max=500",
+                                                a.name, p, offset));
+      if (!got) return fail(got.error().message());
+      const auto& records = got->at("records").as_array();
+      if (records.empty()) break;
+      print(records);
+      offset = got->at("next").at(std::to_string(p)).to_number<int64_t>();
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int topic_command(const std::vector<std::string>& args) {
@@ -379,6 +521,15 @@ int topic_command(const std::vector<std::string>& args) {
     return fail("unknown command '" + a.command + "'\n\n" + kTopicUsage);
   }
   if (a.command != "list" && a.name.empty()) return fail(a.command + " needs a topic NAME");
+  if (auto server = opt(a, "--server")) {
+    auto remote = RemoteTopics::connect(*server);
+    if (!remote) return fail(remote.error().message());
+    if (a.command == "list") return remote_list(**remote, "");
+    if (a.command == "describe") return remote_list(**remote, a.name);
+    if (a.command == "produce") return remote_produce(**remote, a);
+    if (a.command == "consume") return remote_consume(**remote, a);
+    return fail(a.command + " works on a storage dir only: stop the instance and use --dir");
+  }
   auto dir = storage_dir(a);
   if (!dir) return fail(dir.error().message());
   if (a.command != "create" && !std::filesystem::exists(*dir / "topics")) {

@@ -221,6 +221,25 @@ class TopicsTest(JunctionTest):
         self.assertIn('junction_log_partition_end_offset{partition="1",topic="events"} 1', metrics)
         self.assertRegex(metrics, r"junction_log_fsyncs_total [1-9]")
 
+        # The CLI talks to the running instance with --server.
+        server = f"http://127.0.0.1:{port}"
+        r = self.run_junction("topic", "produce", "events", "--server", server, "--key", "cli",
+                              input="c1\nc2\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.run_junction("topic", "consume", "events", "--server", server, "--group", "cli-g")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        values = sorted(x["value"] for x in lines(r.stdout))
+        self.assertEqual(values, sorted(['{"id":1}', "plain", "c1", "c2"]))
+        r = self.run_junction("topic", "consume", "events", "--server", server, "--group", "cli-g")
+        self.assertEqual(lines(r.stdout), [], "the group committed what it printed")
+        r = self.run_junction("topic", "consume", "events", "--server", server, "--count", "3")
+        self.assertEqual(len(lines(r.stdout)), 3)
+        r = self.run_junction("topic", "describe", "events", "--server", server)
+        self.assertIn("partition 1: start 0", r.stdout)
+        r = self.run_junction("topic", "delete", "events", "--server", server)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("storage dir only", r.stderr)
+
         # Errors are problem+json.
         status, headers, body = http_request(port, "POST", "/topics/nope/records", body="{}")
         self.assertEqual(status, 404)
