@@ -10,7 +10,7 @@ CMAKE_ARGS ?=
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: all deps build demo test unit check-docs check-examples asan docs bench fuzz format clean
+.PHONY: all deps build demo test unit check-docs check-examples asan docs bench bench-log fuzz format clean
 
 all: build
 
@@ -71,7 +71,13 @@ docs: build
 	./$(BUILD)/junction doc --markdown > docs/components.md
 
 bench: build
-	bench/flow/run.sh
+	bench/flow/run.sh $(BUILD)
+	bench/log/run.sh $(BUILD)
+
+# The embedded log against NATS JetStream only (needs nats-server and
+# libnats-dev, which deps installs).
+bench-log: build
+	bench/log/run.sh $(BUILD)
 
 format:
 	find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
