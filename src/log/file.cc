@@ -1,10 +1,13 @@
 #include "log/file.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "fmt/format.h"
 
@@ -58,6 +61,45 @@ Status File::write_at(uint64_t offset, std::string_view data) {
     }
     data.remove_prefix(static_cast<size_t>(n));
     offset += static_cast<uint64_t>(n);
+  }
+  return ok_status();
+}
+
+Status File::write_at(uint64_t offset, std::span<const std::string_view> parts) {
+  std::vector<iovec> iov;
+  iov.reserve(std::min<size_t>(parts.size(), IOV_MAX));
+  size_t next = 0;
+  while (next < parts.size()) {
+    iov.clear();
+    size_t want = 0;
+    for (size_t i = next; i < parts.size() && iov.size() < IOV_MAX; ++i) {
+      iov.push_back({const_cast<char*>(parts[i].data()), parts[i].size()});
+      want += parts[i].size();
+    }
+    const size_t count = iov.size();
+    size_t done = 0;
+    size_t first = 0;  // first iovec not fully written
+    while (done < want) {
+      const ssize_t n = ::pwritev(fd_, iov.data() + first, static_cast<int>(count - first),
+                                  static_cast<off_t>(offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return io_error("cannot write", path_, errno);
+      }
+      done += static_cast<size_t>(n);
+      // Skip what was written: whole iovecs, then part of the next one.
+      size_t left = static_cast<size_t>(n);
+      while (first < count && left >= iov[first].iov_len) {
+        left -= iov[first].iov_len;
+        ++first;
+      }
+      if (first < count && left > 0) {
+        iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+        iov[first].iov_len -= left;
+      }
+    }
+    offset += want;
+    next += count;
   }
   return ok_status();
 }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,9 @@ class File {
   Result<uint64_t> size() const;
   // Writes all of `data` at `offset` (pwrite, looping on short writes).
   Status write_at(uint64_t offset, std::string_view data);
+  // Writes the buffers back to back at `offset` with pwritev (one syscall per
+  // IOV_MAX buffers, looping on short writes).
+  Status write_at(uint64_t offset, std::span<const std::string_view> parts);
   // Reads up to `length` bytes at `offset`; fewer only at end of file.
   Result<std::string> read_at(uint64_t offset, size_t length) const;
   Status sync_data();

@@ -10,10 +10,10 @@
 
 namespace junction::log {
 
-using Clock = std::chrono::steady_clock;
-
 Journal::Journal(size_t max_pending_bytes)
-    : max_pending_bytes_(max_pending_bytes), thread_([this] { run(); }) {}
+    : max_pending_bytes_(max_pending_bytes),
+      thread_([this] { run(); }),
+      syncer_([this] { sync_loop(); }) {}
 
 Journal::~Journal() {
   stop();
@@ -46,73 +46,115 @@ void Journal::barrier(std::function<void()> fn) {
 }
 
 void Journal::forget(Partition* partition) {
-  std::erase_if(dirty_, [&](auto& d) { return d.first == partition; });
+  {
+    std::lock_guard lock(sync_mu_);
+    std::erase_if(dirty_, [&](auto& d) { return d.first == partition; });
+  }
+  // The syncer takes syncing_mu_ before it lets go of sync_mu_, so this
+  // waits out a sync of `partition` that started before the erase.
+  std::lock_guard wait(syncing_mu_);
 }
 
 void Journal::stop() {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(sync_mu_);
+    sync_stopping_ = true;
+  }
+  sync_cv_.notify_one();
+  if (syncer_.joinable()) syncer_.join();
 }
 
 void Journal::run() {
-  auto next_due = Clock::time_point::max();
   while (true) {
     std::deque<Request> group;
     bool stopping = false;
     {
       std::unique_lock lock(mu_);
-      if (next_due == Clock::time_point::max()) {
-        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      } else {
-        cv_.wait_until(lock, next_due, [this] { return stopping_ || !queue_.empty(); });
-      }
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       group.swap(queue_);
       pending_bytes_ = 0;
       stopping = stopping_;
     }
     if (!group.empty()) commit(group);
-    next_due = sync_due_partitions(stopping && group.empty());
     if (stopping && group.empty()) return;
   }
 }
 
 void Journal::commit(std::deque<Request>& group) {
-  struct Pending {
-    Request* request;
-    Result<AppendResult> result;
-  };
-  std::vector<Pending> done;
-  done.reserve(group.size());
+  std::vector<Request*> run;
+  for (auto& req : group) {
+    if (req.partition) {
+      run.push_back(&req);
+      continue;
+    }
+    // A barrier: what came before it is completed first.
+    commit_run(run);
+    run.clear();
+    req.on_journal();
+  }
+  commit_run(run);
+}
+
+void Journal::commit_run(const std::vector<Request*>& requests) {
+  if (requests.empty()) return;
+  // Each partition's requests, in submission order; partitions in first-seen order.
+  std::vector<Partition*> order;
+  std::unordered_map<Partition*, std::vector<Request*>> by_partition;
+  for (Request* r : requests) {
+    auto [it, inserted] = by_partition.try_emplace(r->partition);
+    if (inserted) order.push_back(r->partition);
+    it->second.push_back(r);
+  }
+
+  std::vector<std::pair<Request*, Result<AppendResult>>> done;
+  done.reserve(requests.size());
   std::vector<Partition*> to_sync;
   std::vector<Partition*> to_publish;
-  for (auto& req : group) {
-    if (!req.partition) {
-      // A barrier: everything before it in the group is written.
-      req.on_journal();
-      continue;
+  std::vector<std::string*> batches;
+  std::vector<BatchHeader> headers;
+  std::vector<Request*> writable;
+  for (Partition* p : order) {
+    batches.clear();
+    headers.clear();
+    writable.clear();
+    for (Request* r : by_partition[p]) {
+      auto header = parse_batch_header(r->batch);
+      if (!header) {
+        done.emplace_back(r, header.error());
+        continue;
+      }
+      batches.push_back(&r->batch);
+      headers.push_back(*header);
+      writable.push_back(r);
     }
-    Partition& p = *req.partition;
-    auto header = parse_batch_header(req.batch);
-    if (!header) {
-      done.push_back({&req, header.error()});
-      continue;
+    if (writable.empty()) continue;
+    auto wrote = p->write_many(batches, headers);
+    for (size_t i = 0; i < writable.size(); ++i) {
+      if (i < wrote.written) {
+        done.emplace_back(writable[i],
+                          AppendResult{headers[i].base_offset, headers[i].last_offset()});
+      } else {
+        done.emplace_back(writable[i], *wrote.error);
+      }
     }
-    auto base = p.write(req.batch, *header);
-    if (!base) {
-      done.push_back({&req, base.error()});
-      continue;
-    }
-    done.push_back({&req, AppendResult{*base, *base + header->last_offset_delta}});
-    auto& list = p.config().fsync.mode == FsyncPolicy::Mode::kAlways ? to_sync : to_publish;
-    if (std::find(list.begin(), list.end(), &p) == list.end()) list.push_back(&p);
-    if (p.config().fsync.mode == FsyncPolicy::Mode::kInterval) {
-      auto it = std::find_if(dirty_.begin(), dirty_.end(), [&](auto& d) { return d.first == &p; });
-      if (it == dirty_.end()) dirty_.emplace_back(&p, Clock::now() + p.config().fsync.interval);
+    if (wrote.written == 0) continue;
+    switch (p->config().fsync.mode) {
+      case FsyncPolicy::Mode::kAlways:
+        to_sync.push_back(p);
+        break;
+      case FsyncPolicy::Mode::kInterval:
+        mark_interval_dirty(p);
+        to_publish.push_back(p);
+        break;
+      case FsyncPolicy::Mode::kNever:
+        to_publish.push_back(p);
+        break;
     }
   }
   // One fsync per partition for the whole group.
@@ -131,36 +173,73 @@ void Journal::commit(std::deque<Request>& group) {
   }
   for (Partition* p : to_publish) p->publish();
   if (metrics_.group_size) metrics_.group_size->observe(static_cast<double>(done.size()));
-  for (auto& d : done) {
-    if (d.result) {
-      auto it = sync_failures.find(d.request->partition);
-      if (it != sync_failures.end()) d.result = it->second;
+  for (auto& [req, result] : done) {
+    if (result) {
+      auto it = sync_failures.find(req->partition);
+      if (it != sync_failures.end()) result = it->second;
     }
-    if (d.result) {
+    if (result) {
       if (metrics_.appends) metrics_.appends->inc();
-      if (metrics_.bytes) metrics_.bytes->inc(d.request->batch.size());
+      if (metrics_.bytes) metrics_.bytes->inc(req->batch.size());
     } else if (metrics_.append_errors) {
       metrics_.append_errors->inc();
     }
-    d.request->callback(std::move(d.result));
+    req->callback(std::move(result));
   }
 }
 
-Clock::time_point Journal::sync_due_partitions(bool force) {
-  const auto now = Clock::now();
-  auto next = Clock::time_point::max();
-  std::erase_if(dirty_, [&](auto& d) {
-    if (!force && d.second > now) {
-      next = std::min(next, d.second);
-      return false;
+void Journal::mark_interval_dirty(Partition* p) {
+  std::lock_guard lock(sync_mu_);
+  for (const auto& d : dirty_) {
+    if (d.first == p) return;
+  }
+  dirty_.emplace_back(p, Clock::now() + p->config().fsync.interval);
+  sync_cv_.notify_one();
+}
+
+void Journal::timed_sync(Partition* p) {
+  const auto started = Clock::now();
+  auto st = p->sync();
+  if (metrics_.fsyncs) metrics_.fsyncs->inc();
+  if (metrics_.fsync_seconds) metrics_.fsync_seconds->observe(Clock::now() - started);
+  if (!st) {
+    spdlog::error("topic {} partition {}: interval fsync failed: {}", p->topic(), p->id(),
+                  st.error().message());
+  }
+}
+
+void Journal::sync_loop() {
+  std::unique_lock lock(sync_mu_);
+  while (true) {
+    if (sync_stopping_) {
+      // Last syncs before the process goes: nothing written stays unsynced.
+      for (auto& [p, due] : dirty_) {
+        std::lock_guard syncing(syncing_mu_);
+        timed_sync(p);
+      }
+      dirty_.clear();
+      return;
     }
-    if (auto st = d.first->sync(); !st) {
-      spdlog::error("topic {} partition {}: interval fsync failed: {}", d.first->topic(),
-                    d.first->id(), st.error().message());
+    auto next = Clock::time_point::max();
+    for (const auto& d : dirty_) next = std::min(next, d.second);
+    if (next == Clock::time_point::max()) {
+      sync_cv_.wait(lock);
+      continue;
     }
-    return true;
-  });
-  return next;
+    if (Clock::now() < next) {
+      sync_cv_.wait_until(lock, next);
+      continue;
+    }
+    auto it = std::min_element(dirty_.begin(), dirty_.end(),
+                               [](const auto& a, const auto& b) { return a.second < b.second; });
+    Partition* p = it->first;
+    dirty_.erase(it);
+    std::unique_lock syncing(syncing_mu_);  // taken before sync_mu_ is let go: see forget()
+    lock.unlock();
+    timed_sync(p);
+    syncing.unlock();
+    lock.lock();
+  }
 }
 
 }  // namespace junction::log

@@ -193,6 +193,50 @@ Result<int64_t> Partition::write(std::string& batch, const BatchHeader& header) 
   return base;
 }
 
+Partition::WriteMany Partition::write_many(std::span<std::string*> batches,
+                                           std::span<BatchHeader> headers) {
+  WriteMany result;
+  if (failed_) {
+    result.error =
+        Error::transient(fmt::format("partition failed earlier: {}", failed_->message()));
+    return result;
+  }
+  std::vector<std::string_view> chunk;
+  size_t i = 0;
+  while (i < batches.size()) {
+    auto seg = active();
+    const auto age = std::chrono::milliseconds(now_ms() - seg->created_ms());
+    if (seg->size() > 0 &&
+        (seg->size() + batches[i]->size() > config_.segment_bytes || age >= config_.segment_age)) {
+      if (auto st = roll(); !st) {
+        result.error = st.error();
+        return result;
+      }
+      seg = active();
+    }
+    // As many batches as fit in this segment (at least one) go down in one write.
+    chunk.clear();
+    const size_t first = i;
+    uint64_t size = seg->size();
+    int64_t base = seg->next_offset();
+    while (i < batches.size() &&
+           (chunk.empty() || size + batches[i]->size() <= config_.segment_bytes)) {
+      set_base_offset(*batches[i], base);
+      headers[i].base_offset = base;
+      base = headers[i].next_offset();
+      size += batches[i]->size();
+      chunk.push_back(*batches[i]);
+      ++i;
+    }
+    if (auto st = seg->append_many(chunk, headers.subspan(first, chunk.size())); !st) {
+      result.error = st.error();
+      return result;
+    }
+    result.written = i;
+  }
+  return result;
+}
+
 int64_t Partition::next_offset() const {
   return active()->next_offset();
 }

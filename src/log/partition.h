@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,14 @@ class Partition {
   // --- Journal thread only ---
   // Appends an encoded batch, setting its base offset; rolls the segment first when due.
   Result<int64_t> write(std::string& batch, const BatchHeader& header);
+  // Appends several encoded batches, in order, with as few writes as the
+  // segment rolls allow (one pwritev when they fit). Sets each batch's base
+  // offset. Returns how many were written before the first failure, if any.
+  struct WriteMany {
+    size_t written = 0;
+    std::optional<Error> error;
+  };
+  WriteMany write_many(std::span<std::string*> batches, std::span<BatchHeader> headers);
   // The offset the next append gets.
   int64_t next_offset() const;
   Status sync();

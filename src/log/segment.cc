@@ -132,6 +132,8 @@ Status Segment::load_indexes(uint64_t log_size, bool* consistent) {
   next_offset_ = next;
   max_timestamp_ = max_ts;
   size_ = log_size;
+  index_file_size_ = *isize;
+  time_index_file_size_ = *tsize;
   *consistent = true;
   return ok_status();
 }
@@ -179,30 +181,39 @@ void Segment::index_batch(const BatchHeader& h, uint64_t position, bool persist)
   if (!index_due) return;
   const auto rel = static_cast<int32_t>(h.base_offset - base_offset_);
   IndexEntry e{rel, static_cast<uint32_t>(position)};
-  std::string ibytes, tbytes;
   {
     std::lock_guard lock(index_mu_);
     index_.push_back(e);
     if (newer || time_index_.empty()) {
       time_index_.push_back({h.max_timestamp, rel});
       if (persist) {
-        ByteWriter(tbytes).i64(h.max_timestamp);
-        ByteWriter(tbytes).i32(rel);
+        ByteWriter tw(pending_time_index_);
+        tw.i64(h.max_timestamp);
+        tw.i32(rel);
       }
     }
   }
   bytes_since_index_ = 0;
   if (persist) {
-    // Index writes are best effort: a failure only costs a rebuild on restart.
-    ByteWriter w(ibytes);
+    ByteWriter w(pending_index_);
     w.i32(e.relative_offset);
     w.u32(e.position);
-    auto isize = index_file_.size();
-    if (isize) (void)index_file_.write_at(*isize, ibytes);
-    if (!tbytes.empty()) {
-      auto tsize = time_index_file_.size();
-      if (tsize) (void)time_index_file_.write_at(*tsize, tbytes);
+  }
+}
+
+void Segment::flush_index_writes() {
+  // Best effort: a failed index write only costs a rebuild on restart.
+  if (!pending_index_.empty()) {
+    if (index_file_.write_at(index_file_size_, pending_index_)) {
+      index_file_size_ += pending_index_.size();
     }
+    pending_index_.clear();
+  }
+  if (!pending_time_index_.empty()) {
+    if (time_index_file_.write_at(time_index_file_size_, pending_time_index_)) {
+      time_index_file_size_ += pending_time_index_.size();
+    }
+    pending_time_index_.clear();
   }
 }
 
@@ -221,10 +232,15 @@ Status Segment::persist_indexes() {
       tw.i32(e.relative_offset);
     }
   }
+  pending_index_.clear();
+  pending_time_index_.clear();
   if (auto st = index_file_.truncate(0); !st) return st;
   if (auto st = index_file_.write_at(0, ibytes); !st) return st;
+  index_file_size_ = ibytes.size();
   if (auto st = time_index_file_.truncate(0); !st) return st;
-  return time_index_file_.write_at(0, tbytes);
+  if (auto st = time_index_file_.write_at(0, tbytes); !st) return st;
+  time_index_file_size_ = tbytes.size();
+  return ok_status();
 }
 
 Status Segment::append(std::string_view batch, const BatchHeader& header) {
@@ -236,9 +252,32 @@ Status Segment::append(std::string_view batch, const BatchHeader& header) {
     return st;
   }
   index_batch(header, pos, true);
+  flush_index_writes();
   if (pos == 0) created_ms_ = now_ms();
   next_offset_.store(header.next_offset(), std::memory_order_release);
   size_.store(pos + batch.size(), std::memory_order_release);
+  return ok_status();
+}
+
+Status Segment::append_many(std::span<const std::string_view> batches,
+                            std::span<const BatchHeader> headers) {
+  const uint64_t pos = size_.load(std::memory_order_relaxed);
+  uint64_t total = 0;
+  for (auto b : batches) total += b.size();
+  if (pos + total > UINT32_MAX) return Error::invalid("segment would exceed 4 GiB");
+  if (auto st = log_.write_at(pos, batches); !st) {
+    (void)log_.truncate(pos);  // no partial batch stays behind
+    return st;
+  }
+  uint64_t at = pos;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    index_batch(headers[i], at, true);
+    at += batches[i].size();
+  }
+  flush_index_writes();
+  if (pos == 0) created_ms_ = now_ms();
+  next_offset_.store(headers.back().next_offset(), std::memory_order_release);
+  size_.store(pos + total, std::memory_order_release);
   return ok_status();
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,9 @@ class Segment {
 
   // Writer only.
   Status append(std::string_view batch, const BatchHeader& header);
+  // Appends batches back to back with one pwritev; `headers` carry their final offsets.
+  Status append_many(std::span<const std::string_view> batches,
+                     std::span<const BatchHeader> headers);
   Status sync() { return log_.sync_data(); }
   // Cuts the segment back to `position` (a batch boundary) and drops index entries past it.
   Status truncate_to(uint64_t position, int64_t next_offset);
@@ -90,6 +94,8 @@ class Segment {
   Status rebuild(bool repair, SegmentRecovery* recovery);
   void index_batch(const BatchHeader& h, uint64_t position, bool persist);
   Status persist_indexes();
+  // Writes the index entries gathered by index_batch since the last call.
+  void flush_index_writes();
   uint64_t floor_position(int64_t offset) const;
 
   int64_t base_offset_;
@@ -106,6 +112,12 @@ class Segment {
   std::vector<IndexEntry> index_;
   std::vector<TimeEntry> time_index_;
   uint64_t bytes_since_index_ = 0;
+  // Writer only: index bytes not yet written, and where the files end (kept
+  // here so an append costs no lseek).
+  std::string pending_index_;
+  std::string pending_time_index_;
+  uint64_t index_file_size_ = 0;
+  uint64_t time_index_file_size_ = 0;
 };
 
 }  // namespace junction::log
