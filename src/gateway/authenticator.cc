@@ -112,10 +112,11 @@ Result<Identity> Authenticator::authenticate(const Headers& headers,
   return id;
 }
 
-std::string Authenticator::challenge(spec::AuthMode mode) const {
+std::string Authenticator::challenge(spec::AuthMode mode, bool presented) const {
   if (mode == spec::AuthMode::kApiKey || (mode == spec::AuthMode::kAny && !jwt_)) {
     return "ApiKey header=\"" + key_header_ + "\"";
   }
+  if (presented) return "Bearer realm=\"junction\", error=\"invalid_token\"";
   return "Bearer realm=\"junction\"";
 }
 

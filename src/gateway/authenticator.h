@@ -37,8 +37,10 @@ class Authenticator {
   Result<Identity> authenticate(const Headers& headers,
                                 const spec::RouteRequireSpec& require) const;
 
-  // The WWW-Authenticate challenge for a 401 on a route requiring `mode`.
-  std::string challenge(spec::AuthMode mode) const;
+  // The WWW-Authenticate challenge for a 401 on a route requiring `mode`;
+  // `presented` says credentials were sent (and refused), which RFC 6750
+  // answers with error="invalid_token".
+  std::string challenge(spec::AuthMode mode, bool presented) const;
 
  private:
   Result<Identity> from_jwt(std::string_view authorization) const;

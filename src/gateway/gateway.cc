@@ -225,7 +225,9 @@ asio::awaitable<http::Response> Gateway::route(http::Request& req, const http::R
     int status = forbidden ? 403 : 401;
     auto res = http::problem_response(status, forbidden ? "Forbidden" : "Unauthorized",
                                       identity.error().message(), info.request_id, version);
-    if (!forbidden) res.set(bhttp::field::www_authenticate, auth_.challenge(rs.require.auth));
+    if (!forbidden)
+      res.set(bhttp::field::www_authenticate,
+              auth_.challenge(rs.require.auth, headers.get("Authorization").has_value()));
     co_return res;
   }
   ex.consumer = identity->consumer;

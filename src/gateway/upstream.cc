@@ -84,7 +84,14 @@ Upstream::Upstream(const spec::UpstreamSpec& spec, asio::any_io_executor executo
                                 "calls that failed: no answer, a timeout, or a 502/503/504",
                                 {{"upstream", spec.name}})),
       latency_(metrics.histogram("junction_gateway_upstream_latency_seconds",
-                                 "time of one call to an upstream", {{"upstream", spec.name}})) {}
+                                 "time of one call to an upstream", {{"upstream", spec.name}})) {
+  constexpr std::array<const char*, 5> kClasses = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+  for (size_t i = 0; i < kClasses.size(); ++i) {
+    by_class_[i] = &metrics.counter("junction_gateway_upstream_responses_total",
+                                    "upstream answers by status class",
+                                    {{"upstream", spec.name}, {"class", kClasses[i]}});
+  }
+}
 
 Upstream::~Upstream() = default;
 
@@ -130,6 +137,7 @@ asio::awaitable<UpstreamResult> Upstream::attempt(http::Request& req) {
     spdlog::debug("upstream {}: {}", name_, sent.error().message());
     co_return result;
   }
+  by_class_[std::min<unsigned>(std::max<unsigned>(sent->result_int(), 100), 599) / 100 - 1]->inc();
   if (unprocessed(sent->result_int())) {
     breaker_.record_failure(end, took);
     failures_.inc();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
@@ -81,6 +82,7 @@ class Upstream {
   observe::Gauge& circuit_gauge_;
   resilience::CircuitBreaker breaker_;
   http::Client client_;
+  std::array<observe::Counter*, 5> by_class_{};  // answers by status class, 1xx..5xx
   observe::Counter& retries_;
   observe::Counter& failures_;
   observe::Histogram& latency_;
