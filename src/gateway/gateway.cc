@@ -1,5 +1,6 @@
 #include "gateway/gateway.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/beast/http/field.hpp>
@@ -172,14 +173,19 @@ asio::awaitable<http::Response> Gateway::handle(http::Request& req, const http::
   line["path"] = target.substr(0, target.find('?'));
   line["route"] = ex.route ? ex.route->label : "";
   line["status"] = res.result_int();
-  line["latency_ms"] = std::chrono::duration<double, std::milli>(Clock::now() - ex.start).count();
+
   line["upstream"] = ex.upstream;
   line["attempts"] = ex.attempts;
   line["bytes_in"] = req.body().size();
   line["bytes_out"] = res.body().size();
   line["client"] = info.remote_address;
   line["identity"] = ex.consumer;
-  spdlog::info("{}", boost::json::serialize(line));
+  // Fixed-point milliseconds: Boost.JSON would write 0.037 as 3.7E-2.
+  std::string text = boost::json::serialize(line);
+  text.pop_back();
+  text += fmt::format(",\"latency_ms\":{:.3f}}}",
+                      std::chrono::duration<double, std::milli>(Clock::now() - ex.start).count());
+  spdlog::info("{}", text);
   co_return res;
 }
 
