@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/json/parse.hpp>
+#include <thread>
 
 #include "gateway/forward.h"
 #include "unit/auth/jwt_signer.h"
@@ -25,6 +28,14 @@ int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+asio::awaitable<http::Response> slow_handler(http::Request& req, const http::RequestInfo&) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(400));
+  co_await timer.async_wait(asio::use_awaitable);
+  http::Response res{bhttp::status::ok, req.version()};
+  res.body() = "slow";
+  co_return res;
 }
 
 // A gateway on the echo server's io thread, in front of that echo server.
@@ -54,6 +65,7 @@ class GatewayTest : public ::testing::Test {
     limited.rate_limit = spec::RouteRateLimitSpec{"ip", {"2/min"}};
     spec_.routes.push_back(limited);
     spec_.routes.push_back(route("/down", "down"));
+    spec_.routes.push_back(route("/slow", "slow"));
 
     spec::UpstreamSpec echo;
     echo.name = "echo";
@@ -65,7 +77,13 @@ class GatewayTest : public ::testing::Test {
     down.backoff = std::chrono::milliseconds(1);
     down.window = 4;
     down.minimum_calls = 4;
-    upstreams_ = {echo, down};
+    spec::UpstreamSpec slow;
+    slow.name = "slow";
+    slow.targets = {"http://127.0.0.1:" + std::to_string(slow_.port())};
+    slow.timeout = std::chrono::milliseconds(100);
+    slow.attempts = 1;
+    slow.max_concurrent = 1;
+    upstreams_ = {echo, down, slow};
   }
 
   void TearDown() override { echo_.io.run(destroy()); }
@@ -113,6 +131,7 @@ class GatewayTest : public ::testing::Test {
   }
 
   TestServer echo_;
+  TestServer slow_{slow_handler};
   observe::Registry metrics_;
   spec::GatewaySpec spec_;
   std::vector<spec::UpstreamSpec> upstreams_;
@@ -208,6 +227,27 @@ TEST_F(GatewayTest, DownUpstreamIs502ThenTheCircuitOpens) {
       << text;
   EXPECT_NE(text.find("junction_gateway_upstream_retries_total{upstream=\"down\"} 2"),
             std::string::npos);
+}
+
+TEST_F(GatewayTest, SlowUpstreamIs504) {
+  auto res = get("/slow");
+  EXPECT_EQ(res.result_int(), 504);
+  EXPECT_EQ(problem(res)["type"].as_string(), "https://junction.dev/problems/gateway-timeout");
+}
+
+TEST_F(GatewayTest, FullBulkheadIs503) {
+  upstreams_[2].timeout = std::chrono::seconds(5);
+  Gateway& g = gateway();
+  http::Request first_req{bhttp::verb::get, "/slow", 11};
+  http::RequestInfo info;
+  info.request_id = "rid-1";
+  // The first request holds the only slot while the upstream sleeps.
+  auto first = asio::co_spawn(echo_.io.ctx, g.handle(first_req, info), asio::use_future);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto second = get("/slow");
+  EXPECT_EQ(second.result_int(), 503);
+  problem(second);
+  EXPECT_EQ(first.get().result_int(), 200);
 }
 
 TEST_F(GatewayTest, BadRuntimeConfigIsAnError) {
