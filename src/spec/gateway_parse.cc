@@ -340,6 +340,9 @@ void parse_target(const Config& route_config, GatewayRouteSpec& route, Diagnosti
       diags.error(s.location("status"), "a static status must be between 200 and 599");
     }
     r.body = s.str("body");
+    if ((r.status == 204 || r.status == 304) && !r.body.empty()) {
+      diags.error(s.location("body"), "a " + std::to_string(r.status) + " response has no body");
+    }
     r.headers = string_map(s.node("headers"), diags);
     route.to.static_response = std::move(r);
   }

@@ -195,9 +195,12 @@ gateway:
     - path: /b
       require: { scopes: [x] }
       to: { static: { body: x } }
+    - path: /c
+      to: { static: { status: 204, body: x } }
 )"),
             "spec.yaml:7:24: error: scopes and roles come from a JWT: use auth jwt or any\n"
-            "spec.yaml:10:16: error: this route requires a JWT but gateway.auth.jwt is not set\n");
+            "spec.yaml:10:16: error: this route requires a JWT but gateway.auth.jwt is not set\n"
+            "spec.yaml:13:42: error: a 204 response has no body\n");
 }
 
 TEST_F(GatewaySpecTest, UpstreamMistakesPointAtTheirPlace) {
