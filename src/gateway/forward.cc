@@ -41,7 +41,10 @@ http::Request upstream_request(const http::Request& in, std::string_view target,
                                const http::RequestInfo& info) {
   http::Request out{in.method(), target, 11};
   for (const auto& field : in) {
-    if (field.name() == bhttp::field::host || field.name() == bhttp::field::content_length) {
+    // The body is sent whole, so an upstream must not be asked for a 100
+    // Continue, which the client would take for the final answer.
+    if (field.name() == bhttp::field::host || field.name() == bhttp::field::content_length ||
+        field.name() == bhttp::field::expect) {
       continue;
     }
     out.insert(field.name_string(), field.value());

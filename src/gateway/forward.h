@@ -13,7 +13,8 @@ namespace junction::gateway {
 // headers, with hop-by-hop headers (RFC 9110 section 7.6.1, and any the
 // Connection header names) removed, X-Forwarded-For extended with the
 // client's address, X-Forwarded-Proto and X-Forwarded-Host set, and
-// X-Request-Id set to the id the server chose. traceparent and tracestate
+// X-Request-Id set to the id the server chose. Expect is dropped: the body
+// is sent whole. traceparent and tracestate
 // pass through untouched. `target` is the path and query to ask for.
 http::Request upstream_request(const http::Request& in, std::string_view target,
                                const http::RequestInfo& info);

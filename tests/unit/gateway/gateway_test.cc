@@ -281,6 +281,7 @@ TEST(ForwardTest, UpstreamRequestDropsHopByHopAndAddsForwarded) {
   in.set("Proxy-Authorization", "secret");
   in.set("X-Forwarded-For", "203.0.113.9");
   in.set("traceparent", "00-abc-def-01");
+  in.set(bhttp::field::expect, "100-continue");
   in.body() = "{}";
   http::RequestInfo info;
   info.remote_address = "10.0.0.1";
