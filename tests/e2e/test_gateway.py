@@ -86,6 +86,7 @@ class GatewayTest(JunctionTest):
             apiVersion: junction/v1
             gateway:
               listen: 127.0.0.1:0
+              limits: {{ max_body: 1KiB, max_headers: 20 }}
               auth:
                 jwt: {{ issuer: test-issuer, audience: orders, secret: "${{GW_E2E_JWT_SECRET}}",
                        algorithms: [HS256] }}
@@ -204,6 +205,17 @@ class GatewayTest(JunctionTest):
         self.assertEqual(headers.get("Allow"), "GET")
         status, headers, raw = self.get("/a/../b")
         self.assert_problem(400, status, headers, raw)
+
+    def test_limits(self):
+        status, _, raw = self.get("/public/x", method="POST", body=b"x" * 1000)
+        self.assertEqual(status, 200, raw)
+        self.assertEqual(self.a.seen[-1]["body"] if self.a.seen else self.b.seen[-1]["body"],
+                         b"x" * 1000)
+        status, headers, raw = self.get("/public/x", method="POST", body=b"x" * 2000)
+        self.assert_problem(413, status, headers, raw)
+        many = {f"X-H{i}": "v" for i in range(30)}
+        status, headers, raw = self.get("/public/x", headers=many)
+        self.assertEqual(status, 431, raw)
 
     def test_upstream_down_then_circuit_opens(self):
         statuses = []
