@@ -411,7 +411,11 @@ void parse_route(const Node& item, const GatewaySpec& gateway, Diagnostics& diag
         mode_needs(false, true);
         break;
       case AuthMode::kAny:
-        if (!gateway.jwt && !gateway.api_keys) mode_needs(true, true);
+        if (!gateway.jwt && !gateway.api_keys) {
+          diags.error(r.location("auth"),
+                      "this route requires credentials but gateway.auth sets neither jwt nor "
+                      "api_keys");
+        }
         break;
       case AuthMode::kNone:
         break;

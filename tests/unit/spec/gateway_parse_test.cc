@@ -203,6 +203,39 @@ gateway:
             "spec.yaml:13:42: error: a 204 response has no body\n");
 }
 
+TEST_F(GatewaySpecTest, MoreShapeMistakes) {
+  EXPECT_EQ(errors(R"(apiVersion: junction/v1
+gateway:
+  listen: 0.0.0.0:70000
+  tls: { cert: a.pem }
+  routes:
+    - path: /a
+      headers: [X-A]
+      version: [v1]
+      require: { auth: any }
+      rate_limit: { limit: [] }
+      to: { static: { headers: { X-A: [1] } } }
+    - path: /b
+      rate_limit: { limit: [{ n: 1 }] }
+      to: { upstream: u }
+upstreams:
+  u: { targets: ["http://h:1"] }
+)"),
+            "spec.yaml:3:11: error: invalid listen address '0.0.0.0:70000'; expected host:port "
+            "like 0.0.0.0:8080\n"
+            "spec.yaml:4:8: error: missing required field 'key'\n"
+            "spec.yaml:7:16: error: expected a mapping for field 'headers', got a sequence\n"
+            "spec.yaml:8:16: error: expected a version like v1 or {value: v1, header: ...}, got a "
+            "sequence\n"
+            "spec.yaml:9:24: error: this route requires credentials but gateway.auth sets neither "
+            "jwt nor api_keys\n"
+            "spec.yaml:10:28: error: rate limit needs at least one limit\n"
+            "spec.yaml:11:34: error: expected a header name and a text value\n"
+            "spec.yaml:13:29: error: expected a rate like 1000/min, got a mapping\n");
+  EXPECT_EQ(errors("apiVersion: junction/v1\ngateway: { listen: ':1', routes: [] }\n"),
+            "spec.yaml:2:34: error: the gateway needs at least one route\n");
+}
+
 TEST_F(GatewaySpecTest, UpstreamMistakesPointAtTheirPlace) {
   EXPECT_EQ(errors(R"(apiVersion: junction/v1
 upstreams:
