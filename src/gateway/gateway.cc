@@ -72,6 +72,16 @@ std::string route_label(const spec::GatewayRouteSpec& r) {
   return r.path;
 }
 
+// A request path as the log shows it: raw bytes outside printable ASCII
+// become '?', so a hostile path cannot make the line invalid JSON or UTF-8.
+std::string printable(std::string_view path) {
+  std::string out(path.substr(0, 512));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  return out;
+}
+
 std::string_view sv(boost::beast::string_view s) {
   return {s.data(), s.size()};
 }
@@ -170,10 +180,9 @@ asio::awaitable<http::Response> Gateway::handle(http::Request& req, const http::
   line["request_id"] = info.request_id;
   line["method"] = sv(req.method_string());
   std::string_view target = sv(req.target());
-  line["path"] = target.substr(0, target.find('?'));
+  line["path"] = printable(target.substr(0, target.find('?')));
   line["route"] = ex.route ? ex.route->label : "";
   line["status"] = res.result_int();
-
   line["upstream"] = ex.upstream;
   line["attempts"] = ex.attempts;
   line["bytes_in"] = req.body().size();
