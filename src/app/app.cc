@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "app/flow_builder.h"
+#include "app/gateway_runner.h"
 #include "app/observability_server.h"
 #include "app/open_log.h"
 #include "core/executor.h"
@@ -96,18 +97,35 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
                  spec.observability.listen, *port);
   }
 
+  std::unique_ptr<GatewayRunner> gateway;
+  if (spec.gateway) {
+    std::string error;
+    gateway = GatewayRunner::create(spec, io.context(0), metrics, health, error);
+    if (!gateway) {
+      spdlog::error("{}", error);
+      return 1;
+    }
+  }
+
   std::vector<std::unique_ptr<flow::Flow>> flows;
   for (auto& b : built) {
     flows.push_back(std::make_unique<flow::Flow>(std::move(b.parts), b.executor, metrics));
   }
 
   Completion done;
-  done.running = flows.size();
+  // The gateway counts as one running unit, ended once its in-flight
+  // requests are answered.
+  done.running = flows.size() + (gateway ? 1 : 0);
   io.start();
   if (observability) observability->start();
+  if (gateway) gateway->start();
 
-  auto stop_all = [&flows] {
+  GatewayRunner* gw = gateway.get();
+  Duration drain = options.drain_timeout;
+  Completion* completion = &done;
+  auto stop_all = [&flows, gw, drain, completion] {
     for (auto& f : flows) f->stop();
+    if (gw) gw->stop(drain, [completion] { completion->flow_ended(true); });
   };
 
   // Signals: the first drains, a second one exits at once.

@@ -144,7 +144,13 @@ int cmd_validate(const Args& args, const flow::ComponentRegistry& registry) {
     std::fprintf(stderr, "%zu error(s)\n", diags.size());
     return 1;
   }
-  std::printf("%s: OK (%zu flow(s))\n", args.positional[0].c_str(), spec->flows.size());
+  if (spec->gateway) {
+    std::printf("%s: OK (%zu flow(s), gateway with %zu route(s), %zu upstream(s))\n",
+                args.positional[0].c_str(), spec->flows.size(), spec->gateway->routes.size(),
+                spec->upstreams.size());
+  } else {
+    std::printf("%s: OK (%zu flow(s))\n", args.positional[0].c_str(), spec->flows.size());
+  }
   return 0;
 }
 

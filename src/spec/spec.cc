@@ -14,15 +14,16 @@ constexpr const char* kApiVersion = "junction/v1";
 
 const std::vector<std::string>& known_sections() {
   static const std::vector<std::string> names = {"apiVersion", "integration",   "storage",
-                                                 "topics",     "observability", "flows"};
+                                                 "topics",     "observability", "flows",
+                                                 "gateway",    "upstreams"};
   return names;
 }
 
 // In the design (SPEC-EXAMPLE.yaml) but not built yet: named as such, so a
 // spec written for a later version fails clearly rather than as a typo.
 const std::vector<std::string>& planned_sections() {
-  static const std::vector<std::string> names = {
-      "gateway", "upstreams", "sagas", "views", "streams", "sync", "jobs", "tests", "security"};
+  static const std::vector<std::string> names = {"sagas", "views", "streams", "sync",
+                                                 "jobs",  "tests", "security"};
   return names;
 }
 
@@ -157,6 +158,11 @@ void parse_root(const Node& root, const ComponentCatalog& catalog, Spec& spec, D
       parse_observability(value, spec.observability, diags);
     } else if (name == "flows") {
       parse_flows(value, catalog, diags, spec.flows);
+    } else if (name == "gateway") {
+      spec.gateway.emplace();
+      parse_gateway(value, diags, *spec.gateway);
+    } else if (name == "upstreams") {
+      parse_upstreams(value, diags, spec.upstreams);
     } else if (contains(planned_sections(), name)) {
       diags.error(key.location(),
                   "section '" + name + "' is not supported by this version of junction",
@@ -167,6 +173,7 @@ void parse_root(const Node& root, const ComponentCatalog& catalog, Spec& spec, D
       diags.error(key.location(), "unknown section '" + name + "'", suggest(name, all));
     }
   }
+  if (spec.gateway) check_gateway_references(*spec.gateway, spec.upstreams, diags);
   if (!api_version_seen) {
     diags.error(root.location(), "missing required field 'apiVersion'",
                 std::string("add `apiVersion: ") + kApiVersion + "` at the top");

@@ -8,6 +8,7 @@
 #include "core/units.h"
 #include "spec/catalog.h"
 #include "spec/diagnostics.h"
+#include "spec/gateway_parse.h"
 #include "spec/schema.h"
 #include "spec/topics_parse.h"
 
@@ -77,6 +78,8 @@ struct Spec {
   std::vector<TopicSpec> topics;
   ObservabilitySpec observability;
   std::vector<FlowSpec> flows;
+  std::optional<GatewaySpec> gateway;
+  std::vector<UpstreamSpec> upstreams;
 };
 
 // Loads and validates a spec file. Returns nothing when any error was

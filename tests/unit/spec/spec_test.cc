@@ -172,8 +172,8 @@ TEST_F(SpecTest, UnknownSectionWithDidYouMean) {
 }
 
 TEST_F(SpecTest, PlannedSectionsAreNotSupportedYet) {
-  EXPECT_EQ(errors("apiVersion: junction/v1\ngateway:\n  listen: 0.0.0.0:8080\nsagas: {}\n"),
-            "spec.yaml:2:1: error: section 'gateway' is not supported by this version of "
+  EXPECT_EQ(errors("apiVersion: junction/v1\nviews:\n  orders: {}\nsagas: {}\n"),
+            "spec.yaml:2:1: error: section 'views' is not supported by this version of "
             "junction; remove it to run the rest of the spec\n"
             "spec.yaml:4:1: error: section 'sagas' is not supported by this version of "
             "junction; remove it to run the rest of the spec\n");

@@ -1,0 +1,123 @@
+#include "gateway/authenticator.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+
+namespace junction::gateway {
+namespace {
+
+Result<std::vector<auth::Key>> jwt_keys(const spec::JwtSpec& spec) {
+  std::vector<auth::Key> keys;
+  if (!spec.secret.empty()) {
+    auto key = auth::Key::hmac(spec.secret);
+    if (!key) return Error::invalid("gateway.auth.jwt.secret: " + key.error().message());
+    keys.push_back(std::move(*key));
+    return keys;
+  }
+  std::ifstream in(spec.jwks, std::ios::binary);
+  if (!in) return Error::invalid("gateway.auth.jwt.jwks: cannot read " + spec.jwks.string());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto set = auth::parse_jwks(text);
+  if (!set) return Error::invalid("gateway.auth.jwt.jwks: " + set.error().message());
+  if (set->keys.empty()) {
+    return Error::invalid("gateway.auth.jwt.jwks: no usable key in " + spec.jwks.string());
+  }
+  return std::move(set->keys);
+}
+
+bool contains(const std::vector<std::string>& have, const std::string& want) {
+  return std::find(have.begin(), have.end(), want) != have.end();
+}
+
+}  // namespace
+
+Result<Authenticator> Authenticator::create(const spec::GatewaySpec& spec) {
+  Authenticator a;
+  if (spec.jwt) {
+    auth::JwtVerifierOptions options;
+    for (const auto& name : spec.jwt->algorithms) {
+      if (auto alg = auth::jws_algorithm_from_name(name)) options.algorithms.push_back(*alg);
+    }
+    auto keys = jwt_keys(*spec.jwt);
+    if (!keys) return keys.error();
+    options.keys = std::move(*keys);
+    options.issuers = spec.jwt->issuers;
+    options.audiences = spec.jwt->audiences;
+    options.leeway = spec.jwt->leeway;
+    auto verifier = auth::JwtVerifier::create(std::move(options));
+    if (!verifier) return Error::invalid("gateway.auth.jwt: " + verifier.error().message());
+    a.jwt_ = std::make_shared<const auth::JwtVerifier>(std::move(*verifier));
+  }
+  if (spec.api_keys) {
+    auto store = auth::ApiKeyStore::parse(spec.api_keys->keys);
+    if (!store) return Error::invalid("gateway.auth.api_keys.keys: " + store.error().message());
+    a.keys_ = std::make_shared<const auth::ApiKeyStore>(std::move(*store));
+    a.key_header_ = spec.api_keys->header;
+  }
+  return a;
+}
+
+Result<Identity> Authenticator::from_jwt(std::string_view authorization) const {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.size() <= kBearer.size() ||
+      !iequals(authorization.substr(0, kBearer.size()), kBearer)) {
+    return Error::unauthorized("a bearer token is required");
+  }
+  auto claims = jwt_->verify(authorization.substr(kBearer.size()));
+  if (!claims) return Error::unauthorized("the bearer token is not valid");
+  Identity id;
+  id.kind = Identity::Kind::kJwt;
+  if (auto sub = claims->subject()) id.consumer = std::string(*sub);
+  id.scopes = claims->scopes();
+  id.roles = claims->roles();
+  return id;
+}
+
+Result<Identity> Authenticator::from_api_key(std::string_view key) const {
+  auto consumer = keys_->lookup(key);
+  if (!consumer) return Error::unauthorized("the API key is not valid");
+  Identity id;
+  id.kind = Identity::Kind::kApiKey;
+  id.consumer = std::move(*consumer);
+  return id;
+}
+
+Result<Identity> Authenticator::authenticate(const Headers& headers,
+                                             const spec::RouteRequireSpec& require) const {
+  using spec::AuthMode;
+  if (require.auth == AuthMode::kNone) return Identity{};
+  auto bearer = headers.get("Authorization");
+  auto key = keys_ ? headers.get(key_header_) : std::nullopt;
+  bool try_jwt = jwt_ && (require.auth == AuthMode::kJwt ||
+                          (require.auth == AuthMode::kAny && (bearer || !key)));
+  Result<Identity> id = Error::unauthorized("credentials are required");
+  if (try_jwt) {
+    id = bearer ? from_jwt(*bearer)
+                : Result<Identity>(Error::unauthorized("a bearer token is required"));
+  } else if (keys_ && require.auth != AuthMode::kJwt) {
+    id = key ? from_api_key(*key)
+             : Result<Identity>(Error::unauthorized("an API key is required in " + key_header_));
+  }
+  if (!id) return id;
+  for (const auto& scope : require.scopes) {
+    if (!contains(id->scopes, scope))
+      return Error::forbidden("the token lacks scope '" + scope + "'");
+  }
+  if (!require.roles.empty()) {
+    bool any = std::any_of(require.roles.begin(), require.roles.end(),
+                           [&](const std::string& r) { return contains(id->roles, r); });
+    if (!any) return Error::forbidden("the token has none of the roles this route requires");
+  }
+  return id;
+}
+
+std::string Authenticator::challenge(spec::AuthMode mode, bool presented) const {
+  if (mode == spec::AuthMode::kApiKey || (mode == spec::AuthMode::kAny && !jwt_)) {
+    return "ApiKey header=\"" + key_header_ + "\"";
+  }
+  if (presented) return "Bearer realm=\"junction\", error=\"invalid_token\"";
+  return "Bearer realm=\"junction\"";
+}
+
+}  // namespace junction::gateway

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/headers.h"
+#include "http/server.h"
+#include "http/types.h"
+
+namespace junction::gateway {
+
+// The request to send upstream: the client's method, body and end-to-end
+// headers, with hop-by-hop headers (RFC 9110 section 7.6.1, and any the
+// Connection header names) removed, X-Forwarded-For extended with the
+// client's address, X-Forwarded-Proto and X-Forwarded-Host set, and
+// X-Request-Id set to the id the server chose. Expect is dropped: the body
+// is sent whole. traceparent and tracestate
+// pass through untouched. `target` is the path and query to ask for.
+http::Request upstream_request(const http::Request& in, std::string_view target,
+                               const http::RequestInfo& info);
+
+// Removes the hop-by-hop headers of an upstream response; the server sets
+// its own framing when it sends it on.
+void strip_hop_by_hop(http::Response& res);
+
+// The request target with `prefix` removed when the path starts with it at a
+// segment boundary: "/api/orders?x" less "/api" is "/orders?x", and "/api"
+// becomes "/". Unchanged otherwise.
+std::string strip_prefix(std::string_view target, std::string_view prefix);
+
+// The request's header fields as Headers, for the route table.
+Headers header_list(const http::Request& req);
+
+}  // namespace junction::gateway

@@ -1,0 +1,328 @@
+#include "gateway/gateway.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+
+#include "gateway/forward.h"
+#include "gateway/normalized_path.h"
+#include "http/problem.h"
+
+namespace junction::gateway {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using resilience::Clock;
+
+constexpr std::array<const char*, 5> kClasses = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+std::array<observe::Counter*, 5> class_counters(observe::Registry& metrics,
+                                                const std::string& route) {
+  std::array<observe::Counter*, 5> out{};
+  for (size_t i = 0; i < kClasses.size(); ++i) {
+    out[i] = &metrics.counter("junction_gateway_requests_total",
+                              "gateway requests by route and status class",
+                              {{"route", route}, {"class", kClasses[i]}});
+  }
+  return out;
+}
+
+size_t class_index(unsigned status) {
+  return std::min<size_t>(4, std::max<unsigned>(status, 100) / 100 - 1);
+}
+
+bool idempotent(bhttp::verb method) {
+  switch (method) {
+    case bhttp::verb::get:
+    case bhttp::verb::head:
+    case bhttp::verb::options:
+    case bhttp::verb::put:
+    case bhttp::verb::delete_:
+    case bhttp::verb::trace:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Route to_route(const spec::GatewayRouteSpec& r) {
+  Route route;
+  route.methods = r.methods;
+  route.path = r.path;
+  route.host = r.host;
+  for (const auto& h : r.headers) route.headers.push_back({h.name, h.equals});
+  if (r.version) {
+    ApiVersion v;
+    v.value = r.version->value;
+    if (!r.version->header.empty()) {
+      v.source = ApiVersion::Source::kHeader;
+      v.header = r.version->header;
+    }
+    route.version = std::move(v);
+  }
+  return route;
+}
+
+std::string route_label(const spec::GatewayRouteSpec& r) {
+  if (r.version && r.version->header.empty()) return "/" + r.version->value + r.path;
+  return r.path;
+}
+
+// A request path as the log shows it: raw bytes outside printable ASCII
+// become '?', so a hostile path cannot make the line invalid JSON or UTF-8.
+std::string printable(std::string_view path) {
+  std::string out(path.substr(0, 512));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  return out;
+}
+
+std::string_view sv(boost::beast::string_view s) {
+  return {s.data(), s.size()};
+}
+
+}  // namespace
+
+// What the access log and the metrics need to know about one request.
+struct Gateway::Exchange {
+  Clock::time_point start = Clock::now();
+  RouteRuntime* route = nullptr;
+  std::string upstream;
+  std::string consumer;
+  int attempts = 0;
+};
+
+Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
+                                                 const std::vector<spec::UpstreamSpec>& upstreams,
+                                                 asio::any_io_executor executor,
+                                                 observe::Registry& metrics) {
+  std::vector<Route> routes;
+  for (const auto& r : spec.routes) routes.push_back(to_route(r));
+  auto table = RouteTable::build(std::move(routes));
+  if (!table) return Error::invalid("gateway: " + table.error().message());
+  auto auth = Authenticator::create(spec);
+  if (!auth) return auth.error();
+  std::unique_ptr<Gateway> g(new Gateway(spec, std::move(*auth), std::move(*table)));
+  for (const auto& u : upstreams) {
+    auto up = Upstream::create(u, executor, metrics);
+    if (!up) return up.error();
+    g->upstreams_[u.name] = std::move(*up);
+  }
+  for (const auto& r : g->spec_.routes) {
+    RouteRuntime rt;
+    rt.spec = &r;
+    rt.label = route_label(r);
+    if (!r.to.upstream.empty()) {
+      auto it = g->upstreams_.find(r.to.upstream);
+      if (it == g->upstreams_.end()) {
+        return Error::invalid("route " + rt.label + ": unknown upstream '" + r.to.upstream + "'");
+      }
+      rt.upstream = it->second.get();
+    }
+    if (r.rate_limit) {
+      std::vector<RateLimit> limits;
+      for (const auto& text : r.rate_limit->limits) {
+        auto limit = parse_rate_limit(text);
+        if (!limit) return Error::invalid("route " + rt.label + ": " + limit.error().message());
+        limits.push_back(std::move(*limit));
+      }
+      auto limiter = RateLimiter::create(std::move(limits));
+      if (!limiter) return Error::invalid("route " + rt.label + ": " + limiter.error().message());
+      rt.limiter.emplace(std::move(*limiter));
+    }
+    rt.by_class = class_counters(metrics, rt.label);
+    rt.latency =
+        &metrics.histogram("junction_gateway_request_duration_seconds",
+                           "time from request to response, by route", {{"route", rt.label}});
+    rt.rate_limited = &metrics.counter("junction_gateway_rate_limited_total",
+                                       "requests refused by a rate limit", {{"route", rt.label}});
+    g->routes_.push_back(std::move(rt));
+  }
+  g->unmatched_ = class_counters(metrics, "(none)");
+  return g;
+}
+
+Gateway::Gateway(spec::GatewaySpec spec, Authenticator auth, RouteTable table)
+    : spec_(std::move(spec)), auth_(std::move(auth)), table_(std::move(table)) {}
+
+Gateway::~Gateway() = default;
+
+http::ServerOptions Gateway::server_options() const {
+  http::ServerOptions o;
+  o.host = spec_.host;
+  o.port = spec_.port;
+  o.limits.max_body_bytes = spec_.limits.max_body;
+  o.limits.max_header_bytes = spec_.limits.max_header_bytes;
+  o.limits.max_header_count = spec_.limits.max_headers;
+  if (spec_.tls) {
+    http::TlsOptions tls;
+    tls.cert_file = spec_.tls->cert_file.string();
+    tls.key_file = spec_.tls->key_file.string();
+    tls.client_ca_file = spec_.tls->client_ca_file.string();
+    tls.require_client_cert = !tls.client_ca_file.empty();
+    o.tls = std::move(tls);
+  }
+  return o;
+}
+
+asio::awaitable<http::Response> Gateway::handle(http::Request& req, const http::RequestInfo& info) {
+  Exchange ex;
+  http::Response res = co_await route(req, info, ex);
+  record(ex, res);
+  // Access log: one JSON object per request, never a credential.
+  boost::json::object line;
+  line["type"] = "access";
+  line["request_id"] = info.request_id;
+  line["method"] = sv(req.method_string());
+  std::string_view target = sv(req.target());
+  line["path"] = printable(target.substr(0, target.find('?')));
+  line["route"] = ex.route ? ex.route->label : "";
+  line["status"] = res.result_int();
+  line["upstream"] = ex.upstream;
+  line["attempts"] = ex.attempts;
+  line["bytes_in"] = req.body().size();
+  line["bytes_out"] = res.body().size();
+  line["client"] = info.remote_address;
+  line["identity"] = ex.consumer;
+  // Fixed-point milliseconds: Boost.JSON would write 0.037 as 3.7E-2.
+  std::string text = boost::json::serialize(line);
+  text.pop_back();
+  text += fmt::format(",\"latency_ms\":{:.3f}}}",
+                      std::chrono::duration<double, std::milli>(Clock::now() - ex.start).count());
+  spdlog::info("{}", text);
+  co_return res;
+}
+
+void Gateway::record(const Exchange& ex, const http::Response& res) {
+  size_t cls = class_index(res.result_int());
+  if (ex.route == nullptr) {
+    unmatched_[cls]->inc();
+    return;
+  }
+  ex.route->by_class[cls]->inc();
+  ex.route->latency->observe(Clock::now() - ex.start);
+}
+
+asio::awaitable<http::Response> Gateway::route(http::Request& req, const http::RequestInfo& info,
+                                               Exchange& ex) {
+  const unsigned version = req.version();
+  auto path = normalize_path(sv(req.target()));
+  if (!path) {
+    co_return http::problem_response(400, "Bad Request", "the request path is not acceptable",
+                                     info.request_id, version);
+  }
+  Headers headers = header_list(req);
+  std::string_view host;
+  if (auto it = req.find(bhttp::field::host); it != req.end()) host = sv(it->value());
+  MatchResult match = table_.match(sv(req.method_string()), host, *path, headers);
+  if (match.outcome == MatchResult::Outcome::kNotFound) {
+    co_return http::problem_response(404, "Not Found", "no route matches this request",
+                                     info.request_id, version);
+  }
+  if (match.outcome == MatchResult::Outcome::kMethodNotAllowed) {
+    auto res = http::problem_response(
+        405, "Method Not Allowed", "the route does not take this method", info.request_id, version);
+    res.set(bhttp::field::allow, match.allow);
+    co_return res;
+  }
+  RouteRuntime& rt = routes_[match.route];
+  ex.route = &rt;
+  const auto& rs = *rt.spec;
+
+  auto identity = auth_.authenticate(headers, rs.require);
+  if (!identity) {
+    bool forbidden = identity.error().cls() == ErrorClass::kForbidden;
+    int status = forbidden ? 403 : 401;
+    auto res = http::problem_response(status, forbidden ? "Forbidden" : "Unauthorized",
+                                      identity.error().message(), info.request_id, version);
+    if (!forbidden)
+      res.set(bhttp::field::www_authenticate,
+              auth_.challenge(rs.require.auth, headers.get("Authorization").has_value()));
+    co_return res;
+  }
+  ex.consumer = identity->consumer;
+
+  std::vector<std::pair<std::string_view, std::string>> limit_headers;
+  if (rt.limiter) {
+    std::string key;
+    const std::string& kind = rs.rate_limit->key;
+    if (kind == "route") {
+      key = "route";
+    } else if (kind == "consumer" && !identity->consumer.empty()) {
+      key = "c:" + identity->consumer;
+    } else if (kind.starts_with("header:")) {
+      auto value = headers.get(std::string_view(kind).substr(7));
+      key = "h:" + std::string(value.value_or(""));
+    } else {
+      key = "ip:" + info.remote_address;  // "ip", or "consumer" for an anonymous caller
+    }
+    auto decision = rt.limiter->check(key, Clock::now());
+    limit_headers = rt.limiter->header_fields(decision);
+    if (!decision.allowed) {
+      rt.rate_limited->inc();
+      auto res = http::problem_response(429, "Too Many Requests",
+                                        "the rate limit of this route is exhausted",
+                                        info.request_id, version);
+      for (const auto& [name, value] : limit_headers) res.set(name, value);
+      co_return res;
+    }
+  }
+
+  http::Response res;
+  if (rs.to.static_response) {
+    res = answer_static(*rs.to.static_response, version);
+  } else {
+    res = co_await proxy(rt, req, info, ex);
+  }
+  for (const auto& [name, value] : limit_headers) res.set(name, value);
+  co_return res;
+}
+
+asio::awaitable<http::Response> Gateway::proxy(RouteRuntime& rt, http::Request& req,
+                                               const http::RequestInfo& info, Exchange& ex) {
+  const unsigned version = req.version();
+  std::string target = strip_prefix(sv(req.target()), rt.spec->to.strip_prefix);
+  http::Request out = upstream_request(req, target, info);
+  ex.upstream = rt.upstream->name();
+  UpstreamResult result = co_await rt.upstream->forward(std::move(out), idempotent(req.method()));
+  ex.attempts = result.attempts;
+  using Outcome = UpstreamResult::Outcome;
+  switch (result.outcome) {
+    case Outcome::kResponse: {
+      http::Response res = std::move(result.response);
+      strip_hop_by_hop(res);
+      res.version(version);
+      co_return res;
+    }
+    case Outcome::kTimeout:
+      co_return http::problem_response(
+          504, "Gateway Timeout", "the upstream did not answer in time", info.request_id, version);
+    case Outcome::kCircuitOpen:
+      co_return http::problem_response(503, "Service Unavailable",
+                                       "the upstream is failing; try again later", info.request_id,
+                                       version);
+    case Outcome::kBulkheadFull:
+      co_return http::problem_response(503, "Service Unavailable",
+                                       "the upstream is at its concurrency limit", info.request_id,
+                                       version);
+    case Outcome::kFailed:
+      break;
+  }
+  co_return http::problem_response(502, "Bad Gateway", "the upstream could not be reached",
+                                   info.request_id, version);
+}
+
+http::Response Gateway::answer_static(const spec::StaticResponseSpec& s, unsigned version) const {
+  http::Response res{static_cast<bhttp::status>(s.status), version};
+  for (const auto& [name, value] : s.headers) res.set(name, value);
+  res.body() = s.body;
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace junction::gateway

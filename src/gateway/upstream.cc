@@ -1,0 +1,176 @@
+#include "gateway/upstream.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace junction::gateway {
+namespace {
+
+using resilience::CircuitState;
+using resilience::Clock;
+
+resilience::CircuitBreakerConfig breaker_config(const spec::UpstreamSpec& spec) {
+  resilience::CircuitBreakerConfig c;
+  c.window = resilience::CircuitBreakerConfig::Window::kLastCalls;
+  c.window_calls = spec.window;
+  c.minimum_calls = spec.minimum_calls;
+  c.failure_rate_threshold = spec.failure_rate;
+  c.slow_call_duration = spec.timeout;
+  c.wait_in_open = spec.wait_in_open;
+  c.permitted_in_half_open = spec.half_open_calls;
+  return c;
+}
+
+http::ClientOptions client_options(const spec::UpstreamSpec& spec) {
+  http::ClientOptions o;
+  o.request_timeout = spec.timeout;
+  o.connect_timeout = std::min<Duration>(spec.timeout, std::chrono::seconds(5));
+  return o;
+}
+
+// A gateway status that says the upstream did not process the request.
+bool unprocessed(unsigned status) {
+  return status == 502 || status == 503 || status == 504;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Upstream>> Upstream::create(const spec::UpstreamSpec& spec,
+                                                   asio::any_io_executor executor,
+                                                   observe::Registry& metrics) {
+  std::vector<Target> targets;
+  for (const auto& text : spec.targets) {
+    auto url = http::parse_url(text);
+    if (!url) return Error::invalid("upstream " + spec.name + ": " + url.error().message());
+    Target t{*url, url->target, 0};
+    if (url->target.find('?') != std::string::npos) {
+      return Error::invalid("upstream " + spec.name + ": a target may not have a query");
+    }
+    while (!t.base_path.empty() && t.base_path.back() == '/') t.base_path.pop_back();
+    targets.push_back(std::move(t));
+  }
+  if (targets.empty()) return Error::invalid("upstream " + spec.name + " has no targets");
+  return std::unique_ptr<Upstream>(
+      new Upstream(spec, std::move(executor), metrics, std::move(targets)));
+}
+
+Upstream::Upstream(const spec::UpstreamSpec& spec, asio::any_io_executor executor,
+                   observe::Registry& metrics, std::vector<Target> targets)
+    : name_(spec.name),
+      executor_(executor),
+      targets_(std::move(targets)),
+      balance_(spec.balance),
+      timeout_(spec.timeout),
+      attempts_(spec.attempts),
+      backoff_(spec.backoff, spec.max_backoff),
+      bulkhead_(spec.max_concurrent),
+      circuit_gauge_(metrics.gauge("junction_gateway_upstream_circuit_state",
+                                   "circuit breaker state: 0 closed, 1 open, 2 half-open",
+                                   {{"upstream", spec.name}})),
+      breaker_(breaker_config(spec),
+               [this](CircuitState from, CircuitState to) {
+                 circuit_gauge_.set(static_cast<double>(to));
+                 spdlog::warn("upstream {}: circuit {} -> {}", name_, resilience::to_string(from),
+                              resilience::to_string(to));
+               }),
+      client_(executor, client_options(spec)),
+      retries_(metrics.counter("junction_gateway_upstream_retries_total",
+                               "retried calls to an upstream", {{"upstream", spec.name}})),
+      failures_(metrics.counter("junction_gateway_upstream_failures_total",
+                                "calls that failed: no answer, a timeout, or a 502/503/504",
+                                {{"upstream", spec.name}})),
+      latency_(metrics.histogram("junction_gateway_upstream_latency_seconds",
+                                 "time of one call to an upstream", {{"upstream", spec.name}})) {
+  constexpr std::array<const char*, 5> kClasses = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+  for (size_t i = 0; i < kClasses.size(); ++i) {
+    by_class_[i] = &metrics.counter("junction_gateway_upstream_responses_total",
+                                    "upstream answers by status class",
+                                    {{"upstream", spec.name}, {"class", kClasses[i]}});
+  }
+}
+
+Upstream::~Upstream() = default;
+
+CircuitState Upstream::circuit_state() {
+  return breaker_.state(Clock::now());
+}
+
+size_t Upstream::pick() {
+  if (balance_ == spec::Balance::kLeastRequest) {
+    // Ties go round robin, so idle targets share the load.
+    size_t best = next_++ % targets_.size();
+    for (size_t i = 0; i < targets_.size(); ++i) {
+      size_t c = (best + i) % targets_.size();
+      if (targets_[c].in_flight < targets_[best].in_flight) best = c;
+    }
+    return best;
+  }
+  return next_++ % targets_.size();
+}
+
+asio::awaitable<UpstreamResult> Upstream::attempt(http::Request& req) {
+  UpstreamResult result;
+  auto start = Clock::now();
+  if (!breaker_.acquire(start)) {
+    result.outcome = UpstreamResult::Outcome::kCircuitOpen;
+    co_return result;
+  }
+  Target& target = targets_[pick()];
+  http::Url url = target.url;
+  url.target = target.base_path + std::string(req.target());
+  ++target.in_flight;
+  auto sent = co_await client_.send(url, req);
+  --target.in_flight;
+  auto end = Clock::now();
+  Duration took = std::chrono::duration_cast<Duration>(end - start);
+  latency_.observe(took);
+  if (!sent) {
+    breaker_.record_failure(end, took);
+    failures_.inc();
+    bool timed_out = took >= timeout_;
+    result.outcome =
+        timed_out ? UpstreamResult::Outcome::kTimeout : UpstreamResult::Outcome::kFailed;
+    spdlog::debug("upstream {}: {}", name_, sent.error().message());
+    co_return result;
+  }
+  by_class_[std::min<unsigned>(std::max<unsigned>(sent->result_int(), 100), 599) / 100 - 1]->inc();
+  if (unprocessed(sent->result_int())) {
+    breaker_.record_failure(end, took);
+    failures_.inc();
+  } else {
+    breaker_.record_success(end, took);
+  }
+  result.outcome = UpstreamResult::Outcome::kResponse;
+  result.response = std::move(*sent);
+  co_return result;
+}
+
+asio::awaitable<UpstreamResult> Upstream::forward(http::Request req, bool idempotent) {
+  auto permit = bulkhead_.try_enter();
+  if (!permit) {
+    UpstreamResult full;
+    full.outcome = UpstreamResult::Outcome::kBulkheadFull;
+    co_return full;
+  }
+  int allowed = idempotent ? attempts_ : 1;
+  UpstreamResult result;
+  for (int n = 1;; ++n) {
+    result = co_await attempt(req);
+    result.attempts = n;
+    bool retry = result.outcome == UpstreamResult::Outcome::kFailed ||
+                 result.outcome == UpstreamResult::Outcome::kTimeout ||
+                 (result.outcome == UpstreamResult::Outcome::kResponse &&
+                  unprocessed(result.response.result_int()));
+    if (!retry || n >= allowed) break;
+    retries_.inc();
+    asio::steady_timer timer(executor_, backoff_.delay(n));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return result;
+}
+
+}  // namespace junction::gateway

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <array>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "http/client.h"
+#include "http/types.h"
+#include "http/url.h"
+#include "observe/metrics.h"
+#include "resilience/backoff.h"
+#include "resilience/bulkhead.h"
+#include "resilience/circuit_breaker.h"
+#include "spec/gateway_parse.h"
+
+namespace junction::gateway {
+
+namespace asio = boost::asio;
+
+// What became of a proxied request.
+struct UpstreamResult {
+  enum class Outcome : uint8_t {
+    kResponse,     // the upstream answered (any status)
+    kFailed,       // could not connect, reset, malformed answer: 502
+    kTimeout,      // no answer within the upstream's timeout: 504
+    kCircuitOpen,  // the breaker refused the call: 503
+    kBulkheadFull  // max_concurrent calls already in flight: 503
+  };
+  Outcome outcome = Outcome::kFailed;
+  http::Response response;  // kResponse only
+  int attempts = 0;         // calls made, retries included
+};
+
+// One named upstream: its targets, how one is chosen, and the resilience
+// around every call: a bulkhead (max_concurrent), a circuit breaker over the
+// upstream as a whole, a timeout per attempt, and retries with full-jitter
+// backoff, only for idempotent methods and only after a transport failure or
+// a 502/503/504, which say the request was not processed.
+//
+// Runs on one executor (the gateway's server thread): its client's pool and
+// the backoff's generator are not thread-safe.
+class Upstream {
+ public:
+  static Result<std::unique_ptr<Upstream>> create(const spec::UpstreamSpec& spec,
+                                                  asio::any_io_executor executor,
+                                                  observe::Registry& metrics);
+  ~Upstream();
+
+  // Sends `req` (its target the path and query to ask for, relative to a
+  // target's base path) to a target chosen by the balance policy.
+  asio::awaitable<UpstreamResult> forward(http::Request req, bool idempotent);
+
+  const std::string& name() const { return name_; }
+  resilience::CircuitState circuit_state();
+
+ private:
+  struct Target {
+    http::Url url;  // target "/" or a base path without trailing slash
+    std::string base_path;
+    uint32_t in_flight = 0;
+  };
+  Upstream(const spec::UpstreamSpec& spec, asio::any_io_executor executor,
+           observe::Registry& metrics, std::vector<Target> targets);
+
+  size_t pick();
+  asio::awaitable<UpstreamResult> attempt(http::Request& req);
+
+  std::string name_;
+  asio::any_io_executor executor_;
+  std::vector<Target> targets_;
+  spec::Balance balance_;
+  Duration timeout_;
+  int attempts_;
+  size_t next_ = 0;
+  resilience::Backoff backoff_;
+  resilience::Bulkhead bulkhead_;
+  observe::Gauge& circuit_gauge_;
+  resilience::CircuitBreaker breaker_;
+  http::Client client_;
+  std::array<observe::Counter*, 5> by_class_{};  // answers by status class, 1xx..5xx
+  observe::Counter& retries_;
+  observe::Counter& failures_;
+  observe::Histogram& latency_;
+};
+
+}  // namespace junction::gateway

@@ -1,0 +1,557 @@
+#include "spec/gateway_parse.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "spec/convert.h"
+#include "spec/schema.h"
+
+namespace junction::spec {
+namespace {
+
+const Schema& gateway_schema() {
+  static const Schema schema{{
+      {"listen", FieldType::kString, "", "host:port to serve on; port 0 picks a free one", true},
+      {"tls", FieldType::kObject, "", "cert, key (PEM files) and optional client_ca for mTLS"},
+      {"limits", FieldType::kObject, "", "max_body, max_header_bytes, max_headers"},
+      {"auth", FieldType::kObject, "", "jwt and api_keys credentials routes may require"},
+      {"routes", FieldType::kList, "", "the routes, matched most specific first", true},
+  }};
+  return schema;
+}
+
+const Schema& tls_schema() {
+  static const Schema schema{{
+      {"cert", FieldType::kString, "", "certificate chain file (PEM), leaf first", true},
+      {"key", FieldType::kString, "", "private key file (PEM)", true},
+      {"client_ca", FieldType::kString, "", "CA file; set, clients must present a certificate"},
+  }};
+  return schema;
+}
+
+const Schema& limits_schema() {
+  static const Schema schema{{
+      {"max_body", FieldType::kSize, "1MiB", "larger request bodies are answered 413"},
+      {"max_header_bytes", FieldType::kSize, "16KiB", "larger request headers are answered 431"},
+      {"max_headers", FieldType::kInt, "100", "more header fields are answered 431"},
+  }};
+  return schema;
+}
+
+const Schema& auth_schema() {
+  static const Schema schema{{
+      {"jwt", FieldType::kObject, "", "bearer token verification"},
+      {"api_keys", FieldType::kObject, "", "API keys in a request header"},
+  }};
+  return schema;
+}
+
+const Schema& jwt_schema() {
+  static const Schema schema{{
+      {"issuer", FieldType::kStringList, "", "accepted iss values; unset = not checked"},
+      {"audience", FieldType::kStringList, "", "accepted aud values"},
+      {"jwks", FieldType::kString, "", "JWKS file with the verification keys"},
+      {"secret",
+       FieldType::kString,
+       "",
+       "HMAC secret for HS256/384/512, e.g. ${JWT_SECRET}",
+       false,
+       {},
+       true},
+      {"algorithms", FieldType::kStringList, "", "accepted alg values", true},
+      {"leeway", FieldType::kDuration, "60s", "clock skew tolerated on exp and nbf"},
+  }};
+  return schema;
+}
+
+const Schema& api_keys_schema() {
+  static const Schema schema{{
+      {"header", FieldType::kString, "X-Api-Key", "the request header carrying the key"},
+      {"keys",
+       FieldType::kString,
+       "",
+       "'name:key' lines, e.g. ${file:secrets/api-keys.txt}",
+       true,
+       {},
+       true},
+  }};
+  return schema;
+}
+
+const Schema& route_schema() {
+  static const Schema schema{{
+      {"path", FieldType::kString, "", "/v1/orders/{id}, /static/*", true},
+      {"methods", FieldType::kStringList, "", "allowed methods; unset = any"},
+      {"host", FieldType::kString, "", "api.example.com or *.example.com; unset = any"},
+      {"headers", FieldType::kObject, "", "header name -> required value (null: present)"},
+      {"version", FieldType::kAny, "", "v1 (path prefix) or {value: v1, header: Accept-Version}"},
+      {"require", FieldType::kObject, "", "auth, scopes, roles"},
+      {"rate_limit", FieldType::kObject, "", "key and limit(s)"},
+      {"to", FieldType::kObject, "", "{upstream: NAME} or {static: {status, body, headers}}", true},
+  }};
+  return schema;
+}
+
+const Schema& require_schema() {
+  static const Schema schema{{
+      {"auth",
+       FieldType::kString,
+       "",
+       "jwt | api_key | any | none (default: jwt when scopes or "
+       "roles are set, else none)",
+       false,
+       {"jwt", "api_key", "any", "none"}},
+      {"scopes", FieldType::kStringList, "", "all of these scopes"},
+      {"roles", FieldType::kStringList, "", "any one of these roles"},
+  }};
+  return schema;
+}
+
+const Schema& rate_limit_schema() {
+  static const Schema schema{{
+      {"key", FieldType::kString, "ip", "ip | consumer | route | header:<name>"},
+      {"limit", FieldType::kAny, "", "'1000/min', '50/s burst 100', or a list of them", true},
+  }};
+  return schema;
+}
+
+const Schema& target_schema() {
+  static const Schema schema{{
+      {"upstream", FieldType::kString, "", "name of an upstream"},
+      {"strip_prefix", FieldType::kString, "", "removed from the path before proxying"},
+      {"static", FieldType::kObject, "", "a fixed response: status, body, headers"},
+      {"topic", FieldType::kAny, "", "planned"},
+      {"flow", FieldType::kAny, "", "planned"},
+      {"view", FieldType::kAny, "", "planned"},
+      {"respond", FieldType::kAny, "", "planned"},
+  }};
+  return schema;
+}
+
+const Schema& static_schema() {
+  static const Schema schema{{
+      {"status", FieldType::kInt, "200", "HTTP status"},
+      {"body", FieldType::kString, "", "response body"},
+      {"headers", FieldType::kObject, "", "header name -> value"},
+  }};
+  return schema;
+}
+
+const Schema& upstream_schema() {
+  static const Schema schema{{
+      {"targets", FieldType::kStringList, "", "http(s)://host:port URLs", true},
+      {"balance",
+       FieldType::kString,
+       "round_robin",
+       "how a target is chosen",
+       false,
+       {"round_robin", "least_request"}},
+      {"timeout", FieldType::kDuration, "15s", "one attempt, connecting included: 504 past it"},
+      {"retries", FieldType::kObject, "", "attempts, backoff, max_backoff"},
+      {"circuit_breaker", FieldType::kObject, "",
+       "failure_rate, window, minimum_calls, wait_in_open, half_open_calls"},
+      {"max_concurrent", FieldType::kInt, "1000", "requests in flight; beyond it 503"},
+  }};
+  return schema;
+}
+
+const Schema& retries_schema() {
+  static const Schema schema{{
+      {"attempts", FieldType::kInt, "2", "tries of an idempotent request, the first included"},
+      {"backoff", FieldType::kDuration, "50ms", "ceiling of the first retry's delay (full jitter)"},
+      {"max_backoff", FieldType::kDuration, "1s", "ceiling of any retry's delay"},
+  }};
+  return schema;
+}
+
+const Schema& breaker_schema() {
+  static const Schema schema{{
+      {"failure_rate", FieldType::kString, "50%", "open at or above this failure rate"},
+      {"window", FieldType::kInt, "20", "the last N calls are judged"},
+      {"minimum_calls", FieldType::kInt, "10", "no verdict before this many calls"},
+      {"wait_in_open", FieldType::kDuration, "30s", "open this long, then half-open"},
+      {"half_open_calls", FieldType::kInt, "3", "trial calls in half-open"},
+  }};
+  return schema;
+}
+
+std::filesystem::path resolve(const Node& block, const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_relative()) p = block.base_dir() / p;
+  return p.lexically_normal();
+}
+
+void split_listen(const Config& c, GatewaySpec& out, Diagnostics& diags) {
+  out.listen = c.str("listen");
+  size_t colon = out.listen.rfind(':');
+  unsigned port = 0;
+  bool ok = colon != std::string::npos;
+  if (ok) {
+    std::string_view digits(out.listen.data() + colon + 1, out.listen.size() - colon - 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    ok = !digits.empty() && ec == std::errc() && end == digits.data() + digits.size() &&
+         port <= 65535;
+  }
+  if (!ok) {
+    diags.error(c.location("listen"), "invalid listen address '" + out.listen + "'",
+                "expected host:port like 0.0.0.0:8080");
+    return;
+  }
+  out.host = out.listen.substr(0, colon);
+  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']') {
+    out.host = out.host.substr(1, out.host.size() - 2);
+  }
+  if (out.host.empty() || out.host == "*") out.host = "0.0.0.0";
+  out.port = static_cast<uint16_t>(port);
+}
+
+void parse_auth(const Node& block, GatewaySpec& out, Diagnostics& diags) {
+  Config auth = Config::bind(auth_schema(), block, diags);
+  if (auth.has("jwt")) {
+    Config c = Config::bind(jwt_schema(), auth.node("jwt"), diags);
+    JwtSpec jwt;
+    jwt.where = auth.location("jwt");
+    jwt.issuers = c.strings("issuer");
+    jwt.audiences = c.strings("audience");
+    jwt.algorithms = c.strings("algorithms");
+    jwt.leeway = c.duration("leeway");
+    jwt.secret = c.str("secret");
+    if (c.has("jwks")) jwt.jwks = resolve(block, c.str("jwks"));
+    if (c.has("jwks") == c.has("secret")) {
+      diags.error(jwt.where, "jwt needs exactly one of 'jwks' and 'secret'",
+                  "jwks for RS256/ES256 keys, secret for HS256/384/512");
+    }
+    static const std::vector<std::string> kAlgorithms = {"HS256", "HS384", "HS512", "RS256",
+                                                         "ES256"};
+    for (const auto& alg : jwt.algorithms) {
+      if (std::find(kAlgorithms.begin(), kAlgorithms.end(), alg) == kAlgorithms.end()) {
+        diags.error(c.location("algorithms"), "unsupported JWT algorithm '" + alg + "'",
+                    suggest(alg, kAlgorithms));
+      } else if (c.has("secret") && !alg.starts_with("HS")) {
+        diags.error(c.location("algorithms"), "algorithm '" + alg + "' needs a jwks, not a secret");
+      }
+    }
+    out.jwt = std::move(jwt);
+  }
+  if (auth.has("api_keys")) {
+    Config c = Config::bind(api_keys_schema(), auth.node("api_keys"), diags);
+    ApiKeysSpec keys;
+    keys.where = auth.location("api_keys");
+    keys.header = c.str("header");
+    keys.keys = c.str("keys");
+    out.api_keys = std::move(keys);
+  }
+}
+
+void parse_version(const Node& node, GatewayRouteSpec& route, Diagnostics& diags) {
+  RouteVersionSpec v;
+  if (node.is_scalar()) {
+    v.value = node.raw();
+  } else if (node.is_map()) {
+    static const Schema schema{{
+        {"value", FieldType::kString, "", "v1", true},
+        {"header", FieldType::kString, "", "the header carrying it; unset = a path prefix"},
+    }};
+    Config c = Config::bind(schema, node, diags);
+    v.value = c.str("value");
+    v.header = c.str("header");
+  } else {
+    diags.error(node.location(),
+                "expected a version like v1 or {value: v1, header: ...}, " + got(node));
+    return;
+  }
+  if (v.value.empty() || v.value.find('/') != std::string::npos) {
+    diags.error(node.location(), "a version must be one path segment like 'v1'");
+    return;
+  }
+  route.version = std::move(v);
+}
+
+bool valid_rate(const std::string& text) {
+  auto rate = parse_rate(text);
+  return rate && rate->per_second > 0 && rate->burst >= 1;
+}
+
+void parse_rate_limit(const Node& block, GatewayRouteSpec& route, Diagnostics& diags) {
+  Config c = Config::bind(rate_limit_schema(), block, diags);
+  RouteRateLimitSpec rl;
+  rl.key = c.str("key");
+  bool key_ok = rl.key == "ip" || rl.key == "consumer" || rl.key == "route" ||
+                (rl.key.starts_with("header:") && rl.key.size() > 7);
+  if (!key_ok) {
+    diags.error(c.location("key"), "invalid rate limit key '" + rl.key + "'",
+                "expected ip, consumer, route or header:<name>");
+  }
+  Node limit = c.node("limit");
+  std::vector<Node> items = limit.is_sequence() ? limit.items() : std::vector<Node>{limit};
+  if (limit.is_sequence() && items.empty()) {
+    diags.error(limit.location(), "rate limit needs at least one limit");
+  }
+  for (const Node& item : items) {
+    if (item.is_null()) continue;  // missing `limit`: reported by bind
+    if (!item.is_scalar()) {
+      diags.error(item.location(), "expected a rate like 1000/min, " + got(item));
+    } else if (!valid_rate(item.raw())) {
+      diags.error(item.location(), "invalid rate limit '" + item.raw() + "'",
+                  "expected <count>/<unit> (s, m or min, h, d) with a count of 1 or more per "
+                  "period, optionally 'burst <count>': '1000/min', '50/s burst 100'");
+    } else {
+      rl.limits.push_back(item.raw());
+    }
+  }
+  route.rate_limit = std::move(rl);
+}
+
+std::vector<std::pair<std::string, std::string>> string_map(const Node& node, Diagnostics& diags) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (node.is_null()) return out;
+  if (!node.is_map()) {
+    diags.error(node.location(), "expected a mapping of header names to values, " + got(node));
+    return out;
+  }
+  for (const auto& [k, v] : node.entries()) {
+    if (!k.is_scalar() || (!v.is_scalar() && !v.is_null())) {
+      diags.error(k.location(), "expected a header name and a text value");
+      continue;
+    }
+    out.emplace_back(k.raw(), v.is_null() ? std::string() : v.raw());
+  }
+  return out;
+}
+
+void parse_target(const Config& route_config, GatewayRouteSpec& route, Diagnostics& diags) {
+  Node block = route_config.node("to");
+  route.to.where = route_config.location("to");
+  Config c = Config::bind(target_schema(), block, diags);
+  for (const char* planned : {"topic", "flow", "view", "respond"}) {
+    if (c.has(planned)) {
+      diags.error(c.location(planned), std::string("route target '") + planned +
+                                           "' is not supported by this version of junction");
+    }
+  }
+  route.to.upstream = c.str("upstream");
+  route.to.strip_prefix = c.str("strip_prefix");
+  if (c.has("static")) {
+    Config s = Config::bind(static_schema(), c.node("static"), diags);
+    StaticResponseSpec r;
+    r.status = static_cast<int>(s.integer("status"));
+    if (r.status < 200 || r.status > 599) {
+      diags.error(s.location("status"), "a static status must be between 200 and 599");
+    }
+    r.body = s.str("body");
+    if ((r.status == 204 || r.status == 304) && !r.body.empty()) {
+      diags.error(s.location("body"), "a " + std::to_string(r.status) + " response has no body");
+    }
+    r.headers = string_map(s.node("headers"), diags);
+    route.to.static_response = std::move(r);
+  }
+  if (c.has("upstream") == c.has("static")) {
+    diags.error(route.to.where, "a route target needs exactly one of 'upstream' and 'static'");
+  }
+  if (c.has("strip_prefix") && !route.to.strip_prefix.starts_with("/")) {
+    diags.error(c.location("strip_prefix"), "strip_prefix must start with '/'");
+  }
+}
+
+void parse_route(const Node& item, const GatewaySpec& gateway, Diagnostics& diags,
+                 GatewayRouteSpec& route) {
+  route.where = item.location();
+  Config c = Config::bind(route_schema(), item, diags);
+  route.path = c.str("path");
+  if (c.has("path") && !route.path.starts_with("/")) {
+    diags.error(c.location("path"), "a route path must start with '/'");
+  }
+  route.methods = c.strings("methods");
+  for (auto& m : route.methods) {
+    std::transform(m.begin(), m.end(), m.begin(),
+                   [](unsigned char ch) { return std::toupper(ch); });
+  }
+  route.host = c.str("host");
+  for (auto& [name, value] : string_map(c.node("headers"), diags)) {
+    RouteHeaderSpec h{name, std::nullopt};
+    if (!value.empty()) h.equals = value;
+    route.headers.push_back(std::move(h));
+  }
+  if (c.has("version")) parse_version(c.node("version"), route, diags);
+  if (c.has("require")) {
+    Config r = Config::bind(require_schema(), c.node("require"), diags);
+    route.require.scopes = r.strings("scopes");
+    route.require.roles = r.strings("roles");
+    const std::string& mode = r.str("auth");
+    if (mode == "jwt") {
+      route.require.auth = AuthMode::kJwt;
+    } else if (mode == "api_key") {
+      route.require.auth = AuthMode::kApiKey;
+    } else if (mode == "any") {
+      route.require.auth = AuthMode::kAny;
+    } else if (mode.empty() && (!route.require.scopes.empty() || !route.require.roles.empty())) {
+      route.require.auth = AuthMode::kJwt;
+    }
+    bool claims = !route.require.scopes.empty() || !route.require.roles.empty();
+    if (claims &&
+        (route.require.auth == AuthMode::kNone || route.require.auth == AuthMode::kApiKey)) {
+      diags.error(r.location("auth"), "scopes and roles come from a JWT: use auth jwt or any");
+    }
+    auto mode_needs = [&](bool jwt, bool key) {
+      if (jwt && !gateway.jwt) {
+        diags.error(r.location("auth"),
+                    "this route requires a JWT but gateway.auth.jwt is not set");
+      }
+      if (key && !gateway.api_keys) {
+        diags.error(r.location("auth"),
+                    "this route requires an API key but gateway.auth.api_keys is not set");
+      }
+    };
+    switch (route.require.auth) {
+      case AuthMode::kJwt:
+        mode_needs(true, false);
+        break;
+      case AuthMode::kApiKey:
+        mode_needs(false, true);
+        break;
+      case AuthMode::kAny:
+        if (!gateway.jwt && !gateway.api_keys) {
+          diags.error(r.location("auth"),
+                      "this route requires credentials but gateway.auth sets neither jwt nor "
+                      "api_keys");
+        }
+        break;
+      case AuthMode::kNone:
+        break;
+    }
+  }
+  if (c.has("rate_limit")) parse_rate_limit(c.node("rate_limit"), route, diags);
+  if (c.has("to")) parse_target(c, route, diags);
+}
+
+std::optional<double> parse_percent(std::string text) {
+  if (text.ends_with('%')) text.pop_back();
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (!(value > 0 && value <= 100)) return std::nullopt;
+  return value;
+}
+
+bool valid_target_url(const std::string& url) {
+  std::string_view rest = url;
+  if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else if (rest.starts_with("https://")) {
+    rest.remove_prefix(8);
+  } else {
+    return false;
+  }
+  size_t end = rest.find_first_of("/?#");
+  if (end == 0 || rest.empty()) return false;
+  return end == std::string_view::npos || rest[end] == '/';
+}
+
+template <class T>
+T positive(const Config& c, const char* field, int64_t max, Diagnostics& diags) {
+  int64_t v = c.integer(field);
+  if (v < 1 || v > max) {
+    diags.error(c.location(field),
+                std::string(field) + " must be between 1 and " + std::to_string(max));
+    return 1;
+  }
+  return static_cast<T>(v);
+}
+
+}  // namespace
+
+void parse_gateway(const Node& block, Diagnostics& diags, GatewaySpec& out) {
+  out.where = block.location();
+  Config c = Config::bind(gateway_schema(), block, diags);
+  if (c.has("listen")) split_listen(c, out, diags);
+  if (c.has("tls")) {
+    Config t = Config::bind(tls_schema(), c.node("tls"), diags);
+    GatewayTlsSpec tls;
+    if (t.has("cert")) tls.cert_file = resolve(block, t.str("cert"));
+    if (t.has("key")) tls.key_file = resolve(block, t.str("key"));
+    if (t.has("client_ca")) tls.client_ca_file = resolve(block, t.str("client_ca"));
+    out.tls = std::move(tls);
+  }
+  Config limits = Config::bind(limits_schema(), c.node("limits"), diags);
+  out.limits.max_body = limits.size("max_body");
+  uint64_t header_bytes = limits.size("max_header_bytes");
+  if (header_bytes < 1024 || header_bytes > 1024 * 1024) {
+    diags.error(limits.location("max_header_bytes"),
+                "max_header_bytes must be between 1KiB and 1MiB");
+  } else {
+    out.limits.max_header_bytes = static_cast<uint32_t>(header_bytes);
+  }
+  out.limits.max_headers = positive<uint32_t>(limits, "max_headers", 10000, diags);
+  if (c.has("auth")) parse_auth(c.node("auth"), out, diags);
+  Node routes = c.node("routes");
+  if (!routes.is_sequence()) return;  // reported by bind
+  for (const Node& item : routes.items()) {
+    GatewayRouteSpec route;
+    parse_route(item, out, diags, route);
+    out.routes.push_back(std::move(route));
+  }
+  if (c.has("routes") && out.routes.empty()) {
+    diags.error(routes.location(), "the gateway needs at least one route");
+  }
+}
+
+void parse_upstreams(const Node& block, Diagnostics& diags, std::vector<UpstreamSpec>& out) {
+  if (!block.is_map()) {
+    diags.error(block.location(), "expected a mapping of upstream names to settings, " + got(block),
+                "write e.g. `upstreams: { orders: { targets: [\"http://10.0.0.5:8080\"] } }`");
+    return;
+  }
+  for (const auto& [key, value] : block.entries()) {
+    UpstreamSpec u;
+    u.name = key.raw();
+    u.where = key.location();
+    Config c = Config::bind(upstream_schema(), value, diags);
+    u.targets = c.strings("targets");
+    if (c.has("targets") && u.targets.empty()) {
+      diags.error(c.location("targets"), "an upstream needs at least one target");
+    }
+    for (const auto& t : u.targets) {
+      if (!valid_target_url(t)) {
+        diags.error(c.location("targets"), "invalid target '" + t + "'",
+                    "expected an http:// or https:// URL with a host, like http://10.0.0.5:8080");
+      }
+    }
+    u.balance = c.str("balance") == "least_request" ? Balance::kLeastRequest : Balance::kRoundRobin;
+    u.timeout = c.duration("timeout");
+    if (u.timeout <= Duration::zero())
+      diags.error(c.location("timeout"), "timeout must be positive");
+    Config r = Config::bind(retries_schema(), c.node("retries"), diags);
+    u.attempts = positive<int>(r, "attempts", 10, diags);
+    u.backoff = r.duration("backoff");
+    u.max_backoff = r.duration("max_backoff");
+    Config b = Config::bind(breaker_schema(), c.node("circuit_breaker"), diags);
+    if (auto rate = parse_percent(b.str("failure_rate"))) {
+      u.failure_rate = *rate;
+    } else {
+      diags.error(b.location("failure_rate"),
+                  "invalid failure_rate '" + b.str("failure_rate") + "'",
+                  "expected a percentage above 0 and at most 100, like 50%");
+    }
+    u.window = positive<uint32_t>(b, "window", 100000, diags);
+    u.minimum_calls = positive<uint32_t>(b, "minimum_calls", 100000, diags);
+    u.wait_in_open = b.duration("wait_in_open");
+    u.half_open_calls = positive<uint32_t>(b, "half_open_calls", 1000, diags);
+    u.max_concurrent = positive<uint32_t>(c, "max_concurrent", 1000000, diags);
+    out.push_back(std::move(u));
+  }
+}
+
+void check_gateway_references(const GatewaySpec& gateway,
+                              const std::vector<UpstreamSpec>& upstreams, Diagnostics& diags) {
+  std::vector<std::string> names;
+  for (const auto& u : upstreams) names.push_back(u.name);
+  for (const auto& route : gateway.routes) {
+    const std::string& name = route.to.upstream;
+    if (name.empty() || std::find(names.begin(), names.end(), name) != names.end()) continue;
+    std::string hint = names.empty() ? "declare it under `upstreams:`" : suggest(name, names);
+    diags.error(route.to.where, "route " + route.path + ": unknown upstream '" + name + "'", hint);
+  }
+}
+
+}  // namespace junction::spec

@@ -1,0 +1,233 @@
+"""The API gateway in front of two small Python upstreams: proxying and round
+robin, JWT and API key auth, a rate limit, routing errors, an upstream that is
+down and the circuit breaker that opens on it. Every error is problem+json."""
+import base64
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import re
+import threading
+import time
+import unittest
+
+from junction_e2e import JunctionTest, free_port, http_request, json_body
+
+SECRET = "e2e-secret-that-is-at-least-32-bytes-long"
+
+
+def b64url(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def make_jwt(claims, secret=SECRET):
+    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    payload = b64url(json.dumps(claims).encode())
+    signing_input = f"{header}.{payload}".encode()
+    sig = hmac.new(secret.encode(), signing_input, hashlib.sha256).digest()
+    return f"{header}.{payload}.{b64url(sig)}"
+
+
+def claims(**extra):
+    now = int(time.time())
+    base = {"iss": "test-issuer", "aud": "orders", "sub": "alice", "exp": now + 300, "iat": now}
+    base.update(extra)
+    return base
+
+
+class Upstream:
+    """An http.server on port 0 in a thread that records what it was sent."""
+
+    def __init__(self, name):
+        self.name = name
+        self.seen = []
+        upstream = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                upstream.seen.append({"method": self.command, "path": self.path,
+                                      "headers": dict(self.headers), "body": body})
+                out = json.dumps({"upstream": upstream.name, "path": self.path}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            do_GET = do_POST = do_PUT = do_DELETE = answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class GatewayTest(JunctionTest):
+    def setUp(self):
+        super().setUp()
+        self.a = Upstream("a")
+        self.b = Upstream("b")
+        dead = free_port()  # nothing listens here
+        os.environ["GW_E2E_JWT_SECRET"] = SECRET
+        self.write("keys.txt", "ops:key-for-ops-0123456789\n")
+        self.write("junction.yaml", f"""\
+            apiVersion: junction/v1
+            gateway:
+              listen: 127.0.0.1:0
+              limits: {{ max_body: 1KiB, max_headers: 20 }}
+              auth:
+                jwt: {{ issuer: test-issuer, audience: orders, secret: "${{GW_E2E_JWT_SECRET}}",
+                       algorithms: [HS256] }}
+                api_keys: {{ header: X-Api-Key, keys: "${{file:keys.txt}}" }}
+              routes:
+                - path: /public/*
+                  to: {{ upstream: pair, strip_prefix: /public }}
+                - path: /orders/{{id}}
+                  methods: [GET]
+                  require: {{ scopes: [orders:read] }}
+                  to: {{ upstream: pair }}
+                - path: /admin
+                  require: {{ auth: api_key }}
+                  to: {{ upstream: pair }}
+                - path: /limited
+                  rate_limit: {{ key: ip, limit: 3/min }}
+                  to: {{ static: {{ status: 200, body: "ok", headers: {{ Content-Type: text/plain }} }} }}
+                - path: /down
+                  to: {{ upstream: down }}
+            upstreams:
+              pair:
+                targets: ["http://127.0.0.1:{self.a.port}", "http://127.0.0.1:{self.b.port}"]
+              down:
+                targets: ["http://127.0.0.1:{dead}"]
+                timeout: 2s
+                retries: {{ attempts: 1 }}
+                circuit_breaker: {{ window: 4, minimum_calls: 4, failure_rate: 50%, wait_in_open: 60s }}
+            """)
+        self.proc = self.start_junction("run", "junction.yaml")
+        m = self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", self.proc)
+        self.port = int(m.group(1))
+
+    def tearDown(self):
+        if self.proc.poll() is None:
+            self.assertEqual(self.stop(self.proc), 0, self.log())
+        self.a.close()
+        self.b.close()
+        super().tearDown()
+
+    def get(self, path, headers=None, method="GET", body=None):
+        return http_request(self.port, method, path, body=body, headers=headers)
+
+    def assert_problem(self, status, got, headers, raw):
+        self.assertEqual(got, status, raw)
+        self.assertEqual(headers.get("Content-Type"), "application/problem+json")
+        problem = json_body(raw)
+        self.assertEqual(problem["status"], status)
+        self.assertTrue(problem["type"].startswith("https://junction.dev/problems/"))
+        self.assertTrue(problem["title"])
+        self.assertEqual(problem["request_id"], headers.get("X-Request-Id"))
+        return problem
+
+    def test_proxies_round_robin_with_forwarded_headers(self):
+        trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        for i in range(4):
+            status, headers, raw = self.get(f"/public/item/{i}?q=1",
+                                            {"X-Request-Id": f"req-{i}", "traceparent": trace})
+            self.assertEqual(status, 200, raw)
+            self.assertEqual(json_body(raw)["path"], f"/item/{i}?q=1")
+            self.assertEqual(headers.get("X-Request-Id"), f"req-{i}")
+        self.assertEqual(len(self.a.seen), 2)
+        self.assertEqual(len(self.b.seen), 2)
+        seen = self.a.seen[0]["headers"]
+        self.assertEqual(seen.get("X-Forwarded-For"), "127.0.0.1")
+        self.assertEqual(seen.get("X-Forwarded-Proto"), "http")
+        self.assertTrue(seen.get("X-Request-Id", "").startswith("req-"))
+        self.assertEqual(seen.get("traceparent"), trace)
+        # A request id is made when the client sends none.
+        status, headers, _ = self.get("/public/x")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers.get("X-Request-Id"))
+        # An access log line per request, without credentials.
+        self.assertRegex(self.log(), r'"type":"access".*"route":"/public/\*".*"status":200')
+
+    def test_jwt_auth(self):
+        status, headers, raw = self.get("/orders/7")
+        self.assert_problem(401, status, headers, raw)
+        self.assertIn("Bearer", headers.get("WWW-Authenticate", ""))
+        bad = make_jwt(claims(scope="orders:read"), secret="another-secret-also-32-bytes-long!!")
+        status, headers, raw = self.get("/orders/7", {"Authorization": f"Bearer {bad}"})
+        self.assert_problem(401, status, headers, raw)
+        token = make_jwt(claims(scope="profile"))
+        status, headers, raw = self.get("/orders/7", {"Authorization": f"Bearer {token}"})
+        self.assert_problem(403, status, headers, raw)
+        token = make_jwt(claims(scope="orders:read profile"))
+        status, headers, raw = self.get("/orders/7", {"Authorization": f"Bearer {token}"})
+        self.assertEqual(status, 200, raw)
+        self.assertNotIn(token, self.log())
+        self.assertIn('"identity":"alice"', self.log())
+
+    def test_api_key(self):
+        status, headers, raw = self.get("/admin")
+        self.assert_problem(401, status, headers, raw)
+        status, headers, raw = self.get("/admin", {"X-Api-Key": "wrong"})
+        self.assert_problem(401, status, headers, raw)
+        status, _, raw = self.get("/admin", {"X-Api-Key": "key-for-ops-0123456789"})
+        self.assertEqual(status, 200, raw)
+        self.assertNotIn("key-for-ops-0123456789", self.log())
+
+    def test_rate_limit(self):
+        for _ in range(3):
+            status, headers, raw = self.get("/limited")
+            self.assertEqual(status, 200, raw)
+            self.assertEqual(raw, b"ok")
+            self.assertIn("RateLimit-Remaining", headers)
+        status, headers, raw = self.get("/limited")
+        self.assert_problem(429, status, headers, raw)
+        self.assertGreaterEqual(int(headers["Retry-After"]), 1)
+        self.assertEqual(headers.get("RateLimit-Remaining"), "0")
+
+    def test_routing_errors(self):
+        status, headers, raw = self.get("/nowhere")
+        self.assert_problem(404, status, headers, raw)
+        status, headers, raw = self.get("/orders/7", method="POST", body=b"{}")
+        self.assert_problem(405, status, headers, raw)
+        self.assertEqual(headers.get("Allow"), "GET")
+        status, headers, raw = self.get("/a/../b")
+        self.assert_problem(400, status, headers, raw)
+
+    def test_limits(self):
+        status, _, raw = self.get("/public/x", method="POST", body=b"x" * 1000)
+        self.assertEqual(status, 200, raw)
+        self.assertEqual(self.a.seen[-1]["body"] if self.a.seen else self.b.seen[-1]["body"],
+                         b"x" * 1000)
+        status, headers, raw = self.get("/public/x", method="POST", body=b"x" * 2000)
+        self.assert_problem(413, status, headers, raw)
+        many = {f"X-H{i}": "v" for i in range(30)}
+        status, headers, raw = self.get("/public/x", headers=many)
+        self.assertEqual(status, 431, raw)
+
+    def test_upstream_down_then_circuit_opens(self):
+        statuses = []
+        for _ in range(6):
+            status, headers, raw = self.get("/down")
+            problem = self.assert_problem(status, status, headers, raw)
+            self.assertNotIn("127.0.0.1", raw.decode())
+            statuses.append(problem["status"])
+        self.assertEqual(statuses[:4], [502] * 4)
+        self.assertEqual(statuses[4:], [503, 503])
+        self.assertIn("circuit closed -> open", self.log())
+
+
+if __name__ == "__main__":
+    unittest.main()

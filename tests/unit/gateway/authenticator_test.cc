@@ -1,0 +1,122 @@
+#include "gateway/authenticator.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+#include <fstream>
+
+#include "unit/auth/jwt_signer.h"
+#include "unit/common/temp_dir.h"
+
+namespace junction::gateway {
+namespace {
+
+using spec::AuthMode;
+
+int64_t in_a_minute() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+             .count() +
+         60;
+}
+
+Headers with(std::string_view name, std::string_view value) {
+  Headers h;
+  h.add(name, value);
+  return h;
+}
+
+spec::RouteRequireSpec require(AuthMode mode, std::vector<std::string> scopes = {},
+                               std::vector<std::string> roles = {}) {
+  return {mode, std::move(scopes), std::move(roles)};
+}
+
+class AuthenticatorTest : public ::testing::Test {
+ protected:
+  AuthenticatorTest() {
+    boost::json::object jwks{{"keys", boost::json::array{auth::testing::public_jwk(
+                                          auth::testing::test_keys().rsa.get(), "k1")}}};
+    std::ofstream(dir_ / "jwks.json") << boost::json::serialize(jwks);
+    spec_.jwt.emplace();
+    spec_.jwt->jwks = dir_ / "jwks.json";
+    spec_.jwt->algorithms = {"RS256"};
+    spec_.jwt->issuers = {"https://issuer"};
+    spec_.api_keys.emplace();
+    spec_.api_keys->keys = "ops:key-1\npartner:key-2";
+  }
+
+  std::string rs256(boost::json::object extra) {
+    boost::json::object payload{{"iss", "https://issuer"}, {"sub", "bob"}, {"exp", in_a_minute()}};
+    for (auto& [k, v] : extra) payload[k] = v;
+    return "Bearer " +
+           auth::testing::sign("RS256", payload, "k1", "", auth::testing::test_keys().rsa.get());
+  }
+
+  test::TempDir dir_;
+  spec::GatewaySpec spec_;
+};
+
+TEST_F(AuthenticatorTest, JwksKeysVerifyTokensAndClaimsAuthorize) {
+  auto a = Authenticator::create(spec_);
+  ASSERT_TRUE(a.ok()) << a.error().message();
+  auto id = a->authenticate(with("Authorization", rs256({{"roles", "admin"}})),
+                            require(AuthMode::kJwt, {}, {"auditor", "admin"}));
+  ASSERT_TRUE(id.ok()) << id.error().message();
+  EXPECT_EQ(id->consumer, "bob");
+  EXPECT_EQ(id->kind, Identity::Kind::kJwt);
+
+  auto wrong_role = a->authenticate(with("Authorization", rs256({{"roles", "viewer"}})),
+                                    require(AuthMode::kJwt, {}, {"admin"}));
+  ASSERT_FALSE(wrong_role.ok());
+  EXPECT_EQ(wrong_role.error().cls(), ErrorClass::kForbidden);
+
+  auto wrong_issuer = a->authenticate(with("Authorization", rs256({{"iss", "https://evil"}})),
+                                      require(AuthMode::kJwt));
+  ASSERT_FALSE(wrong_issuer.ok());
+  EXPECT_EQ(wrong_issuer.error().cls(), ErrorClass::kUnauthorized);
+
+  auto not_bearer =
+      a->authenticate(with("Authorization", "Basic Ym9iOnB3"), require(AuthMode::kJwt));
+  EXPECT_FALSE(not_bearer.ok());
+}
+
+TEST_F(AuthenticatorTest, AnyTakesATokenOrAKey) {
+  auto a = Authenticator::create(spec_);
+  ASSERT_TRUE(a.ok());
+  auto by_key = a->authenticate(with("X-Api-Key", "key-2"), require(AuthMode::kAny));
+  ASSERT_TRUE(by_key.ok());
+  EXPECT_EQ(by_key->consumer, "partner");
+  EXPECT_EQ(by_key->kind, Identity::Kind::kApiKey);
+  auto by_token = a->authenticate(with("Authorization", rs256({})), require(AuthMode::kAny));
+  ASSERT_TRUE(by_token.ok());
+  EXPECT_EQ(by_token->consumer, "bob");
+  EXPECT_FALSE(a->authenticate(Headers{}, require(AuthMode::kAny)).ok());
+  // An API key route ignores a bearer token.
+  EXPECT_FALSE(a->authenticate(with("Authorization", rs256({})), require(AuthMode::kApiKey)).ok());
+  // No requirement: anonymous.
+  auto anonymous = a->authenticate(Headers{}, require(AuthMode::kNone));
+  ASSERT_TRUE(anonymous.ok());
+  EXPECT_EQ(anonymous->kind, Identity::Kind::kAnonymous);
+}
+
+TEST_F(AuthenticatorTest, StartupErrors) {
+  spec_.jwt->jwks = dir_ / "missing.json";
+  auto missing = Authenticator::create(spec_);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message().find("cannot read"), std::string::npos);
+
+  std::ofstream(dir_ / "empty.json") << R"({"keys": [{"kty": "OKP"}]})";
+  spec_.jwt->jwks = dir_ / "empty.json";
+  auto empty = Authenticator::create(spec_);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.error().message().find("no usable key"), std::string::npos);
+
+  spec_.jwt.reset();
+  spec_.api_keys->keys = "a:same\nb:same";
+  auto duplicate = Authenticator::create(spec_);
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().message().find("same"), std::string::npos);  // no key echoed
+}
+
+}  // namespace
+}  // namespace junction::gateway
