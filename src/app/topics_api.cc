@@ -13,6 +13,7 @@
 #include "core/message.h"
 #include "fmt/format.h"
 #include "http/problem.h"
+#include "log/record_json.h"
 
 namespace junction::app {
 namespace {
@@ -43,20 +44,6 @@ Response json_response(json::value body, const http::Request& req) {
   res.keep_alive(req.keep_alive());
   res.prepare_payload();
   return res;
-}
-
-json::object record_json(int32_t partition, const log::Record& r) {
-  json::object o;
-  o["partition"] = partition;
-  o["offset"] = r.offset;
-  o["timestamp"] = r.timestamp_ms;
-  o["key"] = r.key ? json::value(*r.key) : json::value(nullptr);
-  o["value"] = r.value ? json::value(*r.value) : json::value(nullptr);
-  json::object headers;
-  for (const auto& h : r.headers)
-    headers[h.key] = h.value ? json::value(*h.value) : json::value(nullptr);
-  o["headers"] = std::move(headers);
-  return o;
 }
 
 Result<log::Record> record_from_json(const json::value& v) {
@@ -136,20 +123,16 @@ Result<json::array> read_records(log::Topic& topic, std::map<int32_t, int64_t>& 
       auto bytes = part.read(offset, 1 << 20);
       if (!bytes) return bytes.error();
       if (bytes->empty()) break;
-      std::string_view view = *bytes;
-      while (!view.empty() && out.size() < max) {
-        auto h = log::parse_batch_header(view);
-        if (!h) return h.error();
-        auto records = log::decode_batch(view.substr(0, h->total_size()));
-        if (!records) return records.error();
-        for (const auto& r : *records) {
-          if (r.offset < offset || out.size() >= max) continue;
-          out.push_back(record_json(p, r));
-          offset = r.offset + 1;
-        }
-        if (out.size() < max) offset = std::max(offset, h->next_offset());
-        view.remove_prefix(h->total_size());
-      }
+      auto st = log::for_each_batch(
+          *bytes, [&](const log::BatchHeader& h, std::vector<log::Record>&& records) {
+            for (const auto& r : records) {
+              if (r.offset < offset || out.size() >= max) continue;
+              out.push_back(log::record_to_json(p, r));
+              offset = r.offset + 1;
+            }
+            if (out.size() < max) offset = std::max(offset, h.next_offset());
+          });
+      if (!st) return st.error();
     }
   }
   return out;

@@ -15,6 +15,7 @@
 #include "flow/registry.h"
 #include "fmt/format.h"
 #include "log/consumer.h"
+#include "log/record_json.h"
 #include "log/store.h"
 #include "spec/spec.h"
 
@@ -171,20 +172,6 @@ Result<log::TopicConfig> config_from(const TopicArgs& a) {
   return c;
 }
 
-json::object record_json(int32_t partition, const log::Record& r) {
-  json::object o;
-  o["partition"] = partition;
-  o["offset"] = r.offset;
-  o["timestamp"] = r.timestamp_ms;
-  o["key"] = r.key ? json::value(*r.key) : json::value(nullptr);
-  o["value"] = r.value ? json::value(*r.value) : json::value(nullptr);
-  json::object headers;
-  for (const auto& h : r.headers)
-    headers[h.key] = h.value ? json::value(*h.value) : json::value(nullptr);
-  o["headers"] = std::move(headers);
-  return o;
-}
-
 int cmd_list(log::Store& store) {
   std::printf("%-32s %10s %12s %12s\n", "TOPIC", "PARTITIONS", "RECORDS", "BYTES");
   for (const auto& name : store.topic_names()) {
@@ -310,7 +297,7 @@ int cmd_consume(log::Store& store, const TopicArgs& a) {
         limit < 0 ? 500 : static_cast<size_t>(std::min<int64_t>(500, limit - printed)));
     if (!got) return fail(got.error().message());
     for (auto& d : *got) {
-      std::printf("%s\n", json::serialize(record_json(d.partition, d.record)).c_str());
+      std::printf("%s\n", json::serialize(log::record_to_json(d.partition, d.record)).c_str());
       consumer.ack(d.partition, d.record.offset);
       ++printed;
     }

@@ -11,21 +11,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Calls `fn` with every batch's header and records in [from, to).
-template <class Fn>
-Status for_each_batch(const Segment& seg, Fn&& fn) {
+// Every batch of a sealed segment, decoded.
+Status for_each_segment_batch(
+    const Segment& seg, const std::function<void(const BatchHeader&, std::vector<Record>&&)>& fn) {
   auto bytes = seg.read(seg.base_offset(), static_cast<size_t>(seg.size()), seg.size());
   if (!bytes) return bytes.error();
-  std::string_view view = *bytes;
-  while (!view.empty()) {
-    auto h = parse_batch_header(view);
-    if (!h) return h.error();
-    auto records = decode_batch(view.substr(0, h->total_size()));
-    if (!records) return records.error();
-    fn(*h, std::move(*records));
-    view.remove_prefix(h->total_size());
-  }
-  return ok_status();
+  return for_each_batch(*bytes, fn);
 }
 
 }  // namespace
@@ -37,25 +28,12 @@ Result<CompactionResult> compact_partition(Partition& partition, int64_t now_ms)
 
   // The latest offset of every key, over everything readable.
   std::unordered_map<std::string, int64_t> latest;
-  const int64_t end = partition.high_watermark();
-  int64_t offset = partition.start_offset();
-  while (offset < end) {
-    auto bytes = partition.read(offset, 1 << 20);
-    if (!bytes) return bytes.error();
-    if (bytes->empty()) break;
-    std::string_view view = *bytes;
-    while (!view.empty()) {
-      auto h = parse_batch_header(view);
-      if (!h) return h.error();
-      auto records = decode_batch(view.substr(0, h->total_size()));
-      if (!records) return records.error();
-      for (const auto& r : *records) {
-        if (r.key) latest[*r.key] = r.offset;
-      }
-      offset = h->next_offset();
-      view.remove_prefix(h->total_size());
+  auto scanned = partition.scan(0, [&](const BatchHeader&, std::vector<Record>&& records) {
+    for (const auto& r : records) {
+      if (r.key) latest[*r.key] = r.offset;
     }
-  }
+  });
+  if (!scanned) return scanned.error();
 
   const auto& config = partition.config();
   const int64_t tombstone_cutoff =
@@ -65,7 +43,7 @@ Result<CompactionResult> compact_partition(Partition& partition, int64_t now_ms)
     std::string out;
     size_t removed = 0;
     Status encoded = ok_status();
-    auto st = for_each_batch(*seg, [&](const BatchHeader&, std::vector<Record> records) {
+    auto st = for_each_segment_batch(*seg, [&](const BatchHeader&, std::vector<Record>&& records) {
       std::vector<Record> keep;
       for (auto& r : records) {
         bool stays = true;

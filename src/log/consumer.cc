@@ -231,20 +231,13 @@ Status Consumer::fetch(PartitionState& p) {
     bytes = partition.read(p.next_fetch, options_.fetch_bytes);
   }
   if (!bytes) return bytes.error();
-  std::string_view view = *bytes;
-  while (!view.empty()) {
-    auto h = parse_batch_header(view);
-    if (!h) return h.error();
-    auto records = decode_batch(view.substr(0, h->total_size()));
-    if (!records) {
-      return records.error().wrap(fmt::format("topic {} partition {}", options_.topic, p.id));
-    }
-    for (auto& r : *records) {
+  auto st = for_each_batch(*bytes, [&](const BatchHeader& h, std::vector<Record>&& records) {
+    for (auto& r : records) {
       if (r.offset >= p.next_fetch) p.buffered.push_back(std::move(r));
     }
-    p.next_fetch = std::max(p.next_fetch, h->next_offset());
-    view.remove_prefix(h->total_size());
-  }
+    p.next_fetch = std::max(p.next_fetch, h.next_offset());
+  });
+  if (!st) return st.error().wrap(fmt::format("topic {} partition {}", options_.topic, p.id));
   return ok_status();
 }
 

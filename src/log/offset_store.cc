@@ -20,45 +20,32 @@ std::string encode_key(const std::string& group, const std::string& topic, int32
 
 }  // namespace
 
-Status OffsetStore::load() {
-  auto& p = topic_.partition(0);
-  int64_t offset = p.start_offset();
-  std::lock_guard lock(mu_);
-  while (offset < p.high_watermark()) {
-    auto bytes = p.read(offset, 1 << 20);
-    if (!bytes) return bytes.error();
-    if (bytes->empty()) break;
-    std::string_view view = *bytes;
-    while (!view.empty()) {
-      auto h = parse_batch_header(view);
-      if (!h) return h.error();
-      auto records = decode_batch(view.substr(0, h->total_size()));
-      if (!records) return records.error();
-      for (const auto& r : *records) {
-        if (!r.key) continue;
-        boost::system::error_code ec;
-        auto k = json::parse(*r.key, ec);
-        if (ec || !k.is_object()) continue;
-        const auto& ko = k.as_object();
-        try {
-          Key key{std::string(ko.at("group").as_string()), std::string(ko.at("topic").as_string()),
-                  ko.at("partition").to_number<int32_t>()};
-          if (!r.value) {
-            offsets_.erase(key);
-            continue;
-          }
-          auto v = json::parse(*r.value, ec);
-          if (ec || !v.is_object()) continue;
-          offsets_[key] = v.as_object().at("offset").to_number<int64_t>();
-        } catch (const std::exception&) {
-          continue;  // a record we did not write; skip it rather than refuse to start
-        }
-      }
-      offset = h->next_offset();
-      view.remove_prefix(h->total_size());
+void OffsetStore::apply(const Record& r) {
+  if (!r.key) return;
+  boost::system::error_code ec;
+  auto k = json::parse(*r.key, ec);
+  if (ec || !k.is_object()) return;
+  const auto& ko = k.as_object();
+  try {
+    Key key{std::string(ko.at("group").as_string()), std::string(ko.at("topic").as_string()),
+            ko.at("partition").to_number<int32_t>()};
+    if (!r.value) {
+      offsets_.erase(key);
+      return;
     }
+    auto v = json::parse(*r.value, ec);
+    if (ec || !v.is_object()) return;
+    offsets_[key] = v.as_object().at("offset").to_number<int64_t>();
+  } catch (const std::exception&) {
+    // A record we did not write: skip it rather than refuse to start.
   }
-  return ok_status();
+}
+
+Status OffsetStore::load() {
+  std::lock_guard lock(mu_);
+  return topic_.partition(0).scan(0, [this](const BatchHeader&, std::vector<Record>&& records) {
+    for (const auto& r : records) apply(r);
+  });
 }
 
 std::optional<int64_t> OffsetStore::committed(const std::string& group, const std::string& topic,

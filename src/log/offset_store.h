@@ -42,6 +42,9 @@ class OffsetStore {
  private:
   using Key = std::tuple<std::string, std::string, int32_t>;
 
+  // Replays one record of the offsets topic into the map (mu_ held).
+  void apply(const Record& r);
+
   Topic& topic_;
   Journal& journal_;
   mutable std::mutex mu_;

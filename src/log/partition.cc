@@ -150,6 +150,23 @@ Result<std::string> Partition::read(int64_t offset, size_t max_bytes) const {
   return std::string();
 }
 
+Status Partition::scan(
+    int64_t from, const std::function<void(const BatchHeader&, std::vector<Record>&&)>& fn) const {
+  int64_t offset = std::max(from, start_offset());
+  const int64_t end = high_watermark();
+  while (offset < end) {
+    auto bytes = read(offset, 1 << 20);
+    if (!bytes) return bytes.error();
+    if (bytes->empty()) break;
+    auto st = for_each_batch(*bytes, [&](const BatchHeader& h, std::vector<Record>&& records) {
+      offset = h.next_offset();
+      fn(h, std::move(records));
+    });
+    if (!st) return st;
+  }
+  return ok_status();
+}
+
 Result<int64_t> Partition::offset_for_time(int64_t ts) const {
   std::vector<std::shared_ptr<Segment>> segs;
   {

@@ -54,6 +54,9 @@ class Partition {
   // below start_offset() is `invalid` ("out of range"), so a consumer can
   // reset to the start.
   Result<std::string> read(int64_t offset, size_t max_bytes) const;
+  // Decodes every readable batch from `from` on, in order (replays, compaction).
+  Status scan(int64_t from,
+              const std::function<void(const BatchHeader&, std::vector<Record>&&)>& fn) const;
   // The first offset whose record timestamp is >= `ts`; the high watermark if none.
   Result<int64_t> offset_for_time(int64_t ts) const;
 

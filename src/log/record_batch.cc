@@ -216,6 +216,19 @@ Result<std::vector<Record>> decode_batch(std::string_view batch, size_t max_deco
   return records;
 }
 
+Status for_each_batch(std::string_view batches,
+                      const std::function<void(const BatchHeader&, std::vector<Record>&&)>& fn) {
+  while (!batches.empty()) {
+    auto h = parse_batch_header(batches);
+    if (!h) return h.error();
+    auto records = decode_batch(batches.substr(0, h->total_size()));
+    if (!records) return records.error();
+    fn(*h, std::move(*records));
+    batches.remove_prefix(h->total_size());
+  }
+  return ok_status();
+}
+
 void set_base_offset(std::string& batch, int64_t base_offset) {
   auto v = static_cast<uint64_t>(base_offset);
   for (int i = 7; i >= 0; --i) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -87,6 +88,12 @@ bool batch_crc_ok(std::string_view batch);
 // bounds the decompressed size, so a hostile batch cannot exhaust memory.
 Result<std::vector<Record>> decode_batch(std::string_view batch,
                                          size_t max_decompressed = 64u << 20);
+
+// Decodes whole batches laid back to back (as Partition::read returns them)
+// and calls `fn` with each batch's header and records; stops at the first
+// batch that does not decode.
+Status for_each_batch(std::string_view batches,
+                      const std::function<void(const BatchHeader&, std::vector<Record>&&)>& fn);
 
 // Rewrites the base offset of an encoded batch in place. The CRC does not
 // cover it, so a batch encoded before its offset is known stays valid.
