@@ -268,19 +268,22 @@ int cmd_produce(log::Store& store, const TopicArgs& a) {
 
 volatile std::sig_atomic_t g_interrupted = 0;
 
+// --count as a limit (-1: none); also makes SIGINT/SIGTERM end a consume cleanly.
+Result<int64_t> consume_limit(const TopicArgs& a) {
+  std::signal(SIGINT, [](int) { g_interrupted = 1; });
+  std::signal(SIGTERM, [](int) { g_interrupted = 1; });
+  if (auto v = opt(a, "--count")) return parse_count("--count", *v);
+  return int64_t{-1};
+}
+
 int cmd_consume(log::Store& store, const TopicArgs& a) {
   log::Topic* t = store.find_topic(a.name);
   if (!t) return fail(fmt::format("topic '{}' does not exist", a.name));
   auto from = log::StartPosition::parse(opt(a, "--from").value_or("earliest"));
   if (!from) return fail(from.error().message());
-  int64_t limit = -1;
-  if (auto v = opt(a, "--count")) {
-    auto n = parse_count("--count", *v);
-    if (!n) return fail(n.error().message());
-    limit = *n;
-  }
-  std::signal(SIGINT, [](int) { g_interrupted = 1; });
-  std::signal(SIGTERM, [](int) { g_interrupted = 1; });
+  auto limit_or = consume_limit(a);
+  if (!limit_or) return fail(limit_or.error().message());
+  const int64_t limit = *limit_or;
   // A group that is not written to when none is given: a browse, not a member.
   const auto group = opt(a, "--group");
   log::ConsumerOptions co;
@@ -416,14 +419,9 @@ int remote_produce(RemoteTopics& remote, const TopicArgs& a) {
 }
 
 int remote_consume(RemoteTopics& remote, const TopicArgs& a) {
-  int64_t limit = -1;
-  if (auto v = opt(a, "--count")) {
-    auto n = parse_count("--count", *v);
-    if (!n) return fail(n.error().message());
-    limit = *n;
-  }
-  std::signal(SIGINT, [](int) { g_interrupted = 1; });
-  std::signal(SIGTERM, [](int) { g_interrupted = 1; });
+  auto limit_or = consume_limit(a);
+  if (!limit_or) return fail(limit_or.error().message());
+  const int64_t limit = *limit_or;
   int64_t printed = 0;
   auto print = [&](const json::array& records) {
     for (const auto& r : records) {

@@ -22,18 +22,24 @@ std::string segment_file_name(int64_t base_offset, std::string_view extension) {
   return fmt::format("{:020d}{}", base_offset, extension);
 }
 
+Status Segment::open_files(const fs::path& dir, bool create_log) {
+  auto log = File::open(dir / segment_file_name(base_offset_, ".log"), create_log);
+  if (!log) return log.error();
+  // Indexes are derived: a missing one is created empty and rebuilt.
+  auto index = File::open(dir / segment_file_name(base_offset_, ".index"), true);
+  if (!index) return index.error();
+  auto time_index = File::open(dir / segment_file_name(base_offset_, ".timeindex"), true);
+  if (!time_index) return time_index.error();
+  log_ = std::move(*log);
+  index_file_ = std::move(*index);
+  time_index_file_ = std::move(*time_index);
+  return ok_status();
+}
+
 Result<std::unique_ptr<Segment>> Segment::create(const fs::path& dir, int64_t base_offset,
                                                  const SegmentOptions& opts) {
   std::unique_ptr<Segment> s(new Segment(base_offset, opts));
-  auto log = File::open(dir / segment_file_name(base_offset, ".log"), true);
-  if (!log) return log.error();
-  auto index = File::open(dir / segment_file_name(base_offset, ".index"), true);
-  if (!index) return index.error();
-  auto time_index = File::open(dir / segment_file_name(base_offset, ".timeindex"), true);
-  if (!time_index) return time_index.error();
-  s->log_ = std::move(*log);
-  s->index_file_ = std::move(*index);
-  s->time_index_file_ = std::move(*time_index);
+  if (auto st = s->open_files(dir, /*create_log=*/true); !st) return st.error();
   // A leftover file of the same name (a crash right after creating it) is emptied.
   if (auto st = s->log_.truncate(0); !st) return st.error();
   if (auto st = s->index_file_.truncate(0); !st) return st.error();
@@ -48,15 +54,7 @@ Result<std::unique_ptr<Segment>> Segment::open(const fs::path& dir, int64_t base
                                                const SegmentOptions& opts, bool verify, bool repair,
                                                SegmentRecovery* recovery) {
   std::unique_ptr<Segment> s(new Segment(base_offset, opts));
-  auto log = File::open(dir / segment_file_name(base_offset, ".log"), false);
-  if (!log) return log.error();
-  auto index = File::open(dir / segment_file_name(base_offset, ".index"), true);
-  if (!index) return index.error();
-  auto time_index = File::open(dir / segment_file_name(base_offset, ".timeindex"), true);
-  if (!time_index) return time_index.error();
-  s->log_ = std::move(*log);
-  s->index_file_ = std::move(*index);
-  s->time_index_file_ = std::move(*time_index);
+  if (auto st = s->open_files(dir, /*create_log=*/false); !st) return st.error();
   std::error_code ec;
   const auto mtime = fs::last_write_time(s->log_.path(), ec);
   s->created_ms_ = ec ? now_ms()

@@ -90,6 +90,7 @@ class Segment {
 
   Segment(int64_t base_offset, SegmentOptions opts) : base_offset_(base_offset), opts_(opts) {}
 
+  Status open_files(const std::filesystem::path& dir, bool create_log);
   Status load_indexes(uint64_t log_size, bool* consistent);
   Status rebuild(bool repair, SegmentRecovery* recovery);
   void index_batch(const BatchHeader& h, uint64_t position, bool persist);
