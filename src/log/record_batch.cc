@@ -19,11 +19,38 @@ uint32_t crc_of(std::string_view covered) {
   return crc32c(0, std::as_bytes(std::span(covered.data(), covered.size())));
 }
 
+size_t uvarint_size(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+size_t varint_size(int32_t v) {
+  return uvarint_size(static_cast<uint32_t>((v << 1) ^ (v >> 31)));
+}
+size_t varlong_size(int64_t v) {
+  return uvarint_size(static_cast<uint64_t>((v << 1) ^ (v >> 63)));
+}
+size_t nullable_size(const std::optional<std::string>& b) {
+  return b ? varint_size(static_cast<int32_t>(b->size())) + b->size() : varint_size(-1);
+}
+
+// The record's length comes first, so it is computed up front and the
+// record written straight into `out`: no per-record buffer or copy.
 void encode_record(std::string& out, const Record& r, int32_t offset_delta, int64_t base_ts) {
-  std::string body;
-  ByteWriter w(body);
+  const int64_t ts_delta = r.timestamp_ms - base_ts;
+  size_t length = 1 + varlong_size(ts_delta) + varint_size(offset_delta) + nullable_size(r.key) +
+                  nullable_size(r.value) + varint_size(static_cast<int32_t>(r.headers.size()));
+  for (const auto& h : r.headers) {
+    length +=
+        varint_size(static_cast<int32_t>(h.key.size())) + h.key.size() + nullable_size(h.value);
+  }
+  ByteWriter w(out);
+  w.varint(static_cast<int32_t>(length));
   w.i8(0);  // record attributes: unused in v2
-  w.varlong(r.timestamp_ms - base_ts);
+  w.varlong(ts_delta);
   w.varint(offset_delta);
   w.nullable(r.key);
   w.nullable(r.value);
@@ -33,8 +60,15 @@ void encode_record(std::string& out, const Record& r, int32_t offset_delta, int6
     w.bytes(h.key);
     w.nullable(h.value);
   }
-  ByteWriter(out).varint(static_cast<int32_t>(body.size()));
-  out.append(body);
+}
+
+size_t estimated_size(std::span<const Record> records) {
+  size_t n = 0;
+  for (const auto& r : records) {
+    n += 24 + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
+    for (const auto& h : r.headers) n += 10 + h.key.size() + (h.value ? h.value->size() : 0);
+  }
+  return n;
 }
 
 Result<Record> decode_record(ByteReader& in, const BatchHeader& h) {
@@ -106,22 +140,12 @@ Result<std::string> encode(int64_t base_offset, std::span<const Record> records,
     first_ts = std::min(first_ts, r.timestamp_ms);
     max_ts = std::max(max_ts, r.timestamp_ms);
   }
-  std::string body;
-  for (size_t i = 0; i < records.size(); ++i) {
-    const int64_t delta = keep_offsets ? records[i].offset - base_offset : static_cast<int64_t>(i);
-    if (delta < 0 || delta > std::numeric_limits<int32_t>::max() ||
-        (i > 0 && keep_offsets && records[i].offset <= records[i - 1].offset)) {
-      return Error::invalid("record offsets must ascend within a batch");
-    }
-    encode_record(body, records[i], static_cast<int32_t>(delta), first_ts);
-  }
   const int64_t last_delta =
       keep_offsets ? records.back().offset - base_offset : static_cast<int64_t>(records.size() - 1);
-  auto packed = compress(compression, body);
-  if (!packed) return packed.error();
 
   std::string out;
-  out.reserve(kBatchHeaderSize + packed->size());
+  const bool plain = compression == Compression::kNone;
+  out.reserve(kBatchHeaderSize + (plain ? estimated_size(records) : 0));
   ByteWriter w(out);
   w.i64(base_offset);
   w.i32(0);   // batchLength, patched below
@@ -136,7 +160,24 @@ Result<std::string> encode(int64_t base_offset, std::span<const Record> records,
   w.i16(-1);
   w.i32(-1);
   w.i32(static_cast<int32_t>(records.size()));
-  w.bytes(*packed);
+  // Uncompressed records go straight after the header; compressed ones are
+  // gathered first, then packed in one block.
+  std::string body;
+  std::string& target = plain ? out : body;
+  if (!plain) body.reserve(estimated_size(records));
+  for (size_t i = 0; i < records.size(); ++i) {
+    const int64_t delta = keep_offsets ? records[i].offset - base_offset : static_cast<int64_t>(i);
+    if (delta < 0 || delta > std::numeric_limits<int32_t>::max() ||
+        (i > 0 && keep_offsets && records[i].offset <= records[i - 1].offset)) {
+      return Error::invalid("record offsets must ascend within a batch");
+    }
+    encode_record(target, records[i], static_cast<int32_t>(delta), first_ts);
+  }
+  if (!plain) {
+    auto packed = compress(compression, body);
+    if (!packed) return packed.error();
+    w.bytes(*packed);
+  }
   w.patch_u32(8, static_cast<uint32_t>(out.size() - kBatchOverhead));
   w.patch_u32(kCrcOffset, crc_of(as_view(out).substr(kAttributesOffset)));
   return out;
