@@ -72,6 +72,7 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
   env.next_executor = [&io]() -> asio::any_io_executor { return io.next().get_executor(); };
   env.blocking = &blocking;
   env.metrics = &metrics;
+  env.health = &health;
   auto built = build_flows(spec, registry, env, diags);
   if (!diags.ok()) {
     spdlog::error("spec {} has errors:\n{}", spec.file.string(), diags.format());

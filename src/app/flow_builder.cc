@@ -25,6 +25,7 @@ flow::ComponentContext make_context(const spec::Spec& spec, const spec::FlowSpec
   ctx.executor = built.executor;
   ctx.blocking = env.blocking;
   ctx.metrics = env.metrics;
+  ctx.health = env.health;
   ctx.scripts = built.scripts.get();
   ctx.store = env.store;
   ctx.topics = &spec.topics;

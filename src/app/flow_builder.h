@@ -35,6 +35,7 @@ struct BuildEnv {
   std::function<asio::any_io_executor()> next_executor;
   BlockingPool* blocking = nullptr;
   observe::Registry* metrics = nullptr;
+  observe::Health* health = nullptr;  // null when only validating
   log::Store* store = nullptr;  // the embedded log, when the spec uses it
 };
 

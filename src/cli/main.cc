@@ -9,6 +9,7 @@
 #include "app/flow_builder.h"
 #include "cli/topic_command.h"
 #include "components/builtin.h"
+#include "connectors/register.h"
 #include "observe/logging.h"
 #include "observe/metrics.h"
 
@@ -209,6 +210,7 @@ int cmd_doc(const Args& args, const flow::ComponentRegistry& registry) {
 int dispatch(const Args& args) {
   flow::ComponentRegistry registry;
   components::register_builtin(registry);
+  connectors::register_connectors(registry);
   if (args.command == "run") return cmd_run(args, registry);
   if (setup_logs(args, nullptr)) return 1;
   if (args.command == "validate") return cmd_validate(args, registry);

@@ -15,6 +15,7 @@
 #include "spec/spec.h"
 
 namespace junction::observe {
+class Health;
 class Registry;
 }
 namespace junction::log {
@@ -38,6 +39,7 @@ struct ComponentContext {
   asio::any_io_executor executor;         // the flow's executor; empty when only validating
   BlockingPool* blocking = nullptr;       // for blocking calls; null when only validating
   observe::Registry* metrics = nullptr;   // never null
+  observe::Health* health = nullptr;      // readiness; null when only validating
   script::Engine* scripts = nullptr;      // the flow's Lua engine; never null
   log::Store* store = nullptr;            // the embedded log; null when only validating
   const std::vector<spec::TopicSpec>* topics = nullptr;  // the spec's topics; may be null
