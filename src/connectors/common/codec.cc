@@ -13,7 +13,9 @@ namespace junction::connectors {
 std::vector<spec::Field> Codec::fields(bool avro, std::string_view default_format) {
   std::vector<spec::Field> f;
   if (avro) {
-    f.push_back({"format", spec::FieldType::kString, std::string(default_format),
+    f.push_back({"format",
+                 spec::FieldType::kString,
+                 std::string(default_format),
                  "Bytes on the wire: json (checked), raw (as is) or avro (binary, per `schema`; "
                  "JSON inside the flow).",
                  false,
@@ -21,7 +23,9 @@ std::vector<spec::Field> Codec::fields(bool avro, std::string_view default_forma
     f.push_back({"schema", spec::FieldType::kString, "",
                  "Avro schema file (.avsc) for format avro, relative to the spec."});
   } else {
-    f.push_back({"format", spec::FieldType::kString, std::string(default_format),
+    f.push_back({"format",
+                 spec::FieldType::kString,
+                 std::string(default_format),
                  "Bytes on the wire: json (checked) or raw (as is).",
                  false,
                  {"json", "raw"}});
@@ -49,7 +53,9 @@ Result<Codec> Codec::from_config(const spec::Config& c, const flow::ComponentCon
   return codec;
 }
 
-Codec Codec::json() { return Codec{}; }
+Codec Codec::json() {
+  return Codec{};
+}
 
 Codec Codec::raw() {
   Codec c;

@@ -66,10 +66,16 @@ void ConnectorMetrics::sent(size_t messages, size_t bytes) {
   bytes_out_->inc(bytes);
 }
 
-void ConnectorMetrics::error(size_t n) { errors_->inc(n); }
+void ConnectorMetrics::error(size_t n) {
+  errors_->inc(n);
+}
 
-void ConnectorMetrics::latency(Duration d) { latency_->observe(d); }
+void ConnectorMetrics::latency(Duration d) {
+  latency_->observe(d);
+}
 
-bool ConnectorMetrics::is_connected() const { return connected_->value() != 0; }
+bool ConnectorMetrics::is_connected() const {
+  return connected_->value() != 0;
+}
 
 }  // namespace junction::connectors
