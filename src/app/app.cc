@@ -101,7 +101,7 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
   std::unique_ptr<GatewayRunner> gateway;
   if (spec.gateway) {
     std::string error;
-    gateway = GatewayRunner::create(spec, io.context(0), metrics, health, error);
+    gateway = GatewayRunner::create(spec, io.context(0), metrics, health, store.get(), error);
     if (!gateway) {
       spdlog::error("{}", error);
       return 1;

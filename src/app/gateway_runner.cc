@@ -8,10 +8,11 @@ namespace junction::app {
 
 std::unique_ptr<GatewayRunner> GatewayRunner::create(const spec::Spec& spec, asio::io_context& ctx,
                                                      observe::Registry& metrics,
-                                                     observe::Health& health, std::string& error) {
+                                                     observe::Health& health, log::Store* store,
+                                                     std::string& error) {
   std::unique_ptr<GatewayRunner> runner(new GatewayRunner(ctx, health));
   auto created =
-      gateway::Gateway::create(*spec.gateway, spec.upstreams, ctx.get_executor(), metrics);
+      gateway::Gateway::create(*spec.gateway, spec.upstreams, ctx.get_executor(), metrics, store);
   if (!created) {
     error = "gateway: " + created.error().message();
     return nullptr;

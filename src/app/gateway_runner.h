@@ -25,7 +25,7 @@ class GatewayRunner {
   // H:P" with the bound port. Null, with `error` set, when either fails.
   static std::unique_ptr<GatewayRunner> create(const spec::Spec& spec, asio::io_context& ctx,
                                                observe::Registry& metrics, observe::Health& health,
-                                               std::string& error);
+                                               log::Store* store, std::string& error);
   ~GatewayRunner();
 
   void start();

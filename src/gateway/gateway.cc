@@ -100,7 +100,7 @@ struct Gateway::Exchange {
 Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
                                                  const std::vector<spec::UpstreamSpec>& upstreams,
                                                  asio::any_io_executor executor,
-                                                 observe::Registry& metrics) {
+                                                 observe::Registry& metrics, log::Store* store) {
   std::vector<Route> routes;
   for (const auto& r : spec.routes) routes.push_back(to_route(r));
   auto table = RouteTable::build(std::move(routes));
@@ -123,6 +123,14 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
         return Error::invalid("route " + rt.label + ": unknown upstream '" + r.to.upstream + "'");
       }
       rt.upstream = it->second.get();
+    }
+    if (r.to.topic) {
+      if (!store) {
+        return Error::invalid("route " + rt.label + ": topic targets need the embedded log");
+      }
+      auto target = TopicTarget::create(*store, *r.to.topic);
+      if (!target) return Error::invalid("route " + rt.label + ": " + target.error().message());
+      rt.topic.emplace(std::move(*target));
     }
     if (r.rate_limit) {
       std::vector<RateLimit> limits;
@@ -276,6 +284,8 @@ asio::awaitable<http::Response> Gateway::route(http::Request& req, const http::R
   http::Response res;
   if (rs.to.static_response) {
     res = answer_static(*rs.to.static_response, version);
+  } else if (rt.topic) {
+    res = co_await publish(rt, req, info, ex);
   } else {
     res = co_await proxy(rt, req, info, ex);
   }
@@ -315,6 +325,45 @@ asio::awaitable<http::Response> Gateway::proxy(RouteRuntime& rt, http::Request& 
   }
   co_return http::problem_response(502, "Bad Gateway", "the upstream could not be reached",
                                    info.request_id, version);
+}
+
+asio::awaitable<http::Response> Gateway::publish(RouteRuntime& rt, http::Request& req,
+                                                 const http::RequestInfo& info, Exchange& ex) {
+  const unsigned version = req.version();
+  ex.upstream = "topic:" + rt.topic->topic_name();
+  auto published = co_await rt.topic->publish(req, info, ex.consumer);
+  if (!published) {
+    // The log's messages name files and limits: only the class reaches the client.
+    switch (published.error().cls()) {
+      case ErrorClass::kInvalid:
+        co_return http::problem_response(413, "Content Too Large",
+                                         "the request is over the topic's message size limit",
+                                         info.request_id, version);
+      case ErrorClass::kOverloaded: {
+        auto res = http::problem_response(503, "Service Unavailable",
+                                          "the topic cannot take more now; try again later",
+                                          info.request_id, version);
+        res.set(bhttp::field::retry_after, "1");
+        co_return res;
+      }
+      default:
+        spdlog::error("route {}: publishing to topic {} failed: {}", rt.label,
+                      rt.topic->topic_name(), published.error().message());
+        co_return http::problem_response(500, "Internal Server Error",
+                                         "the request could not be stored", info.request_id,
+                                         version);
+    }
+  }
+  boost::json::object body;
+  body["id"] = published->id;
+  body["topic"] = rt.topic->topic_name();
+  body["partition"] = published->partition;
+  body["offset"] = published->offset;
+  http::Response res{bhttp::status::accepted, version};
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = boost::json::serialize(body);
+  res.prepare_payload();
+  co_return res;
 }
 
 http::Response Gateway::answer_static(const spec::StaticResponseSpec& s, unsigned version) const {

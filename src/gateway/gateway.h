@@ -13,6 +13,7 @@
 #include "gateway/authenticator.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/route_table.h"
+#include "gateway/topic_target.h"
 #include "gateway/upstream.h"
 #include "http/server.h"
 #include "observe/metrics.h"
@@ -25,7 +26,8 @@ namespace junction::gateway {
 //   normalize the path (400) -> match a route (404, 405 + Allow)
 //   -> authenticate and authorize (401 + WWW-Authenticate, 403)
 //   -> rate limit (429 + Retry-After and RateLimit-* headers)
-//   -> proxy to the upstream (502 / 503 / 504 on its failure) or answer the
+//   -> proxy to the upstream (502 / 503 / 504 on its failure), publish to a
+//      topic (202 once durable; 413 / 503 from the log), or answer the
 //      static response.
 // Every error is problem+json naming the request id and nothing internal: no
 // upstream address, no verifier message. One JSON access log line per
@@ -39,7 +41,8 @@ class Gateway {
   static Result<std::unique_ptr<Gateway>> create(const spec::GatewaySpec& spec,
                                                  const std::vector<spec::UpstreamSpec>& upstreams,
                                                  asio::any_io_executor executor,
-                                                 observe::Registry& metrics);
+                                                 observe::Registry& metrics,
+                                                 log::Store* store = nullptr);
   ~Gateway();
 
   asio::awaitable<http::Response> handle(http::Request& req, const http::RequestInfo& info);
@@ -52,6 +55,7 @@ class Gateway {
     std::string label;  // the metrics label: "/v1/orders/{id}"
     const spec::GatewayRouteSpec* spec = nullptr;
     Upstream* upstream = nullptr;
+    std::optional<TopicTarget> topic;
     std::optional<RateLimiter> limiter;
     std::array<observe::Counter*, 5> by_class{};  // 1xx..5xx
     observe::Histogram* latency = nullptr;
@@ -64,6 +68,8 @@ class Gateway {
                                         Exchange& ex);
   asio::awaitable<http::Response> proxy(RouteRuntime& route, http::Request& req,
                                         const http::RequestInfo& info, Exchange& ex);
+  asio::awaitable<http::Response> publish(RouteRuntime& route, http::Request& req,
+                                          const http::RequestInfo& info, Exchange& ex);
   http::Response answer_static(const spec::StaticResponseSpec& s, unsigned version) const;
   void record(const Exchange& ex, const http::Response& res);
 

@@ -121,7 +121,9 @@ const Schema& target_schema() {
       {"upstream", FieldType::kString, "", "name of an upstream"},
       {"strip_prefix", FieldType::kString, "", "removed from the path before proxying"},
       {"static", FieldType::kObject, "", "a fixed response: status, body, headers"},
-      {"topic", FieldType::kAny, "", "planned"},
+      {"topic", FieldType::kString, "",
+       "a topic (declared under `topics:`): answer 202 once the request is in it"},
+      {"key", FieldType::kString, "", "topic only: the request header that gives the record's key"},
       {"flow", FieldType::kAny, "", "planned"},
       {"view", FieldType::kAny, "", "planned"},
       {"respond", FieldType::kAny, "", "planned"},
@@ -324,7 +326,7 @@ void parse_target(const Config& route_config, GatewayRouteSpec& route, Diagnosti
   Node block = route_config.node("to");
   route.to.where = route_config.location("to");
   Config c = Config::bind(target_schema(), block, diags);
-  for (const char* planned : {"topic", "flow", "view", "respond"}) {
+  for (const char* planned : {"flow", "view", "respond"}) {
     if (c.has(planned)) {
       diags.error(c.location(planned), std::string("route target '") + planned +
                                            "' is not supported by this version of junction");
@@ -346,8 +348,18 @@ void parse_target(const Config& route_config, GatewayRouteSpec& route, Diagnosti
     r.headers = string_map(s.node("headers"), diags);
     route.to.static_response = std::move(r);
   }
-  if (c.has("upstream") == c.has("static")) {
-    diags.error(route.to.where, "a route target needs exactly one of 'upstream' and 'static'");
+  if (c.has("topic")) {
+    TopicTargetSpec t;
+    t.topic = c.str("topic");
+    t.key_header = c.str("key");
+    t.where = c.location("topic");
+    route.to.topic = std::move(t);
+  } else if (c.has("key")) {
+    diags.error(c.location("key"), "'key' applies to a topic target only");
+  }
+  if (int(c.has("upstream")) + int(c.has("static")) + int(c.has("topic")) != 1) {
+    diags.error(route.to.where,
+                "a route target needs exactly one of 'upstream', 'static' and 'topic'");
   }
   if (c.has("strip_prefix") && !route.to.strip_prefix.starts_with("/")) {
     diags.error(c.location("strip_prefix"), "strip_prefix must start with '/'");
@@ -543,10 +555,19 @@ void parse_upstreams(const Node& block, Diagnostics& diags, std::vector<Upstream
 }
 
 void check_gateway_references(const GatewaySpec& gateway,
-                              const std::vector<UpstreamSpec>& upstreams, Diagnostics& diags) {
+                              const std::vector<UpstreamSpec>& upstreams,
+                              const std::vector<std::string>& topics, Diagnostics& diags) {
   std::vector<std::string> names;
   for (const auto& u : upstreams) names.push_back(u.name);
   for (const auto& route : gateway.routes) {
+    if (route.to.topic) {
+      const std::string& topic = route.to.topic->topic;
+      if (std::find(topics.begin(), topics.end(), topic) == topics.end()) {
+        std::string hint = topics.empty() ? "declare it under `topics:`" : suggest(topic, topics);
+        diags.error(route.to.topic->where,
+                    "route " + route.path + ": unknown topic '" + topic + "'", hint);
+      }
+    }
     const std::string& name = route.to.upstream;
     if (name.empty() || std::find(names.begin(), names.end(), name) != names.end()) continue;
     std::string hint = names.empty() ? "declare it under `upstreams:`" : suggest(name, names);

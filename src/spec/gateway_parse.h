@@ -66,9 +66,18 @@ struct StaticResponseSpec {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// `to: { topic: orders, key: X-Order-Id }`: the request becomes a record of
+// a topic of the embedded log, answered 202 once it is durable.
+struct TopicTargetSpec {
+  std::string topic;
+  std::string key_header;  // the record's key comes from this request header; empty: no key
+  Location where;
+};
+
 struct RouteTargetSpec {
-  std::string upstream;  // set, or
-  std::optional<StaticResponseSpec> static_response;
+  std::string upstream;                               // set, or
+  std::optional<StaticResponseSpec> static_response;  // or
+  std::optional<TopicTargetSpec> topic;
   std::string strip_prefix;  // upstream only: removed from the path before proxying
   Location where;
 };
@@ -130,8 +139,10 @@ struct UpstreamSpec {
 void parse_gateway(const Node& block, Diagnostics& diags, GatewaySpec& out);
 // Parses `upstreams:`, a mapping of name to settings.
 void parse_upstreams(const Node& block, Diagnostics& diags, std::vector<UpstreamSpec>& out);
-// Every route's upstream must be declared: an error at the route's `to`.
+// Every route's upstream must be declared under `upstreams:` and every topic
+// under `topics:`: an error at the route's `to`.
 void check_gateway_references(const GatewaySpec& gateway,
-                              const std::vector<UpstreamSpec>& upstreams, Diagnostics& diags);
+                              const std::vector<UpstreamSpec>& upstreams,
+                              const std::vector<std::string>& topics, Diagnostics& diags);
 
 }  // namespace junction::spec

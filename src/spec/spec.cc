@@ -173,7 +173,11 @@ void parse_root(const Node& root, const ComponentCatalog& catalog, Spec& spec, D
       diags.error(key.location(), "unknown section '" + name + "'", suggest(name, all));
     }
   }
-  if (spec.gateway) check_gateway_references(*spec.gateway, spec.upstreams, diags);
+  if (spec.gateway) {
+    std::vector<std::string> topic_names;
+    for (const auto& t : spec.topics) topic_names.push_back(t.name);
+    check_gateway_references(*spec.gateway, spec.upstreams, topic_names, diags);
+  }
   if (!api_version_seen) {
     diags.error(root.location(), "missing required field 'apiVersion'",
                 std::string("add `apiVersion: ") + kApiVersion + "` at the top");

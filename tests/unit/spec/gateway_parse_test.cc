@@ -126,7 +126,7 @@ gateway:
   routes:
     - path: v1/a
       methds: [GET]
-      to: { upstream: a, static: { status: 700 }, topic: t }
+      to: { upstream: a, static: { status: 700 }, flow: t }
     - path: /b
       require: { auth: jwt, scopes: [x] }
       rate_limit: { key: ipp, limit: [0/s, 10/lightyear] }
@@ -147,11 +147,11 @@ gateway:
             "HS384, HS512, RS256, ES256\n"
             "spec.yaml:9:7: error: unknown field 'methds'; did you mean 'methods'?\n"
             "spec.yaml:8:13: error: a route path must start with '/'\n"
-            "spec.yaml:10:58: error: route target 'topic' is not supported by this version of "
+            "spec.yaml:10:57: error: route target 'flow' is not supported by this version of "
             "junction\n"
             "spec.yaml:10:44: error: a static status must be between 200 and 599\n"
-            "spec.yaml:10:11: error: a route target needs exactly one of 'upstream' and "
-            "'static'\n"
+            "spec.yaml:10:11: error: a route target needs exactly one of 'upstream', 'static' "
+            "and 'topic'\n"
             "spec.yaml:13:26: error: invalid rate limit key 'ipp'; expected ip, consumer, route "
             "or header:<name>\n"
             "spec.yaml:13:39: error: invalid rate limit '0/s'; expected <count>/<unit> (s, m or "
