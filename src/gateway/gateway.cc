@@ -143,6 +143,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
       if (!limiter) return Error::invalid("route " + rt.label + ": " + limiter.error().message());
       rt.limiter.emplace(std::move(*limiter));
     }
+    if (r.cors) rt.cors.emplace(*r.cors, r.methods);
     rt.by_class = class_counters(metrics, rt.label);
     rt.latency =
         &metrics.histogram("junction_gateway_request_duration_seconds",
@@ -227,6 +228,23 @@ asio::awaitable<http::Response> Gateway::route(http::Request& req, const http::R
   Headers headers = header_list(req);
   std::string_view host;
   if (auto it = req.find(bhttp::field::host); it != req.end()) host = sv(it->value());
+  const std::string_view origin = headers.get("Origin").value_or("");
+  // A CORS preflight asks about another method: it matches the route that
+  // method would reach, and is answered here when that route has a policy.
+  const auto preflight_method = headers.get("Access-Control-Request-Method");
+  if (req.method() == bhttp::verb::options && !origin.empty() && preflight_method) {
+    MatchResult m = table_.match(*preflight_method, host, *path, headers);
+    if (m.outcome == MatchResult::Outcome::kMatched && routes_[m.route].cors) {
+      RouteRuntime& rt = routes_[m.route];
+      ex.route = &rt;
+      if (!rt.cors->allows_origin(origin) || !rt.cors->allows_method(*preflight_method)) {
+        co_return http::problem_response(403, "Forbidden",
+                                         "this origin or method may not call the route",
+                                         info.request_id, version);
+      }
+      co_return rt.cors->preflight(origin, version);
+    }
+  }
   MatchResult match = table_.match(sv(req.method_string()), host, *path, headers);
   if (match.outcome == MatchResult::Outcome::kNotFound) {
     co_return http::problem_response(404, "Not Found", "no route matches this request",
@@ -240,6 +258,15 @@ asio::awaitable<http::Response> Gateway::route(http::Request& req, const http::R
   }
   RouteRuntime& rt = routes_[match.route];
   ex.route = &rt;
+  http::Response res = co_await serve(rt, req, info, headers, ex);
+  if (rt.cors && !origin.empty()) rt.cors->decorate(res, origin);
+  co_return res;
+}
+
+asio::awaitable<http::Response> Gateway::serve(RouteRuntime& rt, http::Request& req,
+                                               const http::RequestInfo& info,
+                                               const Headers& headers, Exchange& ex) {
+  const unsigned version = req.version();
   const auto& rs = *rt.spec;
 
   auto identity = auth_.authenticate(headers, rs.require);

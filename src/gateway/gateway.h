@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "gateway/authenticator.h"
+#include "gateway/cors.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/route_table.h"
 #include "gateway/topic_target.h"
@@ -24,6 +25,7 @@ namespace junction::gateway {
 // The API gateway of a spec's `gateway:` and `upstreams:` sections, as an
 // http::Server handler. Per request:
 //   normalize the path (400) -> match a route (404, 405 + Allow)
+//   -> answer a CORS preflight (204) for a route with `cors`
 //   -> authenticate and authorize (401 + WWW-Authenticate, 403)
 //   -> rate limit (429 + Retry-After and RateLimit-* headers)
 //   -> proxy to the upstream (502 / 503 / 504 on its failure), publish to a
@@ -57,6 +59,7 @@ class Gateway {
     Upstream* upstream = nullptr;
     std::optional<TopicTarget> topic;
     std::optional<RateLimiter> limiter;
+    std::optional<CorsPolicy> cors;
     std::array<observe::Counter*, 5> by_class{};  // 1xx..5xx
     observe::Histogram* latency = nullptr;
     observe::Counter* rate_limited = nullptr;
@@ -65,6 +68,9 @@ class Gateway {
 
   Gateway(spec::GatewaySpec spec, Authenticator auth, RouteTable table);
   asio::awaitable<http::Response> route(http::Request& req, const http::RequestInfo& info,
+                                        Exchange& ex);
+  asio::awaitable<http::Response> serve(RouteRuntime& route, http::Request& req,
+                                        const http::RequestInfo& info, const Headers& headers,
                                         Exchange& ex);
   asio::awaitable<http::Response> proxy(RouteRuntime& route, http::Request& req,
                                         const http::RequestInfo& info, Exchange& ex);

@@ -88,6 +88,7 @@ const Schema& route_schema() {
       {"version", FieldType::kAny, "", "v1 (path prefix) or {value: v1, header: Accept-Version}"},
       {"require", FieldType::kObject, "", "auth, scopes, roles"},
       {"rate_limit", FieldType::kObject, "", "key and limit(s)"},
+      {"cors", FieldType::kObject, "", "origins, methods, headers, expose, credentials, max_age"},
       {"to", FieldType::kObject, "", "{upstream: NAME} or {static: {status, body, headers}}", true},
   }};
   return schema;
@@ -104,6 +105,18 @@ const Schema& require_schema() {
        {"jwt", "api_key", "any", "none"}},
       {"scopes", FieldType::kStringList, "", "all of these scopes"},
       {"roles", FieldType::kStringList, "", "any one of these roles"},
+  }};
+  return schema;
+}
+
+const Schema& cors_schema() {
+  static const Schema schema{{
+      {"origins", FieldType::kStringList, "", "allowed origins (scheme://host[:port]) or *", true},
+      {"methods", FieldType::kStringList, "", "methods a preflight allows; unset = the route's"},
+      {"headers", FieldType::kStringList, "", "request headers a preflight allows"},
+      {"expose", FieldType::kStringList, "", "response headers the browser may read"},
+      {"credentials", FieldType::kBool, "false", "allow cookies and Authorization"},
+      {"max_age", FieldType::kDuration, "10m", "how long a browser may cache a preflight"},
   }};
   return schema;
 }
@@ -275,6 +288,40 @@ bool valid_rate(const std::string& text) {
   return rate && rate->per_second > 0 && rate->burst >= 1;
 }
 
+void parse_cors(const Node& block, GatewayRouteSpec& route, Diagnostics& diags) {
+  Config c = Config::bind(cors_schema(), block, diags);
+  CorsSpec cors;
+  cors.where = block.location();
+  cors.origins = c.strings("origins");
+  for (const auto& origin : cors.origins) {
+    const bool any = origin == "*";
+    const bool url = (origin.starts_with("http://") || origin.starts_with("https://")) &&
+                     origin.find('/', origin.find("//") + 2) == std::string::npos;
+    if (!any && !url) {
+      diags.error(c.location("origins"),
+                  "invalid CORS origin '" + origin +
+                      "'; expected scheme://host[:port] without a path, or *");
+    }
+  }
+  cors.methods = c.strings("methods");
+  for (auto& m : cors.methods) {
+    std::transform(m.begin(), m.end(), m.begin(),
+                   [](unsigned char ch) { return std::toupper(ch); });
+  }
+  cors.headers = c.strings("headers");
+  cors.expose = c.strings("expose");
+  cors.credentials = c.boolean("credentials");
+  cors.max_age = c.duration("max_age");
+  // The Fetch standard ignores "*" when credentials are included: a spec that
+  // asks for both would silently not work in any browser.
+  if (cors.credentials &&
+      std::find(cors.origins.begin(), cors.origins.end(), "*") != cors.origins.end()) {
+    diags.error(c.location("credentials"),
+                "CORS credentials need explicit origins; '*' does not work with credentials");
+  }
+  route.cors = std::move(cors);
+}
+
 void parse_rate_limit(const Node& block, GatewayRouteSpec& route, Diagnostics& diags) {
   Config c = Config::bind(rate_limit_schema(), block, diags);
   RouteRateLimitSpec rl;
@@ -434,6 +481,7 @@ void parse_route(const Node& item, const GatewaySpec& gateway, Diagnostics& diag
     }
   }
   if (c.has("rate_limit")) parse_rate_limit(c.node("rate_limit"), route, diags);
+  if (c.has("cors")) parse_cors(c.node("cors"), route, diags);
   if (c.has("to")) parse_target(c, route, diags);
 }
 

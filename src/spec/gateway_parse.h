@@ -92,6 +92,18 @@ struct RouteVersionSpec {
   std::string header;  // empty: a path prefix "/v1"; else this header must equal value
 };
 
+// Cross-origin resource sharing (the Fetch standard's CORS protocol) for a
+// route: which browser origins may call it, and what a preflight allows.
+struct CorsSpec {
+  std::vector<std::string> origins;  // "https://app.example.com", or "*" for any
+  std::vector<std::string> methods;  // preflight Allow-Methods; empty: the route's methods
+  std::vector<std::string> headers;  // request headers a caller may send
+  std::vector<std::string> expose;   // response headers a caller may read
+  bool credentials = false;          // cookies / Authorization from the browser
+  Duration max_age = std::chrono::minutes(10);
+  Location where;
+};
+
 struct GatewayRouteSpec {
   std::string path;
   std::vector<std::string> methods;  // empty: any
@@ -100,6 +112,7 @@ struct GatewayRouteSpec {
   std::optional<RouteVersionSpec> version;
   RouteRequireSpec require;
   std::optional<RouteRateLimitSpec> rate_limit;
+  std::optional<CorsSpec> cors;
   RouteTargetSpec to;
   Location where;
 };

@@ -106,6 +106,12 @@ class GatewayTest(JunctionTest):
                   to: {{ static: {{ status: 200, body: "ok", headers: {{ Content-Type: text/plain }} }} }}
                 - path: /down
                   to: {{ upstream: down }}
+                - path: /cors
+                  methods: [GET, PUT]
+                  require: {{ auth: api_key }}
+                  cors: {{ origins: ["https://app.example.com"], headers: [X-Api-Key], expose: [X-Request-Id],
+                          max_age: 1h }}
+                  to: {{ static: {{ status: 200, body: "cors" }} }}
             upstreams:
               pair:
                 targets: ["http://127.0.0.1:{self.a.port}", "http://127.0.0.1:{self.b.port}"]
@@ -216,6 +222,45 @@ class GatewayTest(JunctionTest):
         many = {f"X-H{i}": "v" for i in range(30)}
         status, headers, raw = self.get("/public/x", headers=many)
         self.assertEqual(status, 431, raw)
+
+    def test_cors_preflight_and_marked_responses(self):
+        origin = {"Origin": "https://app.example.com"}
+        # A preflight is answered before auth: browsers send no credentials on it.
+        status, headers, raw = self.get("/cors", method="OPTIONS", headers={
+            **origin, "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "X-Api-Key"})
+        self.assertEqual(status, 204, raw)
+        self.assertEqual(headers.get("Access-Control-Allow-Origin"), "https://app.example.com")
+        self.assertEqual(headers.get("Access-Control-Allow-Methods"), "GET, PUT")
+        self.assertEqual(headers.get("Access-Control-Allow-Headers"), "X-Api-Key")
+        self.assertEqual(headers.get("Access-Control-Max-Age"), "3600")
+        # Another origin, or a method the route does not take: refused.
+        status, headers, raw = self.get("/cors", method="OPTIONS", headers={
+            "Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+        self.assert_problem(403, status, headers, raw)
+        self.assertNotIn("Access-Control-Allow-Origin", headers)
+        # A method the route does not take matches no route: OPTIONS itself is then not allowed.
+        status, headers, _ = self.get("/cors", method="OPTIONS", headers={
+            **origin, "Access-Control-Request-Method": "DELETE"})
+        self.assertEqual(status, 405)
+        self.assertNotIn("Access-Control-Allow-Origin", headers)
+        # The actual request: errors are marked too, so the browser can read the problem.
+        status, headers, raw = self.get("/cors", headers=origin)
+        self.assert_problem(401, status, headers, raw)
+        self.assertEqual(headers.get("Access-Control-Allow-Origin"), "https://app.example.com")
+        status, headers, raw = self.get("/cors", headers={**origin, "X-Api-Key": "key-for-ops-0123456789"})
+        self.assertEqual(status, 200, raw)
+        self.assertEqual(headers.get("Access-Control-Allow-Origin"), "https://app.example.com")
+        self.assertEqual(headers.get("Access-Control-Expose-Headers"), "X-Request-Id")
+        self.assertEqual(headers.get("Vary"), "Origin")
+        status, headers, _ = self.get("/cors", headers={"Origin": "https://evil.example",
+                                                        "X-Api-Key": "key-for-ops-0123456789"})
+        self.assertEqual(status, 200)
+        self.assertNotIn("Access-Control-Allow-Origin", headers)
+        # A route without a policy treats OPTIONS as any other method.
+        status, _, _ = self.get("/orders/1", method="OPTIONS", headers={
+            **origin, "Access-Control-Request-Method": "GET"})
+        self.assertEqual(status, 405)
 
     def test_upstream_down_then_circuit_opens(self):
         statuses = []
