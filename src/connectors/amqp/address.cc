@@ -29,7 +29,8 @@ Result<Address> Address::parse(std::string_view url) {
 }
 
 std::string Address::display() const {
-  return fmt::format("{}:{}/{}", host, port, vhost == "/" ? "" : vhost);
+  if (vhost == "/") return fmt::format("{}:{}", host, port);
+  return fmt::format("{}:{}/{}", host, port, vhost);
 }
 
 }  // namespace junction::connectors::amqp

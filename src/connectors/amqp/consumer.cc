@@ -119,7 +119,9 @@ void Consumer::run() {
     }
     if (stopping()) break;
     metrics_.disconnected(st.error().message());
-    spdlog::warn("flow {}: amqp {}: {}; reconnecting", o_.flow, where, st.error().message());
+    // Loud once per outage; each further failed attempt only at debug level.
+    const auto level = failures == 0 ? spdlog::level::warn : spdlog::level::debug;
+    spdlog::log(level, "flow {}: amqp {}: {}; reconnecting", o_.flow, where, st.error().message());
     next_generation();
     wait(-1, backoff.delay(++failures));
   }

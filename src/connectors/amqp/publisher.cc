@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/amqp/confirms.h"
-#include "resilience/backoff.h"
 
 namespace junction::connectors::amqp {
 namespace {
@@ -37,7 +36,9 @@ Status close_status(const amqp_frame_t& frame) {
 }  // namespace
 
 Publisher::Publisher(PublisherOptions o, ConnectorMetrics& metrics)
-    : o_(std::move(o)), metrics_(metrics) {}
+    : o_(std::move(o)),
+      metrics_(metrics),
+      backoff_(std::chrono::milliseconds(100), o_.reconnect_max) {}
 
 Publisher::~Publisher() {
   if (thread_.joinable()) {
@@ -121,10 +122,11 @@ void Publisher::connect() {
   if (!st) {
     down_reason_ = st.error().message();
     metrics_.disconnected(down_reason_);
-    next_attempt_ =
-        Clock::now() +
-        resilience::Backoff(std::chrono::milliseconds(100), o_.reconnect_max).delay(++failures_);
-    spdlog::warn("flow {}: amqp {}: {}; reconnecting", o_.flow, o_.address.display(), down_reason_);
+    // Loud once per outage; each further failed attempt only at debug level.
+    const auto level = failures_ == 0 ? spdlog::level::warn : spdlog::level::debug;
+    spdlog::log(level, "flow {}: amqp {}: {}; reconnecting", o_.flow, o_.address.display(),
+                down_reason_);
+    next_attempt_ = Clock::now() + backoff_.delay(++failures_);
     return;
   }
   session_ = std::move(*s);
@@ -141,6 +143,7 @@ void Publisher::disconnect(const Error& why) {
   down_reason_ = why.message();
   metrics_.disconnected(down_reason_);
   spdlog::warn("flow {}: amqp {}: {}; reconnecting", o_.flow, o_.address.display(), down_reason_);
+  failures_ = 1;  // this outage is logged: further attempts at debug level
   next_attempt_ = Clock::now();
 }
 

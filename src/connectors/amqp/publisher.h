@@ -14,6 +14,7 @@
 #include "connectors/amqp/session.h"
 #include "connectors/common/connector_metrics.h"
 #include "flow/component.h"
+#include "resilience/backoff.h"
 
 namespace junction::connectors::amqp {
 
@@ -89,6 +90,7 @@ class Publisher {
   // This thread only.
   std::unique_ptr<Session> session_;
   uint64_t next_tag_ = 1;  // the broker's number for the session's next publish
+  resilience::Backoff backoff_;
   int failures_ = 0;
   std::chrono::steady_clock::time_point next_attempt_;
   std::string down_reason_ = "not connected yet";

@@ -70,15 +70,14 @@ Result<std::unique_ptr<Session>> Session::open(const Address& a, const SessionOp
   amqp_set_rpc_timeout(conn, &rpc);
   amqp_set_handshake_timeout(conn, &rpc);
   timeval connect = to_timeval(o.connect_timeout);
-  const std::string where = a.display();
   if (int rc = amqp_socket_open_noblock(socket, a.host.c_str(), a.port, &connect);
       rc != AMQP_STATUS_OK) {
     s->broken_ = true;
-    return library_error(rc, fmt::format("connect {}", where));
+    return library_error(rc, "connect");
   }
   amqp_rpc_reply_t r = amqp_login(conn, a.vhost.c_str(), 0, AMQP_DEFAULT_FRAME_SIZE, o.heartbeat_s,
                                   AMQP_SASL_METHOD_PLAIN, a.user.c_str(), a.password.c_str());
-  if (auto st = reply_status(r, fmt::format("login to {}", where)); !st) {
+  if (auto st = reply_status(r, "login"); !st) {
     s->broken_ = true;
     return st.error();
   }

@@ -1,0 +1,179 @@
+"""The amqp input and output against a real RabbitMQ node.
+
+One node per class (it takes seconds to start); each test uses its own
+queues. Results are read back with the amqp-tools CLIs, not with Junction.
+"""
+import json
+import os
+import unittest
+
+from junction_e2e import JunctionTest, http_request, wait_until
+import server_amqp
+
+
+def lines(text):
+    whole = text[: text.rfind("\n") + 1]
+    return [json.loads(l) for l in whole.splitlines() if l.strip()]
+
+
+class AmqpTest(JunctionTest):
+    @classmethod
+    def setUpClass(cls):
+        cls.rabbit = None
+        why = server_amqp.available()
+        if why:
+            raise unittest.SkipTest(why)
+        cls.rabbit = server_amqp.RabbitServer()
+        why = cls.rabbit.start()
+        if why:
+            cls.rabbit.close()
+            print(f"\nskipping the AMQP tests: {why}")
+            raise unittest.SkipTest(f"rabbitmq-server did not start: {why.splitlines()[0]}")
+        print(f"\nrabbitmq-server ready in {cls.rabbit.start_seconds:.1f}s")
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.rabbit:
+            cls.rabbit.close()
+
+    def setUp(self):
+        super().setUp()
+        # Restarted by a test that stopped it and failed before restarting.
+        if self.rabbit.proc is None:
+            self.assertIsNone(self.rabbit.start())
+
+    def start(self, spec, ready_pattern):
+        self.write("junction.yaml", spec)
+        p = self.start_junction("run", "junction.yaml")
+        self.wait_for_log(ready_pattern, proc=p)
+        return p
+
+    def out(self, name="out.jsonl"):
+        if not os.path.exists(self.path(name)):
+            return []
+        return lines(self.read(name))
+
+    def settled(self, queue):
+        """True once the queue holds nothing: no message ready, none unacked."""
+        return self.rabbit.queue_depths().get(queue) == (0, 0)
+
+    def test_input_acks_each_message_after_the_flow_wrote_it(self):
+        self.rabbit.declare_queue("in.basic")
+        for i in range(20):
+            self.rabbit.publish("in.basic", json.dumps({"n": i}), content_type="application/json",
+                                headers={"tenant": "acme"})
+        p = self.start(f"""\
+            apiVersion: junction/v1
+            flows:
+              intake:
+                input: {{ amqp: {{ url: "{self.rabbit.url}", queue: in.basic, prefetch: 5 }} }}
+                output: {{ file: {{ path: out.jsonl, format: json_envelope }} }}
+            """, r"amqp consuming queue in.basic")
+        wait_until(lambda: len(self.out()) >= 20, what="20 messages in the file")
+        wait_until(lambda: self.settled("in.basic"), what="every delivery acked")
+        self.assertEqual(self.stop(p), 0, self.log())
+
+        got = self.out()
+        self.assertEqual(sorted(m["payload"]["n"] for m in got), list(range(20)))
+        headers = got[0]["headers"]
+        self.assertEqual(headers["content-type"], "application/json")
+        self.assertEqual(headers["tenant"], "acme")
+        self.assertEqual(headers["x-junction-amqp-routing-key"], "in.basic")
+
+    def test_output_is_written_only_once_confirmed_and_unroutable_is_dead_lettered(self):
+        self.rabbit.declare_queue("out.basic")
+        with open(self.path("in.jsonl"), "w") as f:
+            for i in range(30):
+                f.write(json.dumps({"n": i, "dest": "out.basic"}) + "\n")
+            f.write(json.dumps({"n": 99, "dest": "no.such.queue"}) + "\n")
+        p = self.start(f"""\
+            apiVersion: junction/v1
+            flows:
+              publish:
+                input: {{ file: in.jsonl }}
+                output:
+                  amqp: {{ url: "{self.rabbit.url}", routing_key_expr: msg.dest }}
+                on_error:
+                  dead_letter: {{ file: {{ path: dead.jsonl, format: json_envelope }} }}
+            """, r"amqp publishing to")
+        wait_until(lambda: len(self.out("dead.jsonl")) >= 1, what="the unroutable message")
+        dead = self.out("dead.jsonl")[0]
+        self.assertEqual(dead["payload"]["n"], 99)
+        self.assertEqual(dead["headers"]["x-junction-error-class"], "invalid")
+        self.assertIn("NO_ROUTE", dead["headers"]["x-junction-error"])
+        # Confirmed, then read back by an independent client.
+        bodies = []
+        wait_until(lambda: bodies.extend(self.rabbit.drain("out.basic")) or len(bodies) >= 30,
+                   what="30 messages in out.basic")
+        self.assertEqual(sorted(json.loads(b)["n"] for b in bodies), list(range(30)))
+        self.assertEqual(self.stop(p), 0, self.log())
+
+    def test_failed_messages_go_to_the_dead_letter_exchange(self):
+        self.rabbit.declare_queue("in.failing.dlq")
+        p = self.start(f"""\
+            apiVersion: junction/v1
+            flows:
+              intake:
+                input:
+                  amqp:
+                    url: "{self.rabbit.url}"
+                    queue: in.failing
+                    declare: true
+                    dead_letter_exchange: ""
+                    dead_letter_routing_key: in.failing.dlq
+                pipeline:
+                  - map: |
+                      if msg.poison then error("cannot take " .. msg.n) end
+                output: {{ file: out.jsonl }}
+            """, r"amqp consuming queue in.failing")
+        for i in range(10):
+            body = {"n": i, "poison": True} if i % 5 == 0 else {"n": i}
+            self.rabbit.publish("in.failing", json.dumps(body))
+        self.rabbit.publish("in.failing", "not json")
+        wait_until(lambda: len(self.out()) >= 8, what="8 good messages")
+        wait_until(lambda: self.settled("in.failing"), what="every delivery settled")
+        dead = self.rabbit.drain("in.failing.dlq")
+        self.assertEqual(sorted(dead), sorted(['{"n": 0, "poison": true}',
+                                               '{"n": 5, "poison": true}', "not json"]))
+        self.assertEqual(sorted(m["n"] for m in self.out()), [1, 2, 3, 4, 6, 7, 8, 9])
+        self.assertEqual(self.stop(p), 0, self.log())
+
+    def test_reconnects_after_the_broker_restarts(self):
+        # file -> amqp output -> queue -> amqp input -> file: both directions
+        # lose their connection mid-flow.
+        self.rabbit.declare_queue("loop")
+        p = self.start(f"""\
+            apiVersion: junction/v1
+            observability: {{ listen: 127.0.0.1:0 }}
+            flows:
+              publish:
+                input: {{ file: {{ path: in.jsonl, watch: true }} }}
+                output: {{ amqp: {{ url: "{self.rabbit.url}", routing_key: loop }} }}
+                on_error: {{ retry: {{ attempts: 100, base: 100ms, max: 1s }} }}
+              consume:
+                input: {{ amqp: {{ url: "{self.rabbit.url}", queue: loop, reconnect_max: 1s }} }}
+                output: {{ file: out.jsonl }}
+            """, r"amqp consuming queue loop")
+        port = int(self.wait_for_log(r"observability on \S+ \(port (\d+)\)", proc=p).group(1))
+        ready = lambda: http_request(port, "GET", "/health/ready")[0] == 200
+        wait_until(ready, what="ready")
+
+        def append(start, count):
+            with open(self.path("in.jsonl"), "a") as f:
+                for i in range(start, start + count):
+                    f.write(json.dumps({"n": i}) + "\n")
+
+        append(0, 20)
+        wait_until(lambda: len(self.out()) >= 5, what="the first messages")
+        self.rabbit.stop()
+        wait_until(lambda: not ready(), what="readiness false while the broker is down")
+        append(20, 20)
+        self.assertIsNone(self.rabbit.start())
+        wait_until(ready, timeout=60, what="ready again")
+        wait_until(lambda: {m["n"] for m in self.out()} >= set(range(40)), timeout=60,
+                   what="every message at least once")
+        self.assertEqual(self.stop(p), 0, self.log())
+
+
+if __name__ == "__main__":
+    unittest.main()
