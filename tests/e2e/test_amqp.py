@@ -3,11 +3,13 @@
 One node per class (it takes seconds to start); each test uses its own
 queues. Results are read back with the amqp-tools CLIs, not with Junction.
 """
+import http.server
 import json
 import os
+import threading
 import unittest
 
-from junction_e2e import JunctionTest, http_request, wait_until
+from junction_e2e import JunctionTest, free_port, http_request, wait_until
 import server_amqp
 
 
@@ -136,6 +138,60 @@ class AmqpTest(JunctionTest):
         self.assertEqual(sorted(dead), sorted(['{"n": 0, "poison": true}',
                                                '{"n": 5, "poison": true}', "not json"]))
         self.assertEqual(sorted(m["n"] for m in self.out()), [1, 2, 3, 4, 6, 7, 8, 9])
+        self.assertEqual(self.stop(p), 0, self.log())
+
+    def test_transient_failures_are_requeued_until_they_succeed(self):
+        # The flow's HTTP target is down at first: each failure is transient,
+        # so the delivery is nacked with requeue (not acked, not dead-lettered)
+        # and comes back marked redelivered until the target is up.
+        self.rabbit.declare_queue("in.retry.dlq")
+        target = free_port()
+        p = self.start(f"""\
+            apiVersion: junction/v1
+            flows:
+              intake:
+                input:
+                  amqp:
+                    url: "{self.rabbit.url}"
+                    queue: in.retry
+                    declare: true
+                    dead_letter_exchange: ""
+                    dead_letter_routing_key: in.retry.dlq
+                    requeue_delay: 100ms
+                output:
+                  http_client:
+                    url: http://127.0.0.1:{target}/
+                    forward_headers: [x-junction-amqp-redelivered]
+                on_error: {{ retry: {{ attempts: 1 }} }}
+            """, r"amqp consuming queue in.retry")
+        self.rabbit.publish("in.retry", '{"n": 1}')
+        wait_until(lambda: self.log().count("failed after 1 attempt") >= 2,
+                   what="a failure of the redelivered message")
+        self.assertEqual(self.rabbit.drain("in.retry.dlq"), [])
+
+        received = []
+
+        class Target(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append((self.headers.get("x-junction-amqp-redelivered"), body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.HTTPServer(("127.0.0.1", target), Target)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            wait_until(lambda: received, what="the message at the target")
+            wait_until(lambda: self.settled("in.retry"), what="the delivery acked")
+        finally:
+            server.shutdown()
+            server.server_close()
+        self.assertEqual(received[0], ("true", b'{"n": 1}'))
+        self.assertEqual(self.rabbit.drain("in.retry.dlq"), [])
         self.assertEqual(self.stop(p), 0, self.log())
 
     def test_reconnects_after_the_broker_restarts(self):

@@ -93,7 +93,7 @@ void Publisher::run() {
           session_ ? publish(*job)
                    : flow::WriteResult{0, Error::transient(fmt::format(
                                               "amqp {}: {}", o_.address.display(), down_reason_))};
-      job->done();
+      finish(std::move(job));
     } else if (session_) {
       pump();
     }
@@ -106,9 +106,18 @@ void Publisher::run() {
   }
   for (auto& job : left) {
     job->result = {0, Error::transient("amqp output closed")};
-    job->done();
+    finish(std::move(job));
   }
   session_.reset();
+}
+
+void Publisher::finish(std::shared_ptr<PublishJob> job) {
+  // `done` holds the writer's completion, whose timer belongs to the flow's
+  // executor: take it out of the job and drop it here, right after it posted,
+  // so that the last reference always goes on the executor.
+  auto done = std::move(job->done);
+  job.reset();
+  done();
 }
 
 void Publisher::connect() {

@@ -72,6 +72,8 @@ class Publisher {
 
  private:
   void run();
+  // Hands the job's result back to its writer.
+  static void finish(std::shared_ptr<PublishJob> job);
   void connect();
   void disconnect(const Error& why);
   flow::WriteResult publish(PublishJob& job);
