@@ -96,13 +96,24 @@ class RabbitServer:
             return ""
 
     def stop(self):
-        """Stops the node (not its epmd): the port refuses connections after."""
+        """Stops the node gracefully (not its epmd): clients get connection.close
+        (320 CONNECTION_FORCED) and the port refuses connections after.
+
+        SIGTERM to the Erlang VM runs the same orderly shutdown as
+        `rabbitmqctl stop` without booting a second VM for rabbitmqctl, which
+        costs seconds on a busy machine. (The rabbitmq-server script itself
+        answers SIGTERM by running rabbitmqctl, so the signal goes to the VM,
+        whose pid the node writes to RABBITMQ_PID_FILE.)"""
         if self.proc is None:
             return
         if self.proc.poll() is None:
-            subprocess.run([os.path.join(RABBITMQ_BIN, "rabbitmqctl"), "-n", self.node, "stop"],
-                           env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           timeout=60)
+            vm = self.vm_pid()
+            if vm:
+                os.kill(vm, signal.SIGTERM)
+            else:
+                subprocess.run([os.path.join(RABBITMQ_BIN, "rabbitmqctl"), "-n", self.node, "stop"],
+                               env=self.env(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=60)
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -110,6 +121,17 @@ class RabbitServer:
                 self.proc.wait()
         self.proc = None
         self.out.close()
+        try:
+            os.unlink(os.path.join(self.dir, "rabbit.pid"))
+        except FileNotFoundError:
+            pass
+
+    def vm_pid(self):
+        try:
+            with open(os.path.join(self.dir, "rabbit.pid")) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
 
     def close(self):
         """Stops everything the fixture started and removes its files."""
@@ -155,18 +177,3 @@ class RabbitServer:
                 break
             bodies.append(body)
         return bodies
-
-    def ctl(self, *args):
-        return subprocess.run([os.path.join(RABBITMQ_BIN, "rabbitmqctl"), "-n", self.node, *args],
-                              env=self.env(), capture_output=True, text=True, timeout=60)
-
-    def queue_depths(self):
-        """{queue: (ready, unacked)} from rabbitmqctl."""
-        r = self.ctl("list_queues", "-q", "--no-table-headers", "name", "messages_ready",
-                     "messages_unacknowledged")
-        out = {}
-        for line in r.stdout.splitlines():
-            parts = line.split()
-            if len(parts) == 3:
-                out[parts[0]] = (int(parts[1]), int(parts[2]))
-        return out
