@@ -237,6 +237,13 @@ class AmqpTest(JunctionTest):
         wait_until(ready, timeout=60, what="ready again")
         wait_until(lambda: {m["n"] for m in self.out()} >= set(range(40)), timeout=60,
                    what="every message at least once")
+        # Both components counted the lost connection.
+        metrics = http_request(port, "GET", "/metrics")[2].decode()
+        reconnects = [l for l in metrics.splitlines()
+                      if l.startswith("junction_connector_reconnects_total")
+                      and 'connector="amqp"' in l]
+        self.assertEqual(len(reconnects), 2, metrics)
+        self.assertTrue(all(float(l.split()[-1]) >= 1 for l in reconnects), reconnects)
         self.assertEqual(self.stop(p), 0, self.log())
 
 
