@@ -18,6 +18,42 @@ def lines(text):
     return [json.loads(l) for l in whole.splitlines() if l.strip()]
 
 
+class HttpTarget:
+    """An HTTP endpoint for a flow's http_client output that records what it
+    gets (the redelivered header, the body) and, while `held` is set, keeps
+    requests past the first `answer_first` waiting: messages in flight."""
+
+    def __init__(self, port, answer_first=None):
+        self.received = []
+        self.released = threading.Event()
+        target = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                target.received.append((self.headers.get("x-junction-amqp-redelivered"), body))
+                if answer_first is not None and len(target.received) > answer_first:
+                    target.released.wait(timeout=120)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def bodies(self):
+        return [json.loads(body) for _, body in self.received]
+
+    def close(self):
+        self.released.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class AmqpTest(JunctionTest):
     @classmethod
     def setUpClass(cls):
@@ -179,34 +215,26 @@ class AmqpTest(JunctionTest):
                    what="a failure of the redelivered message")
         self.assertEqual(self.rabbit.drain("in.retry.dlq"), [])
 
-        received = []
-
-        class Target(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append((self.headers.get("x-junction-amqp-redelivered"), body))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        server = http.server.HTTPServer(("127.0.0.1", target), Target)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = HttpTarget(target)
         try:
-            wait_until(lambda: received, what="the message at the target")
+            wait_until(lambda: server.received, what="the message at the target")
             self.assert_all_settled(p, "in.retry")
         finally:
-            server.shutdown()
-            server.server_close()
-        self.assertEqual(received[0], ("true", b'{"n": 1}'))
+            server.close()
+        self.assertEqual(server.received[0], ("true", b'{"n": 1}'))
         self.assertEqual(self.rabbit.drain("in.retry.dlq"), [])
 
     def test_reconnects_after_the_broker_restarts(self):
-        # file -> amqp output -> queue -> amqp input -> file: both directions
-        # lose their connection mid-flow.
+        # publish/consume: file -> amqp output -> queue -> amqp input -> file;
+        # both directions lose their connection mid-flow.
+        # held: a message is in flight (its HTTP request held) across the
+        # restart. Its ack comes after the reconnect and must be dropped: its
+        # tag (11) names nothing on the new channel, and acking it there would
+        # make the broker close the channel (406 unknown delivery tag).
         self.rabbit.declare_queue("loop")
+        self.rabbit.declare_queue("held")
+        held = HttpTarget(free_port(), answer_first=10)
+        self.addCleanup(held.close)
         p = self.start(f"""\
             apiVersion: junction/v1
             observability: {{ listen: 127.0.0.1:0 }}
@@ -218,10 +246,20 @@ class AmqpTest(JunctionTest):
               consume:
                 input: {{ amqp: {{ url: "{self.rabbit.url}", queue: loop, reconnect_max: 1s }} }}
                 output: {{ file: out.jsonl }}
+              held:
+                input: {{ amqp: {{ url: "{self.rabbit.url}", queue: held, reconnect_max: 1s }} }}
+                output:
+                  http_client:
+                    url: http://127.0.0.1:{held.server.server_port}/
+                    timeout: 120s
             """, r"amqp consuming queue loop")
+        self.wait_for_log(r"amqp consuming queue held", proc=p)
         port = int(self.wait_for_log(r"observability on \S+ \(port (\d+)\)", proc=p).group(1))
         ready = lambda: http_request(port, "GET", "/health/ready")[0] == 200
         wait_until(ready, what="ready")
+        for i in range(11):
+            self.rabbit.publish("held", json.dumps({"n": i}))
+        wait_until(lambda: len(held.received) >= 11, what="the 11th held message in flight")
 
         def append(start, count):
             with open(self.path("in.jsonl"), "a") as f:
@@ -237,14 +275,23 @@ class AmqpTest(JunctionTest):
         wait_until(ready, timeout=60, what="ready again")
         wait_until(lambda: {m["n"] for m in self.out()} >= set(range(40)), timeout=60,
                    what="every message at least once")
-        # Both components counted the lost connection.
+        # Once the held flow consumes on a new connection, the old request
+        # completes: its ack belongs to the old connection. The broker
+        # redelivered the message, which then goes out again.
+        wait_until(lambda: self.log().count("amqp consuming queue held") >= 2,
+                   what="the held flow reconnected")
+        held.released.set()
+        wait_until(lambda: len(held.received) >= 12, what="the held message redelivered")
+        self.assertEqual(sorted({b["n"] for b in held.bodies()}), list(range(11)))
+        # Every component counted the lost connection.
         metrics = http_request(port, "GET", "/metrics")[2].decode()
         reconnects = [l for l in metrics.splitlines()
                       if l.startswith("junction_connector_reconnects_total")
                       and 'connector="amqp"' in l]
-        self.assertEqual(len(reconnects), 2, metrics)
         self.assertTrue(all(float(l.split()[-1]) >= 1 for l in reconnects), reconnects)
-        self.assertEqual(self.stop(p), 0, self.log())
+        self.assert_all_settled(p, "held")
+        self.assertNotIn("unknown delivery tag", self.log())
+        self.assertEqual(len(reconnects), 3, metrics)
 
 
 if __name__ == "__main__":
