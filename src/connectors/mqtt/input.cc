@@ -102,6 +102,8 @@ class MqttInput final : public flow::Input, public SessionHandler {
   }
 
   void stop() override {
+    // From here on a failure may be the shutdown itself (a batch the flow
+    // could not take): it is left to the broker's redelivery, not dead-lettered.
     stopped_ = true;
     if (waker_) waker_->wake();
   }
@@ -113,6 +115,10 @@ class MqttInput final : public flow::Input, public SessionHandler {
     // Let acks posted while the flow drained arrive, so that a clean stop
     // sends the PUBACKs of everything that settled ok.
     co_await asio::post(ex_, asio::use_awaitable);
+    // Dead letters in flight end by their own timeout at the latest.
+    while (dead_letters_in_flight_ > 0) {
+      co_await waker_->sleep_until(Clock::now() + std::chrono::milliseconds(100));
+    }
     if (session_) co_await session_->stop();
     if (dead_letters_) co_await dead_letters_->stop();
     target_->input = nullptr;
@@ -195,10 +201,11 @@ class MqttInput final : public flow::Input, public SessionHandler {
       return;
     }
     metrics_.error();
-    if (!dead_letters_) {
+    if (!dead_letters_ || stopped_) {
       fail(topic, s.error().message());
       return;
     }
+    ++dead_letters_in_flight_;
     asio::co_spawn(ex_, dead_letter(conn, topic, raw, s.error()), asio::detached);
   }
 
@@ -210,6 +217,7 @@ class MqttInput final : public flow::Input, public SessionHandler {
   void fail(const std::string& topic, const std::string& reason) {
     if (failed_) return;
     failed_ = true;
+    if (stopped_) return;  // close() drops the connection; the broker keeps the message
     spdlog::warn(
         "flow {}: a message on '{}' failed ({}); reconnecting without acknowledging, so the "
         "broker redelivers it",
@@ -226,6 +234,8 @@ class MqttInput final : public flow::Input, public SessionHandler {
                          {"x-junction-flow", flow_},
                          {std::string(kTopicHeader), topic}};
     flow::WriteResult r = co_await dead_letters_->publish(one);
+    --dead_letters_in_flight_;
+    if (waker_) waker_->wake();
     if (!target_->input || conn != session_->connection() || !session_->connected()) co_return;
     if (r.written == 1) {
       spdlog::warn("flow {}: a message on '{}' failed ({}); published to dead letter '{}'", flow_,
@@ -248,6 +258,7 @@ class MqttInput final : public flow::Input, public SessionHandler {
   std::deque<Message> queue_;  // received, not yet handed to the flow
   size_t unsettled_ = 0;       // QoS 1 messages of this connection not settled ok
   bool failed_ = false;        // one failed: this connection's PUBACKs never go
+  size_t dead_letters_in_flight_ = 0;
   bool stopped_ = false;
 };
 

@@ -56,6 +56,10 @@ class MqttOutput final : public flow::Output {
       }
       out.push_back({std::move(topic).value(), std::move(payload).value(), {}});
     }
+    if (out.empty()) {
+      metrics_.error();
+      co_return flow::WriteResult{0, std::move(*bad)};
+    }
     flow::WriteResult r = co_await publisher_->publish(out);
     if (r.written == out.size() && bad) {
       metrics_.error();
