@@ -72,6 +72,15 @@ class MosquittoServer:
         if r.returncode != 0:
             raise AssertionError(f"junction_mqtt_tool pub failed: {r.stderr}")
 
+    def create_session(self, client_id, topic, qos=1):
+        """Makes a persistent session subscribed to `topic`, as if `client_id`
+        had connected before: the broker keeps what is published from now on."""
+        r = subprocess.run([TOOL, "sub", "--port", str(self.port), "--topic", topic,
+                            "--count", "0", "--qos", str(qos), "--id", client_id,
+                            "--persist", "1"], capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise AssertionError(f"junction_mqtt_tool sub --persist failed: {r.stderr}")
+
     def subscribe(self, topic, count, qos=1, timeout=30):
         """Starts a subscriber that reads `count` messages; returns a handle
         whose result() waits for them. Returns once the subscription is in

@@ -65,7 +65,8 @@ class MqttTest(JunctionTest):
         got = sub.result()
         self.assertEqual(sorted(json.loads(m["payload"])["n"] for m in got), list(range(1, 21)))
         self.assertTrue(all(m["topic"].startswith("commands/") and m["qos"] == 1 for m in got))
-        self.assertEqual(self.stop(p), 0, self.log())
+        # The generator ends after 20: junction exits on its own once they are written.
+        self.assertEqual(p.wait(timeout=60), 0, self.log())
 
     def test_qos1_unsettled_messages_are_not_acknowledged(self):
         # The flow cannot deliver (nothing listens on the HTTP port), so no
@@ -160,7 +161,10 @@ class MqttTest(JunctionTest):
 
     def test_broker_restart_mid_flow_loses_nothing(self):
         # Both directions through one broker: generate -> mqtt output ->
-        # broker -> mqtt input -> file. The broker stops in the middle.
+        # broker -> mqtt input -> file. The broker stops in the middle. The
+        # consumer's session exists first, so it misses nothing published
+        # before its first connect.
+        self.broker.create_session("loop-consumer", "loop/#")
         self.write("junction.yaml", f"""\
             apiVersion: junction/v1
             storage: {{ dir: state }}
@@ -205,8 +209,12 @@ class MqttTest(JunctionTest):
         self.assertEqual(http_request(port, "GET", "/health/ready")[0], 503)
         self.assertLess(len({m["n"] for m in self.out()}), 200)
         self.broker.start()
-        wait_until(lambda: {m["n"] for m in self.out()} == set(range(1, 201)), timeout=60,
-                   what="every message at least once")
+        try:
+            wait_until(lambda: {m["n"] for m in self.out()} == set(range(1, 201)), timeout=60,
+                       what="every message at least once")
+        except AssertionError:
+            missing = sorted(set(range(1, 201)) - {m["n"] for m in self.out()})
+            raise AssertionError(f"missing {missing}\n{self.log()}\n{self.broker.server_log()}")
         wait_until(lambda: ready()[0] is True, what="readiness after the restart")
         self.assertEqual(self.stop(p), 0, self.log())
 

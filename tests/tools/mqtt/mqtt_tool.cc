@@ -5,11 +5,12 @@
 //       publishes each line of stdin as one message; exits 0 once every one
 //       is acknowledged (QoS 1) or written (QoS 0).
 //   junction_mqtt_tool sub --port P --topic FILTER --count N [--qos Q]
-//                          [--timeout SECONDS] [--id CLIENT_ID]
+//                          [--timeout SECONDS] [--id CLIENT_ID] [--persist 1]
 //       subscribes (MQTT 5, clean start) and prints each message as a JSON
 //       line {"topic", "payload", "qos", "properties"}; exits 0 after N
 //       messages, 1 on timeout. "subscribed" goes to stderr once the
-//       subscription is in place.
+//       subscription is in place. --persist 1 makes a persistent MQTT 3.1.1
+//       session instead (with --count 0: create it for a later client).
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 
@@ -32,6 +33,7 @@ struct Args {
   int count = 1;
   int timeout_s = 30;
   std::string id;
+  bool persist = false;
 };
 
 std::string json_string(const std::string& s) {
@@ -144,14 +146,21 @@ int main(int argc, char** argv) {
       s.args.timeout_s = std::atoi(v.c_str());
     else if (k == "--id")
       s.args.id = v;
+    else if (k == "--persist")
+      s.args.persist = v == "1";
     else
       return usage();
   }
   if ((s.args.mode != "pub" && s.args.mode != "sub") || s.args.topic.empty()) return usage();
 
   mosquitto_lib_init();
-  mosquitto* m = mosquitto_new(s.args.id.empty() ? nullptr : s.args.id.c_str(), true, &s);
-  mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+  if (s.args.persist && s.args.id.empty()) return usage();
+  mosquitto* m =
+      mosquitto_new(s.args.id.empty() ? nullptr : s.args.id.c_str(), !s.args.persist, &s);
+  // An MQTT 5 session ends with its connection unless given an expiry; a
+  // 3.1.1 one without clean session lasts.
+  mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION,
+                       s.args.persist ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5);
   mosquitto_connect_v5_callback_set(m, on_connect);
   mosquitto_subscribe_v5_callback_set(m, on_subscribe);
   mosquitto_message_v5_callback_set(m, on_message);
@@ -188,7 +197,7 @@ int main(int argc, char** argv) {
     }
     status = loop_until([&] { return s.acked >= sent; }) ? 0 : 1;
   } else {
-    status = loop_until([&] { return s.received >= s.args.count; }) ? 0 : 1;
+    status = loop_until([&] { return s.subscribed && s.received >= s.args.count; }) ? 0 : 1;
   }
   mosquitto_disconnect(m);
   mosquitto_loop(m, 100, 1);
