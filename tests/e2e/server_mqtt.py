@@ -17,15 +17,36 @@ BUILD_DIR = os.environ.get("JUNCTION_BUILD_DIR",
 TOOL = os.path.join(BUILD_DIR, "junction_mqtt_tool")
 
 
+def make_certs(dir):
+    """A CA and a server certificate for 127.0.0.1 (openssl CLI); returns the
+    CA file's path."""
+    def run(*args):
+        subprocess.run(["openssl", *args], cwd=dir, check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=junction test CA",
+        "-keyout", "ca.key", "-out", "ca.pem")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+        "-keyout", "server.key", "-out", "server.csr")
+    with open(os.path.join(dir, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.pem")
+    return os.path.join(dir, "ca.pem")
+
+
 class MosquittoServer:
-    def __init__(self):
+    def __init__(self, tls=False):
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="junction-mqtt-")
         self.proc = None
         self.conf = os.path.join(self.dir, "mosquitto.conf")
+        self.cafile = make_certs(self.dir) if tls else None
         with open(self.conf, "w") as f:
-            f.write(f"listener {self.port} 127.0.0.1\n"
-                    "allow_anonymous true\n"
+            f.write(f"listener {self.port} 127.0.0.1\n")
+            if tls:
+                f.write(f"cafile {self.dir}/ca.pem\n"
+                        f"certfile {self.dir}/server.pem\n"
+                        f"keyfile {self.dir}/server.key\n")
+            f.write("allow_anonymous true\n"
                     "persistence true\n"
                     f"persistence_location {self.dir}/\n"
                     # Run as root in CI: do not switch to the mosquitto user,

@@ -2,6 +2,7 @@
 independent libmosquitto client (tests/tools/mqtt)."""
 import json
 import os
+import shutil
 import signal
 import unittest
 
@@ -217,6 +218,34 @@ class MqttTest(JunctionTest):
             raise AssertionError(f"missing {missing}\n{self.log()}\n{self.broker.server_log()}")
         wait_until(lambda: ready()[0] is True, what="readiness after the restart")
         self.assertEqual(self.stop(p), 0, self.log())
+
+    @unittest.skipUnless(shutil.which("openssl"), "needs the openssl CLI to make certificates")
+    def test_tls_both_ways(self):
+        # A second broker that speaks only TLS, with a CA of our own.
+        tls = MosquittoServer(tls=True).start()
+        self.addCleanup(tls.close)
+        conn = f"port: {tls.port}, cafile: {tls.cafile}"
+        p = self.start(f"""\
+            apiVersion: junction/v1
+            storage: {{ dir: state }}
+            flows:
+              consume:
+                input: {{ mqtt: "secure/#", {conn}, client_id: tls-consumer }}
+                output: {{ file: out.jsonl }}
+            """)
+        self.write("produce.yaml", f"""\
+            apiVersion: junction/v1
+            storage: {{ dir: state2 }}
+            flows:
+              produce:
+                input: {{ generate: '{{"n": {{{{counter}}}}}}', interval: 0, count: 30 }}
+                output: {{ mqtt: secure/numbers, {conn} }}
+            """)
+        producer = self.start_junction("run", "produce.yaml")
+        self.assertEqual(producer.wait(timeout=60), 0, self.log())
+        wait_until(lambda: len(self.out()) >= 30, what="30 messages over TLS")
+        self.assertEqual(self.stop(p), 0, self.log())
+        self.assertEqual(sorted(m["n"] for m in self.out()), list(range(1, 31)))
 
 
 if __name__ == "__main__":
