@@ -57,7 +57,14 @@ struct Target {
 class MqttInput final : public flow::Input, public SessionHandler {
  public:
   MqttInput(InputOptions o, flow::ComponentContext& ctx)
-      : o_(std::move(o)), metrics_(ctx, "mqtt"), pool_(ctx.blocking), flow_(ctx.flow) {}
+      : o_(std::move(o)), metrics_(ctx, "mqtt"), pool_(ctx.blocking), flow_(ctx.flow) {
+    if (!o_.dead_letter.empty()) {
+      // Its own connection, so its own readiness and metrics.
+      flow::ComponentContext dl = ctx;
+      dl.step += ".dead_letter";
+      dead_letter_metrics_.emplace(dl, "mqtt");
+    }
+  }
 
   asio::awaitable<Status> open() override {
     if (!pool_) co_return Error::permanent("the mqtt input needs the blocking pool");
@@ -68,7 +75,7 @@ class MqttInput final : public flow::Input, public SessionHandler {
     session_ = std::move(s).value();
     if (!o_.dead_letter.empty()) {
       dead_letters_ = std::make_unique<Publisher>(
-          Publisher::Options{1, false, o_.dead_letter_timeout}, metrics_);
+          Publisher::Options{1, false, o_.dead_letter_timeout}, *dead_letter_metrics_);
       ConnectionOptions dl = o_.connection;
       dl.client_id += "-dlq";
       dl.clean_session = true;
@@ -123,6 +130,7 @@ class MqttInput final : public flow::Input, public SessionHandler {
     if (dead_letters_) co_await dead_letters_->stop();
     target_->input = nullptr;
     metrics_.closed();
+    if (dead_letter_metrics_) dead_letter_metrics_->closed();
   }
 
   // SessionHandler, on the executor.
@@ -248,6 +256,7 @@ class MqttInput final : public flow::Input, public SessionHandler {
 
   InputOptions o_;
   ConnectorMetrics metrics_;
+  std::optional<ConnectorMetrics> dead_letter_metrics_;
   BlockingPool* pool_;
   std::string flow_;
   asio::any_io_executor ex_;
