@@ -53,19 +53,25 @@ class MqttTest(JunctionTest):
                          {"sensors/kitchen/t"})
 
     def test_output_publishes_and_counts_on_puback(self):
-        sub = self.broker.subscribe("commands/#", 20)
+        self.check_output(qos=1)
+
+    def test_output_at_qos0_counts_the_socket_write(self):
+        self.check_output(qos=0)
+
+    def check_output(self, qos):
+        sub = self.broker.subscribe("commands/#", 20, qos=qos)
         self.write("junction.yaml", f"""\
             apiVersion: junction/v1
             storage: {{ dir: state }}
             flows:
               push:
                 input: {{ generate: '{{"n": {{{{counter}}}}}}', interval: 0, count: 20 }}
-                output: {{ mqtt: "commands/{{{{id}}}}", port: {self.broker.port}, qos: 1 }}
+                output: {{ mqtt: "commands/{{{{id}}}}", port: {self.broker.port}, qos: {qos} }}
             """)
         p = self.start_junction("run", "junction.yaml")
         got = sub.result()
         self.assertEqual(sorted(json.loads(m["payload"])["n"] for m in got), list(range(1, 21)))
-        self.assertTrue(all(m["topic"].startswith("commands/") and m["qos"] == 1 for m in got))
+        self.assertTrue(all(m["topic"].startswith("commands/") and m["qos"] == qos for m in got))
         # The generator ends after 20: junction exits on its own once they are written.
         self.assertEqual(p.wait(timeout=60), 0, self.log())
 

@@ -39,7 +39,6 @@ struct Publisher::Call {
   components::Waker waker;
   std::vector<bool> done;
   size_t outstanding = 0;
-  uint64_t connection = 0;
   bool connection_lost = false;
 };
 
@@ -87,7 +86,6 @@ asio::awaitable<flow::WriteResult> Publisher::publish(std::span<const Publicatio
     failure = Error::transient(
         fmt::format("not connected to the MQTT broker {}", session_->options().address()));
   } else {
-    call.connection = session_->connection();
     for (; sent < items.size(); ++sent) {
       int mid = 0;
       Status st = send(items[sent], mid);
