@@ -36,14 +36,15 @@ class MqttTest(JunctionTest):
         return p
 
     def test_input_delivers_to_a_file_with_the_topic(self):
-        p = self.start(f"""\
+        spec = f"""\
             apiVersion: junction/v1
             storage: {{ dir: state }}
             flows:
               sensors:
-                input: {{ mqtt: "sensors/#", port: {self.broker.port} }}
+                input: {{ mqtt: "sensors/#", port: {self.broker.port}, client_id: sensors }}
                 output: {{ file: out.jsonl, format: json_envelope }}
-            """)
+            """
+        p = self.start(spec)
         self.broker.publish("sensors/kitchen/t", [json.dumps({"n": i}) for i in range(50)])
         wait_until(lambda: len(self.out()) >= 50, what="50 messages in the file")
         self.assertEqual(self.stop(p), 0, self.log())
@@ -51,6 +52,15 @@ class MqttTest(JunctionTest):
         self.assertEqual(sorted(m["payload"]["n"] for m in got), list(range(50)))
         self.assertEqual({m["headers"]["x-junction-mqtt-topic"] for m in got},
                          {"sensors/kitchen/t"})
+
+        # Everything that settled was acknowledged: the resumed session brings
+        # only what is new (the broker would send the unacknowledged first).
+        p = self.start(spec, runs=2)
+        self.assertIn("subscribed (session resumed)", self.log())
+        self.broker.publish("sensors/hall/t", [json.dumps({"n": 50})])
+        wait_until(lambda: len(self.out()) >= 51, what="the 51st message")
+        self.assertEqual(self.stop(p), 0, self.log())
+        self.assertEqual(len(self.out()), 51)
 
     def test_output_publishes_and_counts_on_puback(self):
         self.check_output(qos=1)
