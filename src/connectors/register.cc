@@ -1,11 +1,13 @@
 #include "connectors/register.h"
 
 #include "connectors/amqp/register.h"
+#include "connectors/mqtt/register.h"
 
 namespace junction::connectors {
 
 void register_connectors(flow::ComponentRegistry& registry) {
   register_amqp(registry);
+  register_mqtt(registry);
 }
 
 }  // namespace junction::connectors
