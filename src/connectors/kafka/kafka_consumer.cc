@@ -1,0 +1,460 @@
+#include "connectors/kafka/kafka_consumer.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "connectors/kafka/record_mapping.h"
+
+namespace junction::connectors::kafka {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int kPollMs = 100;
+
+std::string dead_letter_topic(const ConsumerOptions& o, const std::string& topic) {
+  return o.dead_letter.empty() ? topic + ".dlq" : o.dead_letter;
+}
+
+PartitionListPtr to_list(const std::vector<PartitionLedger::Commit>& commits) {
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(commits.size())));
+  for (const auto& c : commits) {
+    rd_kafka_topic_partition_list_add(list.get(), c.tp.topic.c_str(), c.tp.partition)->offset =
+        c.offset;
+  }
+  return list;
+}
+
+}  // namespace
+
+// librdkafka's C callbacks, forwarding to the consumer in their opaque.
+struct ConsumerCallbacks {
+  static void rebalance(rd_kafka_t*, rd_kafka_resp_err_t err,
+                        rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    static_cast<KafkaConsumer*>(opaque)->on_rebalance(err, parts);
+  }
+  static void committed(rd_kafka_t*, rd_kafka_resp_err_t err,
+                        rd_kafka_topic_partition_list_t* offsets, void* opaque) {
+    static_cast<KafkaConsumer*>(opaque)->on_committed(err, offsets);
+  }
+  static void error(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    static_cast<KafkaConsumer*>(opaque)->on_error(static_cast<rd_kafka_resp_err_t>(err), reason);
+  }
+  static void delivered(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    static_cast<KafkaConsumer*>(opaque)->on_dead_letter_delivered(*m);
+  }
+  static void log(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+    // librdkafka's syslog levels: 0-3 errors, 4 warnings, the rest chatter.
+    if (level <= 3) {
+      spdlog::error("kafka {}: {}: {}", rd_kafka_name(rk), fac, buf);
+    } else if (level == 4) {
+      spdlog::warn("kafka {}: {}: {}", rd_kafka_name(rk), fac, buf);
+    } else {
+      spdlog::debug("kafka {}: {}: {}", rd_kafka_name(rk), fac, buf);
+    }
+  }
+};
+
+KafkaConsumer::KafkaConsumer(ConsumerOptions o, Codec codec, std::shared_ptr<ConsumerState> state,
+                             std::shared_ptr<ConnectorMetrics> metrics)
+    : o_(std::move(o)),
+      codec_(std::move(codec)),
+      state_(std::move(state)),
+      metrics_(std::move(metrics)) {}
+
+KafkaConsumer::~KafkaConsumer() {
+  request_stop();
+  join();
+  // Never started (start() failed): nothing to commit, do not wait for a group.
+  if (consumer_) rd_kafka_destroy_flags(consumer_.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}
+
+Status KafkaConsumer::start() {
+  char errstr[512];
+  Properties props = o_.options;
+  props["bootstrap.servers"] = o_.brokers;
+  props["group.id"] = o_.group;
+  props["auto.offset.reset"] = o_.start;
+  // The guarantee: offsets move only when this connector commits them, and
+  // it commits only what the flow settled.
+  props["enable.auto.commit"] = "false";
+  props["enable.auto.offset.store"] = "false";
+  auto conf = make_conf(props);
+  if (!conf) return conf.error();
+  rd_kafka_conf_set_opaque(conf->get(), this);
+  rd_kafka_conf_set_rebalance_cb(conf->get(), &ConsumerCallbacks::rebalance);
+  rd_kafka_conf_set_offset_commit_cb(conf->get(), &ConsumerCallbacks::committed);
+  rd_kafka_conf_set_error_cb(conf->get(), &ConsumerCallbacks::error);
+  rd_kafka_conf_set_log_cb(conf->get(), &ConsumerCallbacks::log);
+  consumer_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf->release(), errstr, sizeof errstr));
+  if (!consumer_) return Error::invalid(fmt::format("kafka consumer: {}", errstr));
+  // Errors, rebalances and commit results all come out of consumer_poll.
+  rd_kafka_poll_set_consumer(consumer_.get());
+
+  // Dead letters go through an idempotent producer with the same security
+  // options, so a retried write does not duplicate them.
+  Properties producer_props = o_.options;
+  producer_props["bootstrap.servers"] = o_.brokers;
+  producer_props["enable.idempotence"] = "true";
+  producer_props["acks"] = "all";
+  auto pconf = make_conf(producer_props);
+  if (!pconf) return pconf.error();
+  rd_kafka_conf_set_opaque(pconf->get(), this);
+  rd_kafka_conf_set_dr_msg_cb(pconf->get(), &ConsumerCallbacks::delivered);
+  rd_kafka_conf_set_log_cb(pconf->get(), &ConsumerCallbacks::log);
+  dead_letter_producer_.reset(
+      rd_kafka_new(RD_KAFKA_PRODUCER, pconf->release(), errstr, sizeof errstr));
+  if (!dead_letter_producer_) {
+    return Error::invalid(fmt::format("kafka dead-letter producer: {}", errstr));
+  }
+
+  PartitionListPtr topics(rd_kafka_topic_partition_list_new(static_cast<int>(o_.topics.size())));
+  for (const auto& t : o_.topics) {
+    rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  if (auto err = rd_kafka_subscribe(consumer_.get(), topics.get())) {
+    return Error::invalid(fmt::format("kafka subscribe: {}", rd_kafka_err2str(err)));
+  }
+  metrics_->connecting();
+  thread_ = std::thread([this] { run(); });
+  return ok_status();
+}
+
+void KafkaConsumer::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void KafkaConsumer::run() {
+  while (!stop_.load()) {
+    apply_backpressure();
+    if (rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_.get(), kPollMs)) {
+      handle(*m);
+      rd_kafka_message_destroy(m);
+    }
+    write_dead_letters();
+    rd_kafka_poll(dead_letter_producer_.get(), 0);  // delivery reports
+    if (!connected_ && Clock::now() >= next_probe_) probe_connection();
+    if (connected_ && Clock::now() >= next_commit_) {
+      commit(false);
+      next_commit_ = Clock::now() + o_.commit_interval;
+    }
+  }
+  // The flow drained: dead letters still being written are waited for
+  // (bounded), so their records can be committed rather than dead-lettered
+  // again after a restart.
+  write_dead_letters();
+  rd_kafka_flush(dead_letter_producer_.get(), static_cast<int>(o_.close_timeout.count() / 2));
+  if (connected_) commit(true);  // down: the uncommitted part is redelivered after a restart
+  leave_group();
+  dead_letter_producer_.reset();
+}
+
+void KafkaConsumer::leave_group() {
+  // consumer_close blocks until the group is left, which with the brokers
+  // down may take long: close through a queue, served until a deadline.
+  rd_kafka_t* rk = consumer_.get();
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  if (rd_kafka_error_t* e = rd_kafka_consumer_close_queue(rk, q)) {
+    spdlog::warn("flow {}: kafka consumer close: {}", o_.flow, rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+  } else {
+    const auto deadline = Clock::now() + o_.close_timeout / 2;
+    while (!rd_kafka_consumer_closed(rk) && Clock::now() < deadline) {
+      rd_kafka_queue_poll_callback(q, kPollMs);  // runs the revoke callback
+    }
+    if (!rd_kafka_consumer_closed(rk)) {
+      spdlog::warn("flow {}: kafka group {} not left in time; closing anyway", o_.flow, o_.group);
+    }
+  }
+  rd_kafka_queue_destroy(q);
+  rd_kafka_destroy_flags(consumer_.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+}
+
+void KafkaConsumer::handle(rd_kafka_message_t& m) {
+  if (m.err) {
+    if (m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+    metrics_->error();
+    spdlog::warn("flow {}: kafka consume: {}", o_.flow, rd_kafka_message_errstr(&m));
+    return;
+  }
+  if (!connected_) {
+    connected_ = true;
+    metrics_->connected();
+  }
+  const TopicPartition tp{rd_kafka_topic_name(m.rkt), m.partition};
+  fetched_next_[tp] = m.offset + 1;
+  const std::string_view wire(static_cast<const char*>(m.payload), m.payload ? m.len : 0);
+  metrics_->received(1, wire.size());
+  // The record's original bytes: the payload itself unless the codec
+  // rewrites them (Avro), then a copy for the dead letter.
+  auto decoded = codec_.decode(wire);
+  Buffer value =
+      decoded && codec_.format() != Codec::Format::kAvro ? *decoded : Buffer::copy_of(wire);
+  Message msg = to_message(m, tp.topic, decoded ? *decoded : value);
+
+  bool was_empty = false;
+  {
+    std::lock_guard lock(state_->mu);
+    auto gen = state_->ledger.generation(tp);
+    if (!gen) return;  // revoked meanwhile: its next owner reads it
+    RecordRef ref{tp, *gen, m.offset};
+    if (!decoded) {
+      // Undecodable bytes fail every delivery alike: dead-letter at once.
+      std::optional<PartitionLedger::DeadLetter> dl;
+      if (state_->ledger.take(ref, {std::move(msg), value})) {
+        state_->ledger.settled_failed(ref, decoded.error().message(), Clock::now(), &dl,
+                                      /*retry=*/false);
+        if (dl) state_->dead_letters.push_back(std::move(*dl));
+      }
+      return;
+    }
+    was_empty = state_->ready.empty();
+    state_->ready.push_back({ref, {std::move(msg), std::move(value)}});
+  }
+  if (was_empty) wake_input();
+}
+
+void KafkaConsumer::apply_backpressure() {
+  size_t queued;
+  {
+    std::lock_guard lock(state_->mu);
+    queued = state_->ready.size();
+  }
+  PartitionListPtr assignment;
+  if (!paused_ && queued >= o_.handoff) {
+    rd_kafka_topic_partition_list_t* list = nullptr;
+    if (rd_kafka_assignment(consumer_.get(), &list) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    assignment.reset(list);
+    rd_kafka_pause_partitions(consumer_.get(), assignment.get());
+    paused_ = true;
+  } else if (paused_ && queued <= o_.handoff / 2) {
+    rd_kafka_topic_partition_list_t* list = nullptr;
+    if (rd_kafka_assignment(consumer_.get(), &list) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    assignment.reset(list);
+    rd_kafka_resume_partitions(consumer_.get(), assignment.get());
+    // Pausing drops the records librdkafka had fetched ahead; continue right
+    // after the last record read so none is skipped.
+    PartitionListPtr seek(rd_kafka_topic_partition_list_new(assignment->cnt));
+    for (int i = 0; i < assignment->cnt; ++i) {
+      const auto& p = assignment->elems[i];
+      auto it = fetched_next_.find({p.topic, p.partition});
+      if (it == fetched_next_.end()) continue;
+      rd_kafka_topic_partition_list_add(seek.get(), p.topic, p.partition)->offset = it->second;
+    }
+    if (seek->cnt > 0) {
+      if (rd_kafka_error_t* e = rd_kafka_seek_partitions(consumer_.get(), seek.get(), 0)) {
+        spdlog::warn("flow {}: kafka seek: {}", o_.flow, rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+      }
+    }
+    paused_ = false;
+  }
+}
+
+void KafkaConsumer::write_dead_letters() {
+  std::vector<PartitionLedger::DeadLetter> todo;
+  {
+    std::lock_guard lock(state_->mu);
+    for (auto& dl : state_->dead_letters) todo.push_back(std::move(dl));
+    state_->dead_letters.clear();
+    for (auto& dl : state_->ledger.take_due_dead_letters(Clock::now())) {
+      todo.push_back(std::move(dl));
+    }
+  }
+  for (auto& dl : todo) {
+    const std::string topic = dead_letter_topic(o_, dl.ref.tp.topic);
+    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(dl.record.message.headers.size() + 3);
+    for (const auto& [name, value] : dl.record.message.headers) {
+      rd_kafka_header_add(hdrs, name.data(), static_cast<ssize_t>(name.size()), value.data(),
+                          static_cast<ssize_t>(value.size()));
+    }
+    const std::string attempts = std::to_string(dl.attempts);
+    const std::string failed_at = std::to_string(now_ms());
+    rd_kafka_header_add(hdrs, "x-junction-error", -1, dl.reason.data(),
+                        static_cast<ssize_t>(dl.reason.size()));
+    rd_kafka_header_add(hdrs, "x-junction-attempts", -1, attempts.data(),
+                        static_cast<ssize_t>(attempts.size()));
+    rd_kafka_header_add(hdrs, "x-junction-failed-at", -1, failed_at.data(),
+                        static_cast<ssize_t>(failed_at.size()));
+    auto* ref = new RecordRef(dl.ref);
+    const std::string& key = dl.record.message.key;
+    auto err = rd_kafka_producev(
+        dead_letter_producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_VALUE(const_cast<char*>(dl.record.value.data()), dl.record.value.size()),
+        RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()),
+        RD_KAFKA_V_TIMESTAMP(dl.record.message.timestamp_ms), RD_KAFKA_V_HEADERS(hdrs),
+        RD_KAFKA_V_OPAQUE(ref), RD_KAFKA_V_END);
+    if (err) {
+      // Not queued: the headers are still ours; retry after a backoff.
+      rd_kafka_headers_destroy(hdrs);
+      delete ref;
+      metrics_->error();
+      spdlog::warn("flow {}: kafka dead letter to {}: {}", o_.flow, topic, rd_kafka_err2str(err));
+      std::lock_guard lock(state_->mu);
+      state_->ledger.dead_letter_failed(dl.ref, Clock::now());
+    }
+  }
+}
+
+void KafkaConsumer::on_dead_letter_delivered(const rd_kafka_message_t& m) {
+  std::unique_ptr<RecordRef> ref(static_cast<RecordRef*>(m._private));
+  {
+    std::lock_guard lock(state_->mu);
+    if (m.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      state_->ledger.settled_ok(*ref);
+    } else {
+      state_->ledger.dead_letter_failed(*ref, Clock::now());
+    }
+  }
+  if (m.err) {
+    metrics_->error();
+    spdlog::warn("flow {}: kafka dead letter to {}: {}", o_.flow, rd_kafka_topic_name(m.rkt),
+                 rd_kafka_err2str(m.err));
+  } else {
+    spdlog::info("flow {}: record {}[{}]@{} dead-lettered to {}", o_.flow, ref->tp.topic,
+                 ref->tp.partition, ref->offset, rd_kafka_topic_name(m.rkt));
+  }
+  wake_input();  // a record left the in-flight window
+}
+
+void KafkaConsumer::commit(bool sync) {
+  std::vector<PartitionLedger::Commit> commits;
+  {
+    std::lock_guard lock(state_->mu);
+    commits = state_->ledger.commits();
+  }
+  if (commits.empty()) return;
+  auto list = to_list(commits);
+  auto err = rd_kafka_commit(consumer_.get(), list.get(), sync ? 0 : 1);
+  if (sync && err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    std::lock_guard lock(state_->mu);
+    for (const auto& c : commits) state_->ledger.mark_committed(c.tp, c.offset);
+  } else if (err) {
+    metrics_->error();
+    spdlog::warn("flow {}: kafka commit: {}", o_.flow, rd_kafka_err2str(err));
+  }
+}
+
+void KafkaConsumer::on_committed(rd_kafka_resp_err_t err,
+                                 rd_kafka_topic_partition_list_t* offsets) {
+  if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) return;
+  if (err) {
+    metrics_->error();
+    spdlog::warn("flow {}: kafka commit: {}", o_.flow, rd_kafka_err2str(err));
+  }
+  std::lock_guard lock(state_->mu);
+  for (int i = 0; i < offsets->cnt; ++i) {
+    const auto& p = offsets->elems[i];
+    if (p.err == RD_KAFKA_RESP_ERR_NO_ERROR && p.offset >= 0) {
+      state_->ledger.mark_committed({p.topic, p.partition}, p.offset);
+    }
+  }
+}
+
+void KafkaConsumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
+  const bool cooperative =
+      std::strcmp(rd_kafka_rebalance_protocol(consumer_.get()), "COOPERATIVE") == 0;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    {
+      std::lock_guard lock(state_->mu);
+      for (int i = 0; i < parts->cnt; ++i) {
+        state_->ledger.assign({parts->elems[i].topic, parts->elems[i].partition});
+      }
+    }
+    for (int i = 0; i < parts->cnt; ++i) {
+      fetched_next_.erase({parts->elems[i].topic, parts->elems[i].partition});
+    }
+    if (cooperative) {
+      if (rd_kafka_error_t* e = rd_kafka_incremental_assign(consumer_.get(), parts)) {
+        spdlog::error("flow {}: kafka assign: {}", o_.flow, rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+      }
+    } else {
+      rd_kafka_assign(consumer_.get(), parts);
+    }
+    if (paused_) rd_kafka_pause_partitions(consumer_.get(), parts);
+    spdlog::info("flow {}: kafka group {} assigned {} partition(s)", o_.flow, o_.group, parts->cnt);
+    return;
+  }
+  // Revoked (or lost, or a rebalance error): commit what the flow settled
+  // for those partitions, then forget them, so late settlements are no-ops
+  // and the unsettled records go to the partitions' next owner.
+  std::vector<PartitionLedger::Commit> commits;
+  {
+    std::lock_guard lock(state_->mu);
+    for (int i = 0; i < parts->cnt; ++i) {
+      TopicPartition tp{parts->elems[i].topic, parts->elems[i].partition};
+      if (auto pos = state_->ledger.revoke(tp)) commits.push_back({tp, *pos});
+      std::erase_if(state_->ready, [&](const Polled& p) { return p.ref.tp == tp; });
+    }
+  }
+  for (int i = 0; i < parts->cnt; ++i) {
+    fetched_next_.erase({parts->elems[i].topic, parts->elems[i].partition});
+  }
+  if (!commits.empty() && !rd_kafka_assignment_lost(consumer_.get())) {
+    auto list = to_list(commits);
+    if (auto cerr = rd_kafka_commit(consumer_.get(), list.get(), 0)) {
+      metrics_->error();
+      spdlog::warn("flow {}: kafka commit on revoke: {}", o_.flow, rd_kafka_err2str(cerr));
+    }
+  }
+  if (cooperative) {
+    if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(consumer_.get(), parts)) {
+      rd_kafka_error_destroy(e);
+    }
+  } else {
+    rd_kafka_assign(consumer_.get(), nullptr);
+  }
+  if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    spdlog::warn("flow {}: kafka rebalance: {}", o_.flow, rd_kafka_err2str(err));
+  }
+  spdlog::info("flow {}: kafka group {} revoked {} partition(s)", o_.flow, o_.group, parts->cnt);
+  wake_input();
+}
+
+void KafkaConsumer::on_error(rd_kafka_resp_err_t err, const char* reason) {
+  metrics_->error();
+  if (rd_kafka_fatal_error(consumer_.get(), nullptr, 0)) {
+    spdlog::error("flow {}: kafka fatal error: {}", o_.flow, reason);
+  }
+  if (is_connection_error(err)) {
+    if (connected_) spdlog::warn("flow {}: kafka down: {}", o_.flow, reason);
+    connected_ = false;
+    probe_failures_ = 0;
+    next_probe_ = Clock::now() + probe_backoff_.delay(1);
+    metrics_->disconnected(reason);
+  } else {
+    spdlog::warn("flow {}: kafka: {}", o_.flow, reason);
+  }
+}
+
+void KafkaConsumer::probe_connection() {
+  // A metadata round trip proves a broker answers; librdkafka reconnects on
+  // its own, this only tells readiness when it did.
+  const rd_kafka_metadata_t* md = nullptr;
+  auto err = rd_kafka_metadata(consumer_.get(), 0, nullptr, &md, 1000);
+  if (md) rd_kafka_metadata_destroy(md);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    connected_ = true;
+    probe_failures_ = 0;
+    metrics_->connected();
+    spdlog::info("flow {}: kafka connected to {}", o_.flow, o_.brokers);
+    return;
+  }
+  next_probe_ = Clock::now() + probe_backoff_.delay(++probe_failures_);
+}
+
+void KafkaConsumer::wake_input() {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(state_->mu);
+    wake = state_->wake_input;
+  }
+  if (wake) wake();
+}
+
+}  // namespace junction::connectors::kafka
