@@ -47,11 +47,10 @@ struct ConsumerCallbacks {
     static_cast<KafkaConsumer*>(opaque)->on_dead_letter_delivered(*m);
   }
   static void log(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
-    // librdkafka's syslog levels: 0-3 errors, 4 warnings, the rest chatter.
-    if (level <= 3) {
+    // Failures also reach the error callback, which logs them once with
+    // context; librdkafka's own lines (syslog levels) are chatter below 3.
+    if (level <= 2) {
       spdlog::error("kafka {}: {}: {}", rd_kafka_name(rk), fac, buf);
-    } else if (level == 4) {
-      spdlog::warn("kafka {}: {}: {}", rd_kafka_name(rk), fac, buf);
     } else {
       spdlog::debug("kafka {}: {}: {}", rd_kafka_name(rk), fac, buf);
     }
@@ -427,6 +426,8 @@ void KafkaConsumer::on_error(rd_kafka_resp_err_t err, const char* reason) {
     probe_failures_ = 0;
     next_probe_ = Clock::now() + probe_backoff_.delay(1);
     metrics_->disconnected(reason);
+  } else if (err == RD_KAFKA_RESP_ERR__TRANSPORT && !connected_) {
+    spdlog::debug("flow {}: kafka: {}", o_.flow, reason);  // known down: retries are noise
   } else {
     spdlog::warn("flow {}: kafka: {}", o_.flow, reason);
   }
