@@ -73,13 +73,13 @@ ErrorClass classify(rd_kafka_resp_err_t err) {
     case RD_KAFKA_RESP_ERR__QUEUE_FULL:
     case RD_KAFKA_RESP_ERR_THROTTLING_QUOTA_EXCEEDED:
       return ErrorClass::kOverloaded;
-    case RD_KAFKA_RESP_ERR__FATAL:
     case RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION:
     case RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT:
       return ErrorClass::kPermanent;
     default:
       // Timeouts, leader changes, broker transport failures, unknown
-      // partitions while a topic is created: a later attempt may succeed.
+      // partitions while a topic is created, a fatal producer error (the
+      // output replaces that producer): a later attempt may succeed.
       return ErrorClass::kTransient;
   }
 }

@@ -1,6 +1,7 @@
 #include "connectors/kafka/kafka_output.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/this_coro.hpp>
 
@@ -48,10 +49,16 @@ class KafkaOutput final : public flow::Output {
 
   asio::awaitable<flow::WriteResult> write(std::span<const Message> batch) override {
     if (batch.empty()) co_return flow::WriteResult::all(0);
+    if (rd_kafka_fatal_error(producer_->handle(), nullptr, 0)) {
+      // An idempotent producer that lost its sequence (a fatal error) takes
+      // no more messages: replace it; the failed batch is retried on the new one.
+      if (auto st = co_await replace_producer(); !st) co_return flow::WriteResult{0, st.error()};
+    }
     const auto started = Clock::now();
     auto deliveries = std::make_shared<Deliveries>(ex_, batch.size());
     size_t produced = 0;
-    size_t bytes = 0;
+    std::vector<size_t> sizes;
+    sizes.reserve(batch.size());
     std::optional<Error> refused;  // why message `produced` was not produced
     for (; produced < batch.size(); ++produced) {
       auto value = codec_.encode(batch[produced].payload.view());
@@ -76,7 +83,7 @@ class KafkaOutput final : public flow::Output {
         break;
       }
       ++deliveries->outstanding;
-      bytes += value->size();
+      sizes.push_back(value->size());
     }
     // Every produced message gets exactly one report, by delivery.timeout at
     // the latest: the batch is settled only from them.
@@ -88,7 +95,11 @@ class KafkaOutput final : public flow::Output {
       ++written;
     }
     metrics_->latency(Clock::now() - started);
-    if (written > 0) metrics_->sent(written, written == produced ? bytes : 0);
+    if (written > 0) {
+      size_t bytes = 0;
+      for (size_t i = 0; i < written; ++i) bytes += sizes[i];
+      metrics_->sent(written, bytes);
+    }
     if (written == batch.size()) co_return flow::WriteResult::all(written);
     metrics_->error();
     if (written < produced) {
@@ -111,6 +122,18 @@ class KafkaOutput final : public flow::Output {
   }
 
  private:
+  asio::awaitable<Status> replace_producer() {
+    char reason[512];
+    rd_kafka_fatal_error(producer_->handle(), reason, sizeof reason);
+    spdlog::error("flow {}: kafka producer fatal error, replacing it: {}", o_.flow, reason);
+    KafkaProducer* old = producer_.get();
+    auto close = [old] { old->close(); };
+    co_await components::blocking_call(*blocking_, close);
+    producer_ =
+        std::make_unique<KafkaProducer>(o_.flow, o_.brokers, o_.props, metrics_, o_.close_timeout);
+    co_return producer_->start();
+  }
+
   Result<std::string> key_for(const Message& m) {
     if (o_.key_chunk < 0) return m.key;
     auto key = scripts_->eval_string(o_.key_chunk, m);

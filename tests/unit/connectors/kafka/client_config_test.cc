@@ -59,7 +59,8 @@ TEST(KafkaErrors, ClassifiedForTheFlow) {
   EXPECT_EQ(classify(RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION), ErrorClass::kTransient);
   EXPECT_EQ(classify(RD_KAFKA_RESP_ERR__QUEUE_FULL), ErrorClass::kOverloaded);
   EXPECT_EQ(classify(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED), ErrorClass::kForbidden);
-  EXPECT_EQ(classify(RD_KAFKA_RESP_ERR__FATAL), ErrorClass::kPermanent);
+  EXPECT_EQ(classify(RD_KAFKA_RESP_ERR__FATAL), ErrorClass::kTransient);  // producer replaced
+  EXPECT_EQ(classify(RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION), ErrorClass::kPermanent);
   EXPECT_TRUE(is_connection_error(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN));
   EXPECT_FALSE(is_connection_error(RD_KAFKA_RESP_ERR__TRANSPORT));  // one broker: routine
 }
