@@ -191,6 +191,7 @@ class KafkaTest(JunctionTest):
             key, hdrs, value = r.split("|", 2)
             self.assertEqual(key, json.loads(value)["id"])
             self.assertIn("tenant=acme", hdrs)
+            self.assertIn("x-junction-id=", hdrs)
 
     def test_broker_down_and_back(self):
         self.kafka.create_topic("orders", 2)

@@ -146,6 +146,12 @@ class KafkaOutput final : public flow::Output {
                               const std::shared_ptr<Deliveries>& deliveries, size_t index) {
     auto ticket = std::make_unique<DeliveryTicket>(DeliveryTicket{deliveries, index, ex_});
     rd_kafka_headers_t* headers = to_kafka_headers(m.headers);
+    // The id travels with the record, as through a topic, so a consumer
+    // (another Junction's kafka input) keeps it and can deduplicate on it.
+    if (!m.id.empty() && !m.headers.get("x-junction-id")) {
+      rd_kafka_header_add(headers, "x-junction-id", -1, m.id.data(),
+                          static_cast<ssize_t>(m.id.size()));
+    }
     auto err = rd_kafka_producev(producer_->handle(), RD_KAFKA_V_TOPIC(o_.topic.c_str()),
                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                  RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
@@ -183,8 +189,9 @@ void register_kafka_output(flow::ComponentRegistry& registry) {
   info.doc =
       "An idempotent producer (enable.idempotence, acks=all). Each message becomes a record: "
       "the payload per `format`, the key (the `key` expression if set, else the message's key), "
-      "its headers (except the x-junction-kafka-* headers of a consumed record) and its "
-      "timestamp. A batch is reported written only from the brokers' delivery reports: all of "
+      "its headers (except the x-junction-kafka-* headers of a consumed record), its id in "
+      "`x-junction-id` and its timestamp. A batch is reported written only from the brokers' "
+      "delivery reports: all of "
       "it, or the leading messages delivered before the first failure. A retriable failure "
       "(broker down, timeout, leader change) is transient and retried by the flow; a message "
       "too large or refused as invalid is dead-lettered at once. At most `max_in_flight` "
