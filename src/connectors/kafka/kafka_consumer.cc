@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "connectors/kafka/client_log.h"
 #include "connectors/kafka/record_mapping.h"
 
 namespace junction::connectors::kafka {
@@ -14,10 +15,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr int kPollMs = 100;
-
-std::string dead_letter_topic(const ConsumerOptions& o, const std::string& topic) {
-  return o.dead_letter.empty() ? topic + ".dlq" : o.dead_letter;
-}
 
 PartitionListPtr to_list(const std::vector<PartitionLedger::Commit>& commits) {
   PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(commits.size())));
@@ -43,18 +40,6 @@ struct ConsumerCallbacks {
   static void error(rd_kafka_t*, int err, const char* reason, void* opaque) {
     static_cast<KafkaConsumer*>(opaque)->on_error(static_cast<rd_kafka_resp_err_t>(err), reason);
   }
-  static void delivered(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-    static_cast<KafkaConsumer*>(opaque)->on_dead_letter_delivered(*m);
-  }
-  static void log(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
-    // Failures also reach the error callback, which logs them once with
-    // context; librdkafka's own lines (syslog levels) are chatter below 3.
-    if (level <= 2) {
-      spdlog::error("kafka {}: {}: {}", rd_kafka_name(rk), fac, buf);
-    } else {
-      spdlog::debug("kafka {}: {}: {}", rd_kafka_name(rk), fac, buf);
-    }
-  }
 };
 
 KafkaConsumer::KafkaConsumer(ConsumerOptions o, Codec codec, std::shared_ptr<ConsumerState> state,
@@ -62,7 +47,8 @@ KafkaConsumer::KafkaConsumer(ConsumerOptions o, Codec codec, std::shared_ptr<Con
     : o_(std::move(o)),
       codec_(std::move(codec)),
       state_(std::move(state)),
-      metrics_(std::move(metrics)) {}
+      metrics_(std::move(metrics)),
+      dead_letters_(o_.flow, o_.dead_letter, state_, metrics_, [this] { wake_input(); }) {}
 
 KafkaConsumer::~KafkaConsumer() {
   request_stop();
@@ -87,28 +73,13 @@ Status KafkaConsumer::start() {
   rd_kafka_conf_set_rebalance_cb(conf->get(), &ConsumerCallbacks::rebalance);
   rd_kafka_conf_set_offset_commit_cb(conf->get(), &ConsumerCallbacks::committed);
   rd_kafka_conf_set_error_cb(conf->get(), &ConsumerCallbacks::error);
-  rd_kafka_conf_set_log_cb(conf->get(), &ConsumerCallbacks::log);
+  rd_kafka_conf_set_log_cb(conf->get(), &log_to_spdlog);
   consumer_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf->release(), errstr, sizeof errstr));
   if (!consumer_) return Error::invalid(fmt::format("kafka consumer: {}", errstr));
   // Errors, rebalances and commit results all come out of consumer_poll.
   rd_kafka_poll_set_consumer(consumer_.get());
 
-  // Dead letters go through an idempotent producer with the same security
-  // options, so a retried write does not duplicate them.
-  Properties producer_props = o_.options;
-  producer_props["bootstrap.servers"] = o_.brokers;
-  producer_props["enable.idempotence"] = "true";
-  producer_props["acks"] = "all";
-  auto pconf = make_conf(producer_props);
-  if (!pconf) return pconf.error();
-  rd_kafka_conf_set_opaque(pconf->get(), this);
-  rd_kafka_conf_set_dr_msg_cb(pconf->get(), &ConsumerCallbacks::delivered);
-  rd_kafka_conf_set_log_cb(pconf->get(), &ConsumerCallbacks::log);
-  dead_letter_producer_.reset(
-      rd_kafka_new(RD_KAFKA_PRODUCER, pconf->release(), errstr, sizeof errstr));
-  if (!dead_letter_producer_) {
-    return Error::invalid(fmt::format("kafka dead-letter producer: {}", errstr));
-  }
+  if (auto st = dead_letters_.start(o_.brokers, o_.options); !st) return st;
 
   PartitionListPtr topics(rd_kafka_topic_partition_list_new(static_cast<int>(o_.topics.size())));
   for (const auto& t : o_.topics) {
@@ -133,8 +104,8 @@ void KafkaConsumer::run() {
       handle(*m);
       rd_kafka_message_destroy(m);
     }
-    write_dead_letters();
-    rd_kafka_poll(dead_letter_producer_.get(), 0);  // delivery reports
+    dead_letters_.produce_pending();
+    dead_letters_.poll();
     if (!connected_ && Clock::now() >= next_probe_) probe_connection();
     if (connected_ && Clock::now() >= next_commit_) {
       commit(false);
@@ -144,11 +115,10 @@ void KafkaConsumer::run() {
   // The flow drained: dead letters still being written are waited for
   // (bounded), so their records can be committed rather than dead-lettered
   // again after a restart.
-  write_dead_letters();
-  rd_kafka_flush(dead_letter_producer_.get(), static_cast<int>(o_.close_timeout.count() / 2));
+  dead_letters_.produce_pending();
+  dead_letters_.close(o_.close_timeout / 2);
   if (connected_) commit(true);  // down: the uncommitted part is redelivered after a restart
   leave_group();
-  dead_letter_producer_.reset();
 }
 
 void KafkaConsumer::leave_group() {
@@ -251,73 +221,6 @@ void KafkaConsumer::apply_backpressure() {
     }
     paused_ = false;
   }
-}
-
-void KafkaConsumer::write_dead_letters() {
-  std::vector<PartitionLedger::DeadLetter> todo;
-  {
-    std::lock_guard lock(state_->mu);
-    for (auto& dl : state_->dead_letters) todo.push_back(std::move(dl));
-    state_->dead_letters.clear();
-    for (auto& dl : state_->ledger.take_due_dead_letters(Clock::now())) {
-      todo.push_back(std::move(dl));
-    }
-  }
-  for (auto& dl : todo) {
-    const std::string topic = dead_letter_topic(o_, dl.ref.tp.topic);
-    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(dl.record.message.headers.size() + 3);
-    for (const auto& [name, value] : dl.record.message.headers) {
-      rd_kafka_header_add(hdrs, name.data(), static_cast<ssize_t>(name.size()), value.data(),
-                          static_cast<ssize_t>(value.size()));
-    }
-    const std::string attempts = std::to_string(dl.attempts);
-    const std::string failed_at = std::to_string(now_ms());
-    rd_kafka_header_add(hdrs, "x-junction-error", -1, dl.reason.data(),
-                        static_cast<ssize_t>(dl.reason.size()));
-    rd_kafka_header_add(hdrs, "x-junction-attempts", -1, attempts.data(),
-                        static_cast<ssize_t>(attempts.size()));
-    rd_kafka_header_add(hdrs, "x-junction-failed-at", -1, failed_at.data(),
-                        static_cast<ssize_t>(failed_at.size()));
-    auto* ref = new RecordRef(dl.ref);
-    const std::string& key = dl.record.message.key;
-    auto err = rd_kafka_producev(
-        dead_letter_producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_VALUE(const_cast<char*>(dl.record.value.data()), dl.record.value.size()),
-        RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()),
-        RD_KAFKA_V_TIMESTAMP(dl.record.message.timestamp_ms), RD_KAFKA_V_HEADERS(hdrs),
-        RD_KAFKA_V_OPAQUE(ref), RD_KAFKA_V_END);
-    if (err) {
-      // Not queued: the headers are still ours; retry after a backoff.
-      rd_kafka_headers_destroy(hdrs);
-      delete ref;
-      metrics_->error();
-      spdlog::warn("flow {}: kafka dead letter to {}: {}", o_.flow, topic, rd_kafka_err2str(err));
-      std::lock_guard lock(state_->mu);
-      state_->ledger.dead_letter_failed(dl.ref, Clock::now());
-    }
-  }
-}
-
-void KafkaConsumer::on_dead_letter_delivered(const rd_kafka_message_t& m) {
-  std::unique_ptr<RecordRef> ref(static_cast<RecordRef*>(m._private));
-  {
-    std::lock_guard lock(state_->mu);
-    if (m.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      state_->ledger.settled_ok(*ref);
-    } else {
-      state_->ledger.dead_letter_failed(*ref, Clock::now());
-    }
-  }
-  if (m.err) {
-    metrics_->error();
-    spdlog::warn("flow {}: kafka dead letter to {}: {}", o_.flow, rd_kafka_topic_name(m.rkt),
-                 rd_kafka_err2str(m.err));
-  } else {
-    spdlog::info("flow {}: record {}[{}]@{} dead-lettered to {}", o_.flow, ref->tp.topic,
-                 ref->tp.partition, ref->offset, rd_kafka_topic_name(m.rkt));
-  }
-  wake_input();  // a record left the in-flight window
 }
 
 void KafkaConsumer::commit(bool sync) {

@@ -12,6 +12,7 @@
 #include "connectors/common/connector_metrics.h"
 #include "connectors/kafka/client_config.h"
 #include "connectors/kafka/consumer_state.h"
+#include "connectors/kafka/dead_letter_writer.h"
 #include "resilience/backoff.h"
 
 namespace junction::connectors::kafka {
@@ -29,8 +30,8 @@ struct ConsumerOptions {
   std::chrono::milliseconds close_timeout{10000};
 };
 
-// The consumer-group member: owns a librdkafka consumer (and a producer for
-// dead letters) and the thread that drives them, because every call that
+// The consumer-group member: owns a librdkafka consumer (and the dead-letter
+// writer) and the thread that drives them, because every call that
 // blocks (consumer_poll, a synchronous commit on revoke, close) must stay off
 // the flow's executor. It
 //   - reads records into the shared hand-off, pausing its partitions while
@@ -38,7 +39,7 @@ struct ConsumerOptions {
 //   - commits, every commit_interval, each partition's lowest unsettled offset;
 //   - on revoke, commits what was settled for the revoked partitions
 //     synchronously and forgets them (late settlements become no-ops);
-//   - writes dead letters and settles them once the broker acked them;
+//   - drives the dead-letter writer;
 //   - reports the connection: down on "all brokers down", up again once a
 //     metadata request succeeds (probed with backoff).
 class KafkaConsumer {
@@ -63,14 +64,12 @@ class KafkaConsumer {
   void run();
   void handle(rd_kafka_message_t& m);
   void apply_backpressure();
-  void write_dead_letters();
   void commit(bool sync);
   void leave_group();
   void probe_connection();
   void on_error(rd_kafka_resp_err_t err, const char* reason);
   void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
   void on_committed(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets);
-  void on_dead_letter_delivered(const rd_kafka_message_t& m);
   void wake_input();
 
   ConsumerOptions o_;
@@ -78,7 +77,7 @@ class KafkaConsumer {
   std::shared_ptr<ConsumerState> state_;
   std::shared_ptr<ConnectorMetrics> metrics_;
   HandlePtr consumer_;
-  HandlePtr dead_letter_producer_;
+  DeadLetterWriter dead_letters_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
 

@@ -5,6 +5,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "connectors/kafka/client_log.h"
+
 namespace junction::connectors::kafka {
 
 using Clock = std::chrono::steady_clock;
@@ -25,15 +27,6 @@ struct ProducerCallbacks {
   }
   static void error(rd_kafka_t*, int err, const char* reason, void* opaque) {
     static_cast<KafkaProducer*>(opaque)->on_error(static_cast<rd_kafka_resp_err_t>(err), reason);
-  }
-  static void log(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
-    // Failures also reach the error callback, which logs them once with
-    // context; librdkafka's own lines (syslog levels) are chatter below 3.
-    if (level <= 2) {
-      spdlog::error("kafka {}: {}: {}", rd_kafka_name(rk), fac, buf);
-    } else {
-      spdlog::debug("kafka {}: {}: {}", rd_kafka_name(rk), fac, buf);
-    }
   }
 };
 
@@ -62,7 +55,7 @@ Status KafkaProducer::start() {
   rd_kafka_conf_set_opaque(conf->get(), this);
   rd_kafka_conf_set_dr_msg_cb(conf->get(), &ProducerCallbacks::delivered);
   rd_kafka_conf_set_error_cb(conf->get(), &ProducerCallbacks::error);
-  rd_kafka_conf_set_log_cb(conf->get(), &ProducerCallbacks::log);
+  rd_kafka_conf_set_log_cb(conf->get(), &log_to_spdlog);
   char errstr[512];
   rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf->release(), errstr, sizeof errstr));
   if (!rk_) return Error::invalid(fmt::format("kafka producer: {}", errstr));
