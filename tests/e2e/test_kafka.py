@@ -30,10 +30,10 @@ class KafkaTest(JunctionTest):
         self.kafka = KafkaMock()
         self.addCleanup(self.kafka.stop)
 
-    def start(self, spec):
+    def start(self, spec, *args):
         self.write("junction.yaml", spec)
         before = self.log().count("observability on")
-        p = self.start_junction("run", "junction.yaml")
+        p = self.start_junction("run", "junction.yaml", *args)
         wait_until(lambda: self.log().count("observability on") > before or p.poll() is not None,
                    what="junction to start")
         self.assertIsNone(p.poll(), self.log())
@@ -54,7 +54,8 @@ class KafkaTest(JunctionTest):
             return status == 200
         return json.loads(body)["components"][component]["ready"]
 
-    def consume_spec(self, pipeline="", extra=""):
+    def consume_spec(self, pipeline="", **fields):
+        extra = "\n                    ".join(f"{k}: {v}" for k, v in fields.items())
         return f"""\
             apiVersion: junction/v1
             observability: {{ listen: 127.0.0.1:0 }}
@@ -82,7 +83,10 @@ class KafkaTest(JunctionTest):
     def test_consumes_with_key_headers_and_commits_only_what_was_settled(self):
         self.kafka.create_topic("orders", 2)
         self.produce_orders(0, 20)
-        p = self.start(self.consume_spec())
+        # A small window: the consumer thread pauses its partitions while the
+        # flow catches up, and resumes right after the last record read.
+        small = {"batch_size": 2, "max_in_flight": 4}
+        p = self.start(self.consume_spec(**small))
         wait_until(lambda: len(self.out()) >= 20, what="20 records")
         self.assertEqual(self.stop(p), 0, self.log())
         first = self.out()
@@ -96,7 +100,7 @@ class KafkaTest(JunctionTest):
 
         # The group committed what it settled: a restart reads only what is new.
         self.produce_orders(20, 10)
-        p = self.start(self.consume_spec())
+        p = self.start(self.consume_spec(**small))
         wait_until(lambda: len(self.out()) >= 30, what="10 more records")
         self.assertEqual(self.stop(p), 0, self.log())
         ids = [env["payload"]["id"] for env in self.out()]
@@ -105,12 +109,30 @@ class KafkaTest(JunctionTest):
         # kcat, as a member of the same group, finds nothing left to read.
         self.assertEqual(self.kafka.group_consume("orders", "fulfil"), "")
 
+    def test_a_flow_that_stays_behind_pauses_fetching_and_skips_nothing(self):
+        self.kafka.create_topic("orders", 1)
+        self.produce_orders(0, 16)
+        # The batch holds 4 messages (the whole window) for 800ms: the hand-off
+        # stays full, so the consumer pauses, then resumes where it stopped.
+        pipeline = """pipeline:
+                  - batch: { count: 100, period: 800ms }"""
+        p = self.start(self.consume_spec(pipeline, batch_size=2, max_in_flight=4),
+                       "--log-level", "debug")
+
+        def ids():
+            return [o["id"] for e in self.out() for o in e["payload"]]
+
+        wait_until(lambda: len(ids()) >= 16, what="16 records")
+        self.assertEqual(self.stop(p), 0, self.log())
+        self.assertIn("kafka hand-off full: paused", self.log())
+        self.assertEqual(sorted(ids()), sorted(f"o-{i}" for i in range(16)))
+
     def test_rebalance_between_two_members_loses_nothing(self):
         self.kafka.create_topic("orders", 4)
         self.produce_orders(0, 20)
 
         def member(name):
-            spec = self.consume_spec(extra="commit_interval: 200ms")
+            spec = self.consume_spec(commit_interval="200ms")
             spec = spec.replace("out.jsonl", f"{name}.jsonl")
             spec = spec.replace("flows:", f"storage: {{ dir: data-{name} }}\n            flows:", 1)
             return self.start(spec)
@@ -149,7 +171,7 @@ class KafkaTest(JunctionTest):
                   - map: |
                       if msg.poison then error("cannot fulfil " .. msg.id) end
                       return msg"""
-        p = self.start(self.consume_spec(pipeline, extra="max_deliveries: 3"))
+        p = self.start(self.consume_spec(pipeline, max_deliveries=3))
         wait_until(lambda: len(self.out()) >= 5, what="the 5 good records")
         wait_until(lambda: self.kafka.consume("orders.dlq"), what="the dead letter")
         dlq = self.kafka.consume("orders.dlq", "%k|%h|%s\\n").strip().split("|")

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -23,7 +24,8 @@ struct ConsumerState {
 
   std::mutex mu;
   PartitionLedger ledger;
-  std::deque<Polled> ready;  // bounded: the thread pauses fetching when full
+  std::deque<Polled> ready;      // bounded: the thread waits, then pauses fetching, when full
+  std::condition_variable room;  // notified when the input takes from `ready`
   std::deque<PartitionLedger::DeadLetter> dead_letters;  // for the thread to write
 
   // Wakes the input's run loop (posts to its executor); set by the input.

@@ -15,6 +15,8 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr int kPollMs = 100;
+// How long a full hand-off may block the thread before it pauses fetching.
+constexpr auto kRoomWait = std::chrono::milliseconds(500);
 
 PartitionListPtr to_list(const std::vector<PartitionLedger::Commit>& commits) {
   PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(commits.size())));
@@ -187,18 +189,25 @@ void KafkaConsumer::handle(rd_kafka_message_t& m) {
 }
 
 void KafkaConsumer::apply_backpressure() {
+  bool full;
   size_t queued;
   {
-    std::lock_guard lock(state_->mu);
+    // Waiting a little for the flow to make room costs nothing; pausing
+    // costs a fetch round trip on resume, so it is kept for a flow that
+    // stays behind (the thread must keep polling for rebalances).
+    std::unique_lock lock(state_->mu);
+    full = !state_->room.wait_for(
+        lock, kRoomWait, [&] { return stop_.load() || state_->ready.size() < o_.handoff; });
     queued = state_->ready.size();
   }
   PartitionListPtr assignment;
-  if (!paused_ && queued >= o_.handoff) {
+  if (!paused_ && full) {
     rd_kafka_topic_partition_list_t* list = nullptr;
     if (rd_kafka_assignment(consumer_.get(), &list) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
     assignment.reset(list);
     rd_kafka_pause_partitions(consumer_.get(), assignment.get());
     paused_ = true;
+    spdlog::debug("flow {}: kafka hand-off full: paused {} partition(s)", o_.flow, assignment->cnt);
   } else if (paused_ && queued <= o_.handoff / 2) {
     rd_kafka_topic_partition_list_t* list = nullptr;
     if (rd_kafka_assignment(consumer_.get(), &list) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
@@ -220,6 +229,8 @@ void KafkaConsumer::apply_backpressure() {
       }
     }
     paused_ = false;
+    spdlog::debug("flow {}: kafka resumed {} partition(s), {} seeked", o_.flow, assignment->cnt,
+                  seek->cnt);
   }
 }
 

@@ -34,8 +34,9 @@ struct ConsumerOptions {
 // writer) and the thread that drives them, because every call that
 // blocks (consumer_poll, a synchronous commit on revoke, close) must stay off
 // the flow's executor. It
-//   - reads records into the shared hand-off, pausing its partitions while
-//     the hand-off is full (and seeking back on resume, so nothing is skipped);
+//   - reads records into the shared hand-off, waiting while it is full, and
+//     pausing its partitions when the flow stays behind (seeking on resume
+//     to the record after the last one read, so nothing is skipped);
 //   - commits, every commit_interval, each partition's lowest unsettled offset;
 //   - on revoke, commits what was settled for the revoked partitions
 //     synchronously and forgets them (late settlements become no-ops);
@@ -54,7 +55,10 @@ class KafkaConsumer {
   Status start();
   // Asks the thread to finish: write pending dead letters (bounded), commit
   // what was settled, leave the group. Returns at once; join() waits.
-  void request_stop() { stop_.store(true); }
+  void request_stop() {
+    stop_.store(true);
+    state_->room.notify_all();
+  }
   // Blocks until the thread exited: call it off the executor.
   void join();
 

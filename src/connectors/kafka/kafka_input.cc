@@ -123,6 +123,7 @@ class KafkaInput final : public flow::Input {
       batch.push_back(std::move(m));
     }
     *due = ledger.next_due();
+    state_->room.notify_one();
     return batch;
   }
 
