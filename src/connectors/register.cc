@@ -1,12 +1,14 @@
 #include "connectors/register.h"
 
 #include "connectors/amqp/register.h"
+#include "connectors/kafka/register.h"
 #include "connectors/mqtt/register.h"
 
 namespace junction::connectors {
 
 void register_connectors(flow::ComponentRegistry& registry) {
   register_amqp(registry);
+  register_kafka(registry);
   register_mqtt(registry);
 }
 
