@@ -52,6 +52,15 @@ class Processor {
   // itself (transformed), or several (split: share msg.ack among them). On
   // error, leaves `msg` intact for the retry and dead-letter path.
   virtual Status process(Message& msg, MessageBatch& out) = 0;
+  // A processor that waits on I/O (a lookup in PostgreSQL or Redis) returns
+  // true here and overrides process_async; the flow then co_awaits that
+  // instead of calling process(), which such a processor implements as an
+  // error. The default keeps CPU-only processors free of a coroutine frame
+  // per message.
+  virtual bool is_async() const { return false; }
+  virtual asio::awaitable<Status> process_async(Message& msg, MessageBatch& out) {
+    co_return process(msg, out);
+  }
   // Processors that hold messages back (batch) are flushed at this period
   // and when the flow drains.
   virtual std::optional<Duration> flush_interval() const { return std::nullopt; }

@@ -136,7 +136,14 @@ struct Flow::State : Emitter, std::enable_shared_from_this<Flow::State> {
   // Runs one processor over a message, retrying what may succeed later.
   asio::awaitable<void> process_one(FlowStep& step, Message& msg, MessageBatch& next) {
     size_t before = next.size();
-    Status s = step.processor->process(msg, next);
+    // Only I/O-bound processors pay for a coroutine frame per message.
+    const bool async = step.processor->is_async();
+    Status s = ok_status();
+    if (async) {
+      s = co_await step.processor->process_async(msg, next);
+    } else {
+      s = step.processor->process(msg, next);
+    }
     int attempt = 1;
     while (!s.ok() && s.error().retryable() && attempt < parts.retry.attempts) {
       count_error(step.name, s.error());
@@ -144,7 +151,11 @@ struct Flow::State : Emitter, std::enable_shared_from_this<Flow::State> {
       retries.inc();
       co_await sleep_for(backoff.delay(attempt));
       ++attempt;
-      s = step.processor->process(msg, next);
+      if (async) {
+        s = co_await step.processor->process_async(msg, next);
+      } else {
+        s = step.processor->process(msg, next);
+      }
     }
     if (s.ok()) {
       if (next.size() == before && msg.ack.empty()) filtered.inc();
