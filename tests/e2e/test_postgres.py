@@ -177,6 +177,53 @@ class PostgresTest(JunctionTest):
             counts[r["id"]] = counts.get(r["id"], 0) + 1
         self.assertTrue(all(counts[i] == 1 for i in range(1, 10)), counts)
 
+    def test_lookup_enriches_messages(self):
+        self.pg.psql("CREATE TABLE customers (id int PRIMARY KEY, name text, tier text, "
+                     "credit numeric)")
+        self.pg.psql("INSERT INTO customers SELECT g, 'c' || g, CASE WHEN g % 2 = 0 THEN 'gold' "
+                     "ELSE 'basic' END, g * 10 FROM generate_series(1, 20) g")
+        orders = [{"order": i, "customer_id": i % 25 + 1} for i in range(60)]
+        self.write_jsonl("in.jsonl", orders)
+        self.write("junction.yaml", f"""\
+            apiVersion: junction/v1
+            storage: {{ dir: data }}
+            flows:
+              enrich:
+                input: {{ file: in.jsonl, format: json }}
+                pipeline:
+                  - postgres_lookup:
+                      dsn: "{self.pg.dsn}"
+                      query: SELECT name, tier, credit FROM customers WHERE id = $1
+                      params: [customer_id]
+                      into: customer
+                      on_missing: null
+                  - postgres_lookup:
+                      dsn: "{self.pg.dsn}"
+                      query: SELECT tier AS also_tier FROM customers WHERE id = $1 AND tier = $2
+                      params: [customer_id, customer.tier]
+                      on_missing: skip
+                  - postgres_lookup:
+                      dsn: "{self.pg.dsn}"
+                      query: SELECT 1 AS known FROM customers WHERE id = $1
+                      params: [customer_id]
+                      on_missing: fail
+                output: {{ file: out.jsonl, fsync: false }}
+                on_error:
+                  dead_letter: {{ file: dead.jsonl, format: json_envelope }}
+            """)
+        r = self.run_junction("run", "junction.yaml")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = {o["order"]: o for o in self.out()}
+        dead = {d["payload"]["order"]: d["headers"] for d in self.out("dead.jsonl")}
+        unknown = {i for i in range(60) if i % 25 + 1 > 20}
+        self.assertEqual(set(out), set(range(60)) - unknown)
+        self.assertEqual(set(dead), unknown)
+        self.assertIn("no row found", dead[min(unknown)]["x-junction-error"])
+        # Into a field, typed like the input's rows; merged at the top level.
+        self.assertEqual(out[1], {"order": 1, "customer_id": 2, "known": 1, "also_tier": "gold",
+                                  "customer": {"name": "c2", "tier": "gold", "credit": "20"}})
+        self.assertEqual(out[0]["customer"]["tier"], "basic")
+
     def test_reconnects_after_the_server_restarts(self):
         self.pg.psql("CREATE TABLE t (id int PRIMARY KEY, v text)")
         self.write("in.jsonl", "")

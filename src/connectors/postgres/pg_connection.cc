@@ -33,6 +33,7 @@ void PgConnection::close() {
   socket_.reset();  // our dup of the socket; libpq closes its own
   if (conn_) PQfinish(conn_);
   conn_ = nullptr;
+  prepared_.clear();
 }
 
 void PgConnection::arm_deadline() {
@@ -117,6 +118,33 @@ asio::awaitable<Result<PgResult>> PgConnection::query(std::string_view sql,
                          values.data(), nullptr, nullptr, 0)) {
     co_return connection_error("send");
   }
+  co_return co_await finish();
+}
+
+asio::awaitable<Result<PgResult>> PgConnection::execute(const std::string& name,
+                                                        const std::string& sql,
+                                                        std::span<const Param> params) {
+  if (!connected()) co_return Error::transient("postgres: not connected");
+  if (!prepared_.contains(name)) {
+    if (!PQsendPrepare(conn_, name.c_str(), sql.c_str(), 0, nullptr)) {
+      co_return connection_error("prepare");
+    }
+    auto prepared = co_await finish();
+    if (!prepared.ok()) co_return prepared.error();
+    prepared_.insert(name);
+  }
+  std::vector<const char*> values(params.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    values[i] = params[i] ? params[i]->c_str() : nullptr;
+  }
+  if (!PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
+                           nullptr, nullptr, 0)) {
+    co_return connection_error("send");
+  }
+  co_return co_await finish();
+}
+
+asio::awaitable<Result<PgResult>> PgConnection::finish() {
   arm_deadline();
   for (;;) {
     const int flushed = PQflush(conn_);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,6 +50,10 @@ class PgConnection {
   // Runs one statement with text parameters and returns its last result.
   // A server error comes back classified by its SQLSTATE (see sqlstate.h).
   asio::awaitable<Result<PgResult>> query(std::string_view sql, std::span<const Param> params);
+  // Runs a named prepared statement, preparing it first on a new session:
+  // the server parses and plans it once per connection.
+  asio::awaitable<Result<PgResult>> execute(const std::string& name, const std::string& sql,
+                                            std::span<const Param> params);
 
   bool connected() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
   void close();
@@ -60,6 +65,8 @@ class PgConnection {
   // Builds the error of a failed call from libpq's message, closing the
   // session when it is no longer usable.
   Error connection_error(std::string_view what);
+  // Flushes what was sent and collects the results of one statement.
+  asio::awaitable<Result<PgResult>> finish();
   void arm_deadline();
   void disarm_deadline();
 
@@ -71,7 +78,8 @@ class PgConnection {
   std::optional<asio::posix::stream_descriptor> socket_;
   asio::steady_timer deadline_;
   bool timed_out_ = false;
-  uint64_t generation_ = 0;  // tells a stale deadline from the current one
+  uint64_t generation_ = 0;         // tells a stale deadline from the current one
+  std::set<std::string> prepared_;  // statement names this session knows
 };
 
 }  // namespace junction::connectors::postgres

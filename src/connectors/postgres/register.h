@@ -4,7 +4,7 @@
 
 namespace junction::connectors {
 
-// The postgres input and output.
+// The postgres input, output and postgres_lookup processor.
 void register_postgres(flow::ComponentRegistry& registry);
 
 }  // namespace junction::connectors

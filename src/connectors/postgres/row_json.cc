@@ -54,7 +54,7 @@ boost::json::value column_json(Oid type, std::string_view text) {
   return boost::json::string(text);
 }
 
-std::string row_json(const PGresult* result, int row) {
+boost::json::object row_object(const PGresult* result, int row) {
   boost::json::object obj;
   const int columns = PQnfields(result);
   for (int c = 0; c < columns; ++c) {
@@ -67,7 +67,11 @@ std::string row_json(const PGresult* result, int row) {
                           static_cast<size_t>(PQgetlength(result, row, c)));
     obj[name] = column_json(PQftype(result, c), text);
   }
-  return boost::json::serialize(obj);
+  return obj;
+}
+
+std::string row_json(const PGresult* result, int row) {
+  return boost::json::serialize(row_object(result, row));
 }
 
 }  // namespace junction::connectors::postgres

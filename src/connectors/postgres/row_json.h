@@ -15,7 +15,9 @@ namespace junction::connectors::postgres {
 // no precision is lost on the way.
 boost::json::value column_json(Oid type, std::string_view text);
 
-// Row `row` of `result` as a JSON object text, one member per column.
+// Row `row` of `result` as a JSON object, one member per column.
+boost::json::object row_object(const PGresult* result, int row);
+// The same as JSON text.
 std::string row_json(const PGresult* result, int row);
 
 }  // namespace junction::connectors::postgres

@@ -1,10 +1,6 @@
 #include "connectors/postgres/table_mapping.h"
 
 #include <algorithm>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
-#include <ctime>
 
 #include "fmt/format.h"
 
@@ -25,61 +21,7 @@ std::vector<std::string> split(std::string_view s, char sep) {
   return parts;
 }
 
-// A JSON value as PostgreSQL takes it in text form: strings bare, numbers
-// and booleans as written, objects and arrays as JSON (for json columns).
-Param text_of(const boost::json::value& v) {
-  switch (v.kind()) {
-    case boost::json::kind::null:
-      return std::nullopt;
-    case boost::json::kind::string:
-      return std::string(v.get_string());
-    case boost::json::kind::bool_:
-      return std::string(v.get_bool() ? "true" : "false");
-    case boost::json::kind::int64:
-      return std::to_string(v.get_int64());
-    case boost::json::kind::uint64:
-      return std::to_string(v.get_uint64());
-    case boost::json::kind::double_:
-      return fmt::format("{}", v.get_double());  // shortest exact form: 12.5, not 1.25E1
-    default:
-      return boost::json::serialize(v);
-  }
-}
-
-const boost::json::value* find_path(const boost::json::value& root,
-                                    const std::vector<std::string>& path) {
-  const boost::json::value* at = &root;
-  for (const auto& part : path) {
-    const auto* obj = at->if_object();
-    if (!obj) return nullptr;
-    at = obj->if_contains(part);
-    if (!at) return nullptr;
-  }
-  return at;
-}
-
 }  // namespace
-
-Result<ColumnSource> column_source(std::string_view spec) {
-  using Kind = ColumnSource::Kind;
-  if (spec.empty()) return Error::invalid("a column's source must not be empty");
-  if (spec.front() == '$') {
-    if (spec == "$key") return ColumnSource{Kind::kKey, {}};
-    if (spec == "$id") return ColumnSource{Kind::kId, {}};
-    if (spec == "$timestamp") return ColumnSource{Kind::kTimestamp, {}};
-    if (spec == "$timestamp_ms") return ColumnSource{Kind::kTimestampMs, {}};
-    if (spec == "$payload") return ColumnSource{Kind::kPayload, {}};
-    return Error::invalid(
-        fmt::format("unknown column source '{}': use a field path or $key, $id, $timestamp, "
-                    "$timestamp_ms, $payload",
-                    spec));
-  }
-  auto path = split(spec, '.');
-  for (const auto& p : path) {
-    if (p.empty()) return Error::invalid(fmt::format("field path '{}' has an empty part", spec));
-  }
-  return ColumnSource{Kind::kField, std::move(path)};
-}
 
 std::string quote_identifier(std::string_view name) {
   std::string out = "\"";
@@ -100,20 +42,6 @@ std::string quote_table(std::string_view table) {
   return out;
 }
 
-std::string iso8601_utc(int64_t ms) {
-  int64_t secs = ms / 1000;
-  int64_t frac = ms % 1000;
-  if (frac < 0) {
-    frac += 1000;
-    secs -= 1;
-  }
-  std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-}
-
 Result<TableMapping> TableMapping::make(
     std::string_view table, const std::vector<std::pair<std::string, std::string>>& columns,
     std::string_view mode, const std::vector<std::string>& conflict) {
@@ -128,7 +56,8 @@ Result<TableMapping> TableMapping::make(
     if (name.empty()) return Error::invalid("a column name must not be empty");
     auto source = column_source(spec);
     if (!source) return source.error().wrap("column " + name);
-    m.columns.push_back({name, std::move(*source)});
+    m.columns.push_back(name);
+    m.sources.push_back(std::move(*source));
   }
   if (mode == "insert") {
     m.mode = WriteMode::kInsert;
@@ -140,7 +69,7 @@ Result<TableMapping> TableMapping::make(
     }
     for (const auto& c : conflict) {
       bool mapped = std::any_of(m.columns.begin(), m.columns.end(),
-                                [&](const Column& col) { return col.name == c; });
+                                [&](const std::string& col) { return col == c; });
       if (!mapped) {
         return Error::invalid(fmt::format("conflict column '{}' is not in columns", c));
       }
@@ -160,7 +89,7 @@ std::string TableMapping::insert_sql(size_t rows) const {
   std::string sql = "INSERT INTO " + table + " (";
   for (size_t c = 0; c < columns.size(); ++c) {
     if (c) sql += ", ";
-    sql += quote_identifier(columns[c].name);
+    sql += quote_identifier(columns[c]);
   }
   sql += ") VALUES ";
   size_t n = 1;
@@ -180,9 +109,9 @@ std::string TableMapping::insert_sql(size_t rows) const {
     }
     std::string updates;
     for (const auto& col : columns) {
-      if (std::find(conflict.begin(), conflict.end(), col.name) != conflict.end()) continue;
+      if (std::find(conflict.begin(), conflict.end(), col) != conflict.end()) continue;
       if (!updates.empty()) updates += ", ";
-      updates += quote_identifier(col.name) + " = EXCLUDED." + quote_identifier(col.name);
+      updates += quote_identifier(col) + " = EXCLUDED." + quote_identifier(col);
     }
     sql += updates.empty() ? ") DO NOTHING" : ") DO UPDATE SET " + updates;
   }
@@ -190,44 +119,7 @@ std::string TableMapping::insert_sql(size_t rows) const {
 }
 
 Status TableMapping::append_row(const Message& msg, std::vector<Param>& params) const {
-  using Kind = ColumnSource::Kind;
-  boost::json::value doc;
-  bool parsed = false;
-  std::vector<Param> row;
-  row.reserve(columns.size());
-  for (const auto& col : columns) {
-    switch (col.source.kind) {
-      case Kind::kKey:
-        row.emplace_back(msg.key);
-        break;
-      case Kind::kId:
-        row.emplace_back(msg.id);
-        break;
-      case Kind::kTimestamp:
-        row.emplace_back(iso8601_utc(msg.timestamp_ms));
-        break;
-      case Kind::kTimestampMs:
-        row.emplace_back(std::to_string(msg.timestamp_ms));
-        break;
-      case Kind::kPayload:
-        row.emplace_back(msg.payload.str());
-        break;
-      case Kind::kField: {
-        if (!parsed) {
-          boost::system::error_code ec;
-          doc = boost::json::parse(msg.payload.view(), ec);
-          if (ec) return Error::invalid("payload is not JSON: " + ec.message());
-          if (!doc.is_object()) return Error::invalid("payload is not a JSON object");
-          parsed = true;
-        }
-        const boost::json::value* v = find_path(doc, col.source.path);
-        row.push_back(v ? text_of(*v) : std::nullopt);  // a missing field is NULL
-        break;
-      }
-    }
-  }
-  for (auto& p : row) params.push_back(std::move(p));
-  return ok_status();
+  return append_values(sources, msg, params);
 }
 
 }  // namespace junction::connectors::postgres

@@ -5,38 +5,21 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/postgres/message_values.h"
 #include "connectors/postgres/pg_connection.h"
 #include "core/error.h"
 #include "core/message.h"
 
 namespace junction::connectors::postgres {
 
-// Where a column's value comes from.
-struct ColumnSource {
-  enum class Kind {
-    kField,        // a field of the JSON payload, by dotted path
-    kKey,          // $key: the message key
-    kId,           // $id: the message id
-    kTimestamp,    // $timestamp: the message time, ISO 8601 UTC (for timestamptz)
-    kTimestampMs,  // $timestamp_ms: the message time, milliseconds since the epoch
-    kPayload,      // $payload: the whole payload (for json / jsonb / text)
-  };
-  Kind kind = Kind::kField;
-  std::vector<std::string> path;  // kField only: "customer.id" -> {"customer", "id"}
-};
-
-struct Column {
-  std::string name;
-  ColumnSource source;
-};
-
 enum class WriteMode { kInsert, kUpsert };
 
 // How messages become rows of one table: the `table`, `columns`, `mode` and
 // `conflict` options of the postgres output, checked.
 struct TableMapping {
-  std::string table;  // quoted, ready for SQL: "public"."orders"
-  std::vector<Column> columns;
+  std::string table;                  // quoted, ready for SQL: "public"."orders"
+  std::vector<std::string> columns;   // names, as written
+  std::vector<ColumnSource> sources;  // where each column's value comes from
   WriteMode mode = WriteMode::kInsert;
   std::vector<std::string> conflict;  // upsert: the conflict target's columns
 
@@ -58,14 +41,9 @@ struct TableMapping {
   Status append_row(const Message& msg, std::vector<Param>& params) const;
 };
 
-// "customer.id", or one of $key $id $timestamp $timestamp_ms $payload.
-Result<ColumnSource> column_source(std::string_view spec);
-
 // "na""me" quoting, so any column name is taken literally.
 std::string quote_identifier(std::string_view name);
 // schema.table -> "schema"."table".
 std::string quote_table(std::string_view table);
-// 2026-11-26T10:49:58.123Z
-std::string iso8601_utc(int64_t ms);
 
 }  // namespace junction::connectors::postgres
