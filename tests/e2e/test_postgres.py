@@ -131,6 +131,7 @@ class PostgresTest(JunctionTest):
                     start: "0"
                     interval: 100ms
                     commit_interval: 50ms
+                    max_in_flight: 5
                 pipeline:
                   - map: |
                       if msg.name == "poison" then error("cannot take row " .. msg.id) end

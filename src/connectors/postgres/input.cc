@@ -140,7 +140,10 @@ class PostgresInput final : public flow::Input {
       if (Clock::now() - last_save_ >= o_.commit_interval) co_await save_checkpoint();
       if (more && shared_->progress.in_flight() < o_.max_in_flight) continue;
 
-      auto wake_at = next_poll;
+      // With max_in_flight rows out, only an ack (which wakes the waker) or
+      // a redelivery lets work go on: no point polling before.
+      const bool full = shared_->progress.in_flight() >= o_.max_in_flight;
+      auto wake_at = full ? Clock::now() + o_.interval : next_poll;
       if (auto due = shared_->progress.next_due()) wake_at = std::min(wake_at, *due);
       if (shared_->progress.checkpoint() != saved_) {
         wake_at = std::min(wake_at, last_save_ + o_.commit_interval);
@@ -185,7 +188,8 @@ class PostgresInput final : public flow::Input {
     }
     metrics_.received(batch.size(), bytes);
     Status s = co_await emitter.emit(std::move(batch));
-    if (!s.ok()) co_return s.error();
+    // Refused only when the flow stops; the flow settles the batch as failed.
+    if (!s.ok()) co_return size_t{0};
     co_return static_cast<size_t>(rows);
   }
 
