@@ -18,9 +18,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The one statement of a lookup, prepared once on each connection.
-constexpr const char* kStatement = "junction_lookup";
-
 enum class OnMissing { kSkip, kNull, kFail };
 
 struct LookupOptions {
@@ -88,7 +85,7 @@ class PostgresLookup final : public flow::Processor {
       metrics_.connected();
     }
     const auto start = Clock::now();
-    auto result = co_await conn->execute(kStatement, o_.query, params);
+    auto result = co_await conn->execute(statement_, o_.query, params);
     if (!result.ok()) {
       metrics_.error();
       if (!conn->connected()) metrics_.disconnected(result.error().message());
@@ -131,6 +128,10 @@ class PostgresLookup final : public flow::Processor {
   LookupOptions o_;
   ConnectorMetrics metrics_;
   std::optional<ConnectionPool> pool_;
+  // The lookup's statement name, prepared once on each connection. A member,
+  // not a literal: a std::string temporary inside a co_await expression is
+  // what GCC 12 destroys twice.
+  const std::string statement_ = "junction_lookup";
 };
 
 }  // namespace
