@@ -3,6 +3,7 @@
 #include "connectors/amqp/register.h"
 #include "connectors/kafka/register.h"
 #include "connectors/mqtt/register.h"
+#include "connectors/postgres/register.h"
 
 namespace junction::connectors {
 
@@ -10,6 +11,7 @@ void register_connectors(flow::ComponentRegistry& registry) {
   register_amqp(registry);
   register_kafka(registry);
   register_mqtt(registry);
+  register_postgres(registry);
 }
 
 }  // namespace junction::connectors

@@ -1,0 +1,282 @@
+"""The postgres input and output against a real PostgreSQL server (psql reads back)."""
+import json
+import os
+import unittest
+
+from junction_e2e import JunctionTest, http_request, wait_until
+from server_postgres import PostgresServer
+
+
+def lines(text):
+    # A line still being written (no newline yet) is not a record yet.
+    whole = text[: text.rfind("\n") + 1]
+    return [json.loads(l) for l in whole.splitlines() if l.strip()]
+
+
+class PostgresTest(JunctionTest):
+    def setUp(self):
+        super().setUp()
+        self.pg = PostgresServer().start()
+        self.addCleanup(self.pg.close)
+
+    def write_jsonl(self, name, records, mode="w"):
+        with open(self.path(name), mode) as f:
+            for r in records:
+                f.write(json.dumps(r) + "\n")
+
+    def out(self, name="out.jsonl"):
+        if not os.path.exists(self.path(name)):
+            return []
+        return lines(self.read(name))
+
+    def start_flow(self, flow):
+        before = self.log().count(f"flow {flow}: running")
+        p = self.start_junction("run", "junction.yaml")
+        wait_until(lambda: self.log().count(f"flow {flow}: running") > before or p.poll() is not None,
+                   what="the flow to start")
+        self.assertIsNone(p.poll(), self.log())
+        return p
+
+    def test_output_inserts_and_upserts_rows(self):
+        self.pg.psql("CREATE TABLE events (id text, n int, name text, at timestamptz, doc jsonb)")
+        self.pg.psql("CREATE TABLE accounts (id text PRIMARY KEY, balance int, owner text)")
+        self.write_jsonl("events.jsonl", [{"id": f"e-{i}", "n": i, "who": {"name": f"n{i}"},
+                                           "tags": [i]} for i in range(300)])
+        # The same keys several times, within one batch and across batches.
+        self.write_jsonl("accounts.jsonl", [{"id": f"a-{i % 7}", "balance": i, "owner": "o"}
+                                            for i in range(50)])
+        self.write("junction.yaml", f"""\
+            apiVersion: junction/v1
+            storage: {{ dir: data }}
+            flows:
+              events:
+                input: {{ file: events.jsonl, format: json, batch_size: 64 }}
+                output:
+                  postgres:
+                    dsn: "{self.pg.dsn}"
+                    table: public.events
+                    columns: {{ id: id, n: n, name: who.name, at: $timestamp, doc: $payload }}
+              accounts:
+                input: {{ file: accounts.jsonl, format: json, batch_size: 16 }}
+                output:
+                  postgres:
+                    dsn: "{self.pg.dsn}"
+                    table: accounts
+                    columns: {{ id: id, balance: balance, owner: owner }}
+                    mode: upsert
+                    conflict: [id]
+            """)
+        r = self.run_junction("run", "junction.yaml")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = self.pg.psql("SELECT id, n, name, doc->'tags'->>0, at > now() - interval '1 hour' "
+                            "FROM events ORDER BY n")
+        self.assertEqual(len(rows), 300)
+        self.assertEqual(rows[0], ["e-0", "0", "n0", "0", "t"])
+        self.assertEqual(rows[299], ["e-299", "299", "n299", "299", "t"])
+        # Each account holds its last balance.
+        accounts = self.pg.psql("SELECT id, balance FROM accounts ORDER BY id")
+        self.assertEqual(accounts, [[f"a-{k}", str(max(i for i in range(50) if i % 7 == k))]
+                                    for k in range(7)])
+
+    def test_a_rejected_row_goes_to_the_dead_letter_with_the_reason(self):
+        self.pg.psql("CREATE TABLE orders (id text PRIMARY KEY, total int NOT NULL)")
+        records = [{"id": f"o-{i}", "total": i} for i in range(10)]
+        records[4]["total"] = "lots"  # 22P02: not an integer
+        self.write_jsonl("in.jsonl", records)
+        self.write("junction.yaml", f"""\
+            apiVersion: junction/v1
+            storage: {{ dir: data }}
+            flows:
+              orders:
+                input: {{ file: in.jsonl, format: json }}
+                output:
+                  postgres: {{ dsn: "{self.pg.dsn}", table: orders, columns: {{ id: id, total: total }} }}
+                on_error:
+                  retry: {{ attempts: 2, base: 10ms, max: 50ms }}
+                  dead_letter: {{ file: dead.jsonl, format: json_envelope }}
+            """)
+        r = self.run_junction("run", "junction.yaml")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        written = {row[0] for row in self.pg.psql("SELECT id FROM orders")}
+        dead = {d["payload"]["id"]: d["headers"] for d in self.out("dead.jsonl")}
+        # The rows before the bad one are written; the bad one is dead-lettered
+        # with the server's reason and never written; nothing is lost.
+        self.assertTrue({f"o-{i}" for i in range(4)} <= written, written)
+        self.assertIn("o-4", dead)
+        self.assertNotIn("o-4", written)
+        self.assertEqual(dead["o-4"]["x-junction-error-class"], "invalid")
+        self.assertIn("invalid input syntax for type integer", dead["o-4"]["x-junction-error"])
+        self.assertIn("22P02", dead["o-4"]["x-junction-error"])
+        self.assertEqual(written | set(dead), {f"o-{i}" for i in range(10)})
+        self.assertFalse(written & set(dead))
+
+    def test_input_extracts_incrementally_and_resumes_after_restart(self):
+        self.pg.psql("CREATE TABLE src (id bigserial PRIMARY KEY, name text, amount numeric, "
+                     "ok boolean, meta jsonb)")
+        self.pg.psql("INSERT INTO src (name, amount, ok, meta) SELECT "
+                     "CASE WHEN g = 10 THEN 'poison' ELSE 'n' || g END, g * 1.5, g % 2 = 0, "
+                     "jsonb_build_object('g', g) FROM generate_series(1, 30) g")
+        # No dead letter: a failed row is settled failed, so the input
+        # retries it and the checkpoint waits for it.
+        self.write("junction.yaml", f"""\
+            apiVersion: junction/v1
+            storage: {{ dir: data }}
+            flows:
+              extract:
+                input:
+                  postgres:
+                    dsn: "{self.pg.dsn}"
+                    query: SELECT * FROM src WHERE id > $1 ORDER BY id LIMIT 7
+                    cursor: id
+                    start: "0"
+                    interval: 100ms
+                    commit_interval: 50ms
+                    max_in_flight: 5
+                pipeline:
+                  - map: |
+                      if msg.name == "poison" then error("cannot take row " .. msg.id) end
+                      out = msg
+                output: {{ file: out.jsonl, fsync: false }}
+                on_error:
+                  retry: {{ attempts: 1 }}
+            """)
+        checkpoint = self.path("data", "checkpoints", "postgres-extract.json")
+
+        def cursor():
+            try:
+                with open(checkpoint) as f:
+                    return json.load(f)["cursor"]
+            except (OSError, ValueError):
+                return None
+
+        def ids():
+            return {r["id"] for r in self.out()}
+
+        p = self.start_flow("extract")
+        wait_until(lambda: ids() >= set(range(1, 31)) - {10}, what="rows 1..30 but 10")
+        wait_until(lambda: self.log().count("cannot take row 10") >= 3, what="row 10 retried")
+        wait_until(lambda: cursor() == "9", what="the checkpoint to stop before row 10")
+        first = self.out()[0]
+        self.assertEqual(first, {"id": 1, "name": "n1", "amount": "1.5", "ok": False,
+                                 "meta": {"g": 1}})
+        self.assertEqual(self.stop(p), 0, self.log())
+        self.assertEqual(cursor(), "9")
+        self.assertNotIn(10, ids())
+
+        # The row is fixed; more arrive. The restart continues from the
+        # checkpoint: row 10 and the new rows arrive.
+        self.pg.psql("UPDATE src SET name = 'fixed' WHERE id = 10")
+        self.pg.psql("INSERT INTO src (name, amount, ok) SELECT 'n' || g, g, true "
+                     "FROM generate_series(31, 40) g")
+        p = self.start_flow("extract")
+        wait_until(lambda: ids() == set(range(1, 41)), what="every row 1..40")
+        wait_until(lambda: cursor() == "40", what="the checkpoint to reach 40")
+        self.assertEqual(self.stop(p), 0, self.log())
+        # At-least-once, and nothing before the checkpoint came twice.
+        counts = {}
+        for r in self.out():
+            counts[r["id"]] = counts.get(r["id"], 0) + 1
+        self.assertTrue(all(counts[i] == 1 for i in range(1, 10)), counts)
+
+    def test_lookup_enriches_messages(self):
+        self.pg.psql("CREATE TABLE customers (id int PRIMARY KEY, name text, tier text, "
+                     "credit numeric)")
+        self.pg.psql("INSERT INTO customers SELECT g, 'c' || g, CASE WHEN g % 2 = 0 THEN 'gold' "
+                     "ELSE 'basic' END, g * 10 FROM generate_series(1, 20) g")
+        orders = [{"order": i, "customer_id": i % 25 + 1} for i in range(60)]
+        self.write_jsonl("in.jsonl", orders)
+        self.write("junction.yaml", f"""\
+            apiVersion: junction/v1
+            storage: {{ dir: data }}
+            flows:
+              enrich:
+                input: {{ file: in.jsonl, format: json }}
+                pipeline:
+                  - postgres_lookup:
+                      dsn: "{self.pg.dsn}"
+                      query: SELECT name, tier, credit FROM customers WHERE id = $1
+                      params: [customer_id]
+                      into: customer
+                      on_missing: null
+                  - postgres_lookup:
+                      dsn: "{self.pg.dsn}"
+                      query: SELECT tier AS also_tier FROM customers WHERE id = $1 AND tier = $2
+                      params: [customer_id, customer.tier]
+                      on_missing: skip
+                  - postgres_lookup:
+                      dsn: "{self.pg.dsn}"
+                      query: SELECT 1 AS known FROM customers WHERE id = $1
+                      params: [customer_id]
+                      on_missing: fail
+                output: {{ file: out.jsonl, fsync: false }}
+                on_error:
+                  dead_letter: {{ file: dead.jsonl, format: json_envelope }}
+            """)
+        r = self.run_junction("run", "junction.yaml")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = {o["order"]: o for o in self.out()}
+        dead = {d["payload"]["order"]: d["headers"] for d in self.out("dead.jsonl")}
+        unknown = {i for i in range(60) if i % 25 + 1 > 20}
+        self.assertEqual(set(out), set(range(60)) - unknown)
+        self.assertEqual(set(dead), unknown)
+        self.assertIn("no row found", dead[min(unknown)]["x-junction-error"])
+        # Into a field, typed like the input's rows; merged at the top level.
+        self.assertEqual(out[1], {"order": 1, "customer_id": 2, "known": 1, "also_tier": "gold",
+                                  "customer": {"name": "c2", "tier": "gold", "credit": "20"}})
+        self.assertEqual(out[0]["customer"]["tier"], "basic")
+
+    def test_reconnects_after_the_server_restarts(self):
+        self.pg.psql("CREATE TABLE t (id int PRIMARY KEY, v text)")
+        self.write("in.jsonl", "")
+        self.write("junction.yaml", f"""\
+            apiVersion: junction/v1
+            storage: {{ dir: data }}
+            observability: {{ listen: 127.0.0.1:0 }}
+            flows:
+              load:
+                input: {{ file: in.jsonl, format: json, watch: true }}
+                output:
+                  postgres:
+                    dsn: "{self.pg.dsn}"
+                    table: t
+                    columns: {{ id: id, v: v }}
+                    mode: upsert
+                    conflict: [id]
+                    timeout: 5s
+                on_error:
+                  retry: {{ attempts: 1000, base: 50ms, max: 500ms }}
+              extract:
+                input:
+                  postgres:
+                    dsn: "{self.pg.dsn}"
+                    query: SELECT id, v FROM t WHERE id > $1 ORDER BY id LIMIT 50
+                    cursor: id
+                    start: "-1"
+                    interval: 50ms
+                    timeout: 5s
+                output: {{ file: out.jsonl, fsync: false }}
+            """)
+        p = self.start_flow("extract")
+        obs = int(self.wait_for_log(r"observability on \S+ \(port (\d+)\)", proc=p).group(1))
+        ready = lambda: http_request(obs, "GET", "/health/ready")[0] == 200
+        wait_until(ready, what="ready")
+
+        def out_ids():
+            return {r["id"] for r in self.out()}
+
+        self.write_jsonl("in.jsonl", [{"id": i, "v": f"v{i}"} for i in range(100)], mode="a")
+        wait_until(lambda: len(out_ids()) >= 100, what="the first 100 rows through")
+
+        self.pg.stop()
+        wait_until(lambda: not ready(), what="readiness to drop while the server is down")
+        self.write_jsonl("in.jsonl", [{"id": i, "v": f"v{i}"} for i in range(100, 200)], mode="a")
+        self.pg.start()
+        wait_until(lambda: out_ids() == set(range(200)), timeout=60,
+                   what="every row after the restart")
+        wait_until(ready, what="ready again")
+        self.assertEqual(self.stop(p), 0, self.log())
+        self.assertEqual(self.pg.psql("SELECT count(*) FROM t"), [["200"]])
+
+
+if __name__ == "__main__":
+    unittest.main()
