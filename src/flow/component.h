@@ -68,10 +68,14 @@ class Processor {
 };
 
 // How much of a batch an output took: the first `written` messages are
-// durably accepted; the rest failed with `status`.
+// durably accepted; the rest failed with `status`. With `only_next`, the
+// failure is batch[written]'s alone (a row the database rejected) and the
+// messages after it were not tried: the flow dead-letters that one message
+// and writes the rest again.
 struct WriteResult {
   size_t written = 0;
   Status status;
+  bool only_next = false;
 
   static WriteResult all(size_t n) { return {n, ok_status()}; }
 };

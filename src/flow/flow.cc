@@ -38,8 +38,9 @@ asio::awaitable<void> sleep_for(Duration d) {
 }
 
 // An output failure that retries did not fix: the messages from `from` on.
-struct WriteFailure {
-  size_t from;
+// A message an output did not take, and why.
+struct Rejected {
+  size_t index;  // into the batch given to write_with_retry
   Error error;
   int attempts;
 };
@@ -184,22 +185,36 @@ struct Flow::State : Emitter, std::enable_shared_from_this<Flow::State> {
   }
 
   // Writes to one output, retrying the part it did not take.
-  asio::awaitable<std::optional<WriteFailure>> write_with_retry(FlowSink& sink,
-                                                                std::span<const Message> msgs) {
+  // Returns the messages it gave up on, in order.
+  asio::awaitable<std::vector<Rejected>> write_with_retry(FlowSink& sink,
+                                                          std::span<const Message> msgs) {
+    std::vector<Rejected> rejected;
     size_t done = 0;
-    for (int attempt = 1;; ++attempt) {
+    int attempt = 1;
+    while (done < msgs.size()) {
       WriteResult r = co_await sink.output->write(msgs.subspan(done));
       done += std::min(r.written, msgs.size() - done);
-      if (done == msgs.size()) co_return std::nullopt;
+      if (done == msgs.size()) break;
       Error e = r.status.ok() ? Error::transient("output accepted only part of the batch")
                               : r.status.error();
       count_error(sink.name, e);
+      if (r.only_next && !r.status.ok() && !e.retryable()) {
+        // One message refused for itself: it alone is given up on, and the
+        // rest of the batch is written on.
+        rejected.push_back({done, std::move(e), attempt});
+        ++done;
+        attempt = 1;
+        continue;
+      }
       if (!e.retryable() || attempt >= parts.retry.attempts) {
-        co_return WriteFailure{done, std::move(e), attempt};
+        for (size_t i = done; i < msgs.size(); ++i) rejected.push_back({i, e, attempt});
+        break;
       }
       retries.inc();
       co_await sleep_for(backoff.delay(attempt));
+      ++attempt;
     }
+    co_return rejected;
   }
 
   asio::awaitable<void> deliver(MessageBatch& batch) {
@@ -223,21 +238,19 @@ struct Flow::State : Emitter, std::enable_shared_from_this<Flow::State> {
         }
       }
       if (idx.empty()) continue;
-      std::optional<WriteFailure> failure;
+      std::vector<Rejected> rejected;
       if (everything) {
-        failure = co_await write_with_retry(sink, batch);
+        rejected = co_await write_with_retry(sink, batch);
       } else {
         MessageBatch subset;
         subset.reserve(idx.size());
         for (size_t i : idx) subset.push_back(batch[i].copy());
-        failure = co_await write_with_retry(sink, subset);
+        rejected = co_await write_with_retry(sink, subset);
       }
-      size_t ok_count = failure ? failure->from : idx.size();
-      delivered[s]->inc(ok_count);
-      if (!failure) continue;
-      for (size_t k = failure->from; k < idx.size(); ++k) {
-        size_t i = idx[k];
-        Status d = co_await dead_letter(batch[i], sink.name, failure->error, failure->attempts);
+      delivered[s]->inc(idx.size() - rejected.size());
+      for (const auto& r : rejected) {
+        size_t i = idx[r.index];
+        Status d = co_await dead_letter(batch[i], sink.name, r.error, r.attempts);
         if (!d.ok() && !outcome[i]) outcome[i] = std::move(d).error();
       }
     }

@@ -166,10 +166,11 @@ class PostgresOutput final : public flow::Output {
         count_sent(batch.first(i));
       }
       metrics_.error();
-      // Named by id: the flow dead-letters the rest of the batch with this
-      // error too (it cannot yet take one message's failure alone).
-      co_return flow::WriteResult{i, Error::invalid(fmt::format("message {} rejected: {}",
-                                                                batch[i].id, r.error().message()))};
+      // This row alone: the flow dead-letters it and writes the rest again.
+      co_return flow::WriteResult{
+          i,
+          Error::invalid(fmt::format("message {} rejected: {}", batch[i].id, r.error().message())),
+          true};
     }
     auto committed = co_await conn.query("COMMIT", {});
     if (!committed.ok()) co_return flow::WriteResult{0, committed.error()};

@@ -112,6 +112,30 @@ TEST(FlowTest, PermanentFailureSkipsRetries) {
   EXPECT_EQ(dlq_ptr->headers.at(0).at("x-junction-error-class"), "invalid");
 }
 
+TEST(FlowTest, AFailureOfOneMessageAloneDeadLettersOnlyItAndWritesTheRest) {
+  AckLog log;
+  Rec out;
+  std::vector<FlowSink> sinks;
+  sinks.push_back(sink("out", out));
+  // "a" is written, "b" is refused for itself (a row a database rejects).
+  out->plan.push_back([](size_t) {
+    return WriteResult{1, Status(Error::invalid("row b rejected")), true};
+  });
+  Rec dlq_ptr;
+  auto dlq = dead_letter_output(dlq_ptr);
+  auto parts =
+      basic_parts(std::make_unique<ListInput>(std::vector<std::string>{"a", "b", "c", "d"}, log, 4),
+                  std::move(sinks));
+  parts.dead_letter = std::move(dlq);
+  observe::Registry metrics;
+  ASSERT_TRUE(run_flow(std::move(parts), metrics).ok());
+  EXPECT_EQ(out->written, (std::vector<std::string>{"a", "c", "d"}));
+  EXPECT_EQ(out->calls, 2);
+  ASSERT_EQ(dlq_ptr->written, (std::vector<std::string>{"b"}));
+  EXPECT_EQ(dlq_ptr->headers[0]["x-junction-error"], "row b rejected");
+  for (const auto& [p, s] : log.settled) EXPECT_TRUE(s.ok()) << p;
+}
+
 TEST(FlowTest, WithoutDeadLetterTheInputIsToldOfTheFailure) {
   AckLog log;
   Rec out;
