@@ -1,0 +1,552 @@
+#include "connectors/redis/stream_input.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "components/common/inflight.h"
+#include "components/common/waker.h"
+#include "connectors/common/connector_metrics.h"
+#include "connectors/redis/link.h"
+#include "flow/wait_group.h"
+#include "resilience/backoff.h"
+
+namespace junction::connectors::redis {
+namespace {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using components::Waker;
+
+constexpr size_t kMaxAckBatch = 1000;   // ids per XACK
+constexpr int kMaxAutoclaimPages = 10;  // XAUTOCLAIM calls per recovery pass
+
+// Reached by ack callbacks from any thread: they post to the input's
+// executor and act only while the input is open.
+class StreamInput;
+struct Target {
+  StreamInput* input = nullptr;
+};
+
+bool is_nogroup(const Reply& r) {
+  return r.is_error() && r.str.rfind("NOGROUP", 0) == 0;
+}
+
+// Consumes a Redis stream as a member of a consumer group.
+//
+// Two connections, each on a thread of its own: the reader (XREADGROUP
+// BLOCK, and the recovery of pending entries) and the acker (XACK), so that
+// acks are not held behind a blocked read. An entry is XACKed only after the
+// flow settled its message ok. A failed entry stays in this consumer's
+// pending entries list (PEL); a recovery pass, run at start, after a
+// reconnect and after failures, reads the PEL (XPENDING) and claims the
+// entries not in flight (XCLAIM, which counts a delivery), or, once they
+// were delivered max_deliveries times, moves them to the dead-letter stream
+// and XACKs them in one MULTI/EXEC.
+class StreamInput final : public flow::Input {
+ public:
+  StreamInput(StreamInputOptions o, const flow::ComponentContext& ctx)
+      : o_(std::move(o)), flow_(ctx.flow), metrics_(ctx, "redis") {}
+
+  asio::awaitable<Status> open() override {
+    ex_ = co_await asio::this_coro::executor;
+    reader_ = std::make_unique<Link>(o_.endpoint);
+    acker_ = std::make_unique<Link>(o_.endpoint);
+    reader_waker_.emplace(ex_);
+    acker_waker_.emplace(ex_);
+    target_->input = this;
+    metrics_.connecting();
+    // The acker runs until close(): acks keep coming while the flow drains.
+    acking_.emplace(ex_);
+    acking_->add();
+    asio::co_spawn(ex_, ack_loop(), asio::detached);
+    spdlog::info("flow {}: consuming redis stream {} at {} as {}/{}", flow_, o_.stream,
+                 o_.endpoint.display(), o_.group, o_.consumer);
+    co_return ok_status();
+  }
+
+  asio::awaitable<Status> run(flow::Emitter& emitter) override {
+    resilience::Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(5));
+    int failures = 0;
+    while (!stopped_ && !emitter.stopping()) {
+      Status s = co_await step(emitter);
+      if (s.ok()) {
+        failures = 0;
+        continue;
+      }
+      if (!s.error().retryable()) {
+        co_return s.error().wrap(fmt::format("redis stream {}", o_.stream));
+      }
+      down(s.error().message());
+      recover_ = true;  // what was read before the loss is pending: read it again
+      cursor_ = "-";
+      co_await reader_waker_->sleep_until(Clock::now() + backoff.delay(++failures));
+    }
+    co_return ok_status();
+  }
+
+  void stop() override {
+    stopped_ = true;
+    if (reader_waker_) reader_waker_->wake();
+  }
+
+  asio::awaitable<void> close() override {
+    // Let acks posted while the flow drained arrive, then XACK them once.
+    co_await asio::post(ex_, asio::use_awaitable);
+    closing_ = true;
+    if (acker_waker_) acker_waker_->wake();
+    if (acking_) co_await acking_->wait();
+    target_->input = nullptr;
+    reader_.reset();  // joins the threads: their calls are bounded by timeouts
+    acker_.reset();
+    metrics_.closed();
+  }
+
+  // An ack callback, on the executor.
+  void settled(const std::string& id, const Status& s) {
+    auto it = in_flight_.find(id);
+    if (it == in_flight_.end()) return;
+    const int64_t deliveries = it->second;
+    in_flight_.erase(it);
+    if (s.ok()) {
+      failures_.erase(id);
+      to_ack_.push_back(id);
+      acked_unsent_.insert(id);
+      acker_waker_->wake();
+    } else {
+      // It stays pending; a recovery pass redelivers or dead-letters it.
+      failures_[id] = s.error().message();
+      const auto due = Clock::now() + components::InflightTracker::backoff(
+                                          static_cast<int>(std::min<int64_t>(deliveries, 30)));
+      if (!recover_ || due < recover_at_) recover_at_ = due;
+      recover_ = true;
+      ++failure_epoch_;
+    }
+    reader_waker_->wake();
+  }
+
+ private:
+  void up() {
+    if (!metrics_.is_connected()) {
+      metrics_.connected();
+      spdlog::info("flow {}: connected to redis {}", flow_, o_.endpoint.display());
+    }
+  }
+
+  void down(const std::string& reason) {
+    metrics_.error();
+    if (metrics_.is_connected() || !warned_) {
+      spdlog::warn("flow {}: redis {}: {}; reconnecting", flow_, o_.endpoint.display(), reason);
+      warned_ = true;
+    }
+    metrics_.disconnected(reason);
+  }
+
+  // One round of the reader: create the group, recover pending entries, or
+  // read new ones.
+  asio::awaitable<Status> step(flow::Emitter& emitter) {
+    if (!group_ready_) {
+      Status s = co_await ensure_group();
+      if (!s.ok()) co_return s;
+    }
+    const auto now = Clock::now();
+    if (in_flight_.size() >= o_.max_in_flight) {
+      // Full: wait for an ack to make room.
+      co_await reader_waker_->sleep_until(now + std::chrono::seconds(1));
+      co_return ok_status();
+    }
+    const bool claim_due = o_.claim_idle > Duration::zero() && now >= next_claim_;
+    if ((recover_ && now >= recover_at_) || claim_due) co_return co_await recover(emitter);
+    co_return co_await read_new(emitter);
+  }
+
+  asio::awaitable<Status> ensure_group() {
+    if (o_.create_group) {
+      std::vector<Command> cmds = {
+          {"XGROUP", "CREATE", o_.stream, o_.group, o_.start_id, "MKSTREAM"}};
+      PipelineResult r = co_await reader_->run(&cmds);
+      if (!r.transport.ok()) co_return r.transport;
+      up();
+      const Reply& reply = r.replies[0];
+      if (reply.is_error() && reply.str.rfind("BUSYGROUP", 0) != 0) {
+        co_return classify_error_reply(reply.str).wrap("XGROUP CREATE");
+      }
+      if (!reply.is_error()) {
+        spdlog::info("flow {}: created group {} on stream {} at {}", flow_, o_.group, o_.stream,
+                     o_.start_id);
+      }
+    }
+    group_ready_ = true;
+    co_return ok_status();
+  }
+
+  asio::awaitable<Status> read_new(flow::Emitter& emitter) {
+    const size_t room = o_.max_in_flight - in_flight_.size();
+    const auto block_ms = std::chrono::duration_cast<std::chrono::milliseconds>(o_.block);
+    std::vector<Command> cmds = {{"XREADGROUP", "GROUP", o_.group, o_.consumer, "COUNT",
+                                  std::to_string(std::min(o_.batch, room)), "BLOCK",
+                                  std::to_string(block_ms.count()), "STREAMS", o_.stream, ">"}};
+    PipelineResult r = co_await reader_->run(&cmds, o_.block);
+    if (!r.transport.ok()) co_return r.transport;
+    up();
+    Status s = group_error(r.replies[0]);
+    if (!s.ok() || r.replies[0].is_error()) co_return s;
+    auto entries = parse_read(r.replies[0]);
+    if (!entries) co_return entries.error();
+    std::vector<Delivery> batch;
+    batch.reserve(entries->size());
+    for (auto& e : *entries) batch.push_back({std::move(e), 1});
+    co_return co_await deliver(emitter, std::move(batch));
+  }
+
+  // A missing group (deleted, or the server lost its data) is created again
+  // when create_group is on; the PEL went with it, and so did what it knew.
+  Status group_error(const Reply& reply) {
+    if (!reply.is_error()) return ok_status();
+    if (is_nogroup(reply) && o_.create_group) {
+      spdlog::warn("flow {}: group {} of stream {} is gone; creating it again", flow_, o_.group,
+                   o_.stream);
+      group_ready_ = false;
+      return ok_status();
+    }
+    return classify_error_reply(reply.str);
+  }
+
+  struct Delivery {
+    StreamEntry entry;
+    int64_t deliveries;
+  };
+
+  // Hands entries to the flow; an entry whose payload cannot be decoded goes
+  // to the dead-letter stream at once (a retry would fail the same way).
+  asio::awaitable<Status> deliver(flow::Emitter& emitter, std::vector<Delivery> batch) {
+    MessageBatch messages;
+    std::vector<int64_t> deliveries;
+    std::vector<DeadLetter> rejects;
+    size_t bytes = 0;
+    for (auto& d : batch) {
+      auto m = to_message(d.entry, o_.stream, d.deliveries, o_.format);
+      if (!m) {
+        rejects.push_back({std::move(d.entry), m.error().message(), d.deliveries});
+        continue;
+      }
+      bytes += m->payload.size();
+      messages.push_back(std::move(*m));
+      deliveries.push_back(d.deliveries);
+    }
+    // When this fails the good entries stay pending too (nothing is in
+    // flight yet), and the recovery after the reconnect delivers them.
+    if (!rejects.empty()) {
+      Status s = co_await dead_letter(std::move(rejects));
+      if (!s.ok()) co_return s;
+    }
+    if (messages.empty()) co_return ok_status();
+    for (size_t i = 0; i < messages.size(); ++i) {
+      std::string id(*messages[i].headers.get(kIdHeader));
+      messages[i].ack = Ack([target = target_, ex = ex_, id](Status s) {
+        asio::post(ex, [target, id, s = std::move(s)] {
+          if (target->input) target->input->settled(id, s);
+        });
+      });
+      in_flight_.emplace(std::move(id), deliveries[i]);
+    }
+    metrics_.received(messages.size(), bytes);
+    Status s = co_await emitter.emit(std::move(messages));
+    // Refused while stopping: the messages were settled as failed and stay
+    // pending for the next start.
+    (void)s;
+    co_return ok_status();
+  }
+
+  // Reads this consumer's PEL from the cursor on and redelivers or
+  // dead-letters what is not in flight; first, when claim_idle is set, takes
+  // over entries other consumers left idle that long.
+  asio::awaitable<Status> recover(flow::Emitter& emitter) {
+    if (o_.claim_idle > Duration::zero() && Clock::now() >= next_claim_) {
+      Status s = co_await claim_abandoned();
+      if (!s.ok()) co_return s;
+      next_claim_ = Clock::now() + o_.claim_idle;
+      recover_ = true;
+      recover_at_ = Clock::now();
+    }
+    if (cursor_ == "-") pass_epoch_ = failure_epoch_;
+    const size_t room = o_.max_in_flight - in_flight_.size();
+    const size_t count = std::max<size_t>(o_.batch, 1);
+    std::vector<Command> cmds = {
+        {"XPENDING", o_.stream, o_.group, cursor_, "+", std::to_string(count), o_.consumer}};
+    PipelineResult r = co_await reader_->run(&cmds);
+    if (!r.transport.ok()) co_return r.transport;
+    up();
+    Status gs = group_error(r.replies[0]);
+    if (!gs.ok() || r.replies[0].is_error()) co_return gs;
+    auto pending = parse_pending(r.replies[0]);
+    if (!pending) co_return pending.error();
+
+    const bool last_page = pending->size() < count;
+    const std::string next_cursor = pending->empty() ? "-" : after(pending->back().id);
+    std::vector<PendingEntry> redeliver, expired;
+    bool out_of_room = false;
+    for (auto& p : *pending) {
+      if (in_flight_.contains(p.id) || acked_unsent_.contains(p.id)) continue;
+      if (p.deliveries >= o_.max_deliveries) {
+        expired.push_back(std::move(p));
+      } else if (redeliver.size() < room) {
+        redeliver.push_back(std::move(p));
+      } else {
+        out_of_room = true;
+        break;
+      }
+    }
+    if (!expired.empty()) {
+      Status s = co_await expire(expired);
+      if (!s.ok()) co_return s;
+    }
+    if (!redeliver.empty()) {
+      Status s = co_await claim_and_deliver(emitter, redeliver);
+      if (!s.ok()) co_return s;
+    }
+    if (out_of_room) {
+      // Go on from the first entry that did not fit, once acks made room.
+      co_return ok_status();
+    }
+    if (last_page) {
+      // Done, unless an entry failed during the pass (perhaps behind the cursor).
+      cursor_ = "-";
+      recover_ = failure_epoch_ != pass_epoch_;
+    } else {
+      cursor_ = next_cursor;
+    }
+    co_return ok_status();
+  }
+
+  // XCLAIM with min-idle 0 on our own entries: returns them and counts the
+  // delivery. Entries deleted from the stream meanwhile are dropped from the
+  // PEL by the server (Redis 7) and not returned.
+  asio::awaitable<Status> claim_and_deliver(flow::Emitter& emitter,
+                                            const std::vector<PendingEntry>& pending) {
+    std::vector<Command> cmds(1);
+    Command& claim = cmds[0];
+    claim = {"XCLAIM", o_.stream, o_.group, o_.consumer, "0"};
+    for (const auto& p : pending) claim.push_back(p.id);
+    PipelineResult r = co_await reader_->run(&cmds);
+    if (!r.transport.ok()) co_return r.transport;
+    Status gs = group_error(r.replies[0]);
+    if (!gs.ok() || r.replies[0].is_error()) co_return gs;
+    auto entries = parse_entries(r.replies[0]);
+    if (!entries) co_return entries.error();
+    std::unordered_map<std::string, int64_t> deliveries;
+    for (const auto& p : pending) deliveries[p.id] = p.deliveries + 1;
+    std::vector<Delivery> batch;
+    batch.reserve(entries->size());
+    for (auto& e : *entries) {
+      const int64_t n = deliveries[e.id];
+      batch.push_back({std::move(e), n});
+    }
+    if (!batch.empty()) {
+      spdlog::info("flow {}: redelivering {} pending entr{} of stream {}", flow_, batch.size(),
+                   batch.size() == 1 ? "y" : "ies", o_.stream);
+    }
+    co_return co_await deliver(emitter, std::move(batch));
+  }
+
+  // XAUTOCLAIM ... JUSTID: moves entries idle for claim_idle to this
+  // consumer without counting a delivery; the PEL pass then delivers them.
+  asio::awaitable<Status> claim_abandoned() {
+    const auto idle_ms = std::chrono::duration_cast<std::chrono::milliseconds>(o_.claim_idle);
+    std::string start = "0-0";
+    for (int page = 0; page < kMaxAutoclaimPages; ++page) {
+      std::vector<Command> cmds = {{"XAUTOCLAIM", o_.stream, o_.group, o_.consumer,
+                                    std::to_string(idle_ms.count()), start, "COUNT",
+                                    std::to_string(o_.batch), "JUSTID"}};
+      PipelineResult r = co_await reader_->run(&cmds);
+      if (!r.transport.ok()) co_return r.transport;
+      const Reply& reply = r.replies[0];
+      Status gs = group_error(reply);
+      if (!gs.ok() || reply.is_error()) co_return gs;
+      if (!reply.is_array() || reply.elements.size() < 2) {
+        co_return Error::permanent("redis: unexpected reply shape for XAUTOCLAIM");
+      }
+      start = reply.elements[0].str;
+      if (!reply.elements[1].elements.empty()) {
+        spdlog::info("flow {}: took over {} idle entr{} of stream {}", flow_,
+                     reply.elements[1].elements.size(),
+                     reply.elements[1].elements.size() == 1 ? "y" : "ies", o_.stream);
+      }
+      if (start == "0-0") break;
+    }
+    co_return ok_status();
+  }
+
+  struct DeadLetter {
+    StreamEntry entry;
+    std::string reason;
+    int64_t deliveries;
+  };
+
+  // Entries delivered max_deliveries times: read them (XRANGE) and move them.
+  asio::awaitable<Status> expire(const std::vector<PendingEntry>& expired) {
+    std::vector<Command> cmds;
+    cmds.reserve(expired.size());
+    for (const auto& p : expired) cmds.push_back({"XRANGE", o_.stream, p.id, p.id});
+    PipelineResult r = co_await reader_->run(&cmds);
+    if (!r.transport.ok()) co_return r.transport;
+    std::vector<DeadLetter> letters;
+    for (size_t i = 0; i < expired.size(); ++i) {
+      if (r.replies[i].is_error()) co_return classify_error_reply(r.replies[i].str);
+      auto entries = parse_entries(r.replies[i]);
+      if (!entries) co_return entries.error();
+      StreamEntry e;
+      e.id = expired[i].id;
+      if (!entries->empty()) e = std::move(entries->front());  // else deleted: only XACK
+      auto known = failures_.find(e.id);
+      std::string reason = known != failures_.end() ? known->second
+                                                    : fmt::format("not settled after {} deliveries",
+                                                                  expired[i].deliveries);
+      letters.push_back({std::move(e), std::move(reason), expired[i].deliveries});
+    }
+    co_return co_await dead_letter(std::move(letters));
+  }
+
+  // XADD to the dead-letter stream and XACK in one MULTI/EXEC, so that an
+  // entry is never both dead-lettered and still pending (which would
+  // dead-letter it twice).
+  asio::awaitable<Status> dead_letter(std::vector<DeadLetter> letters) {
+    std::vector<Command> cmds;
+    for (const auto& l : letters) {
+      cmds.push_back({"MULTI"});
+      cmds.push_back(
+          dead_letter_command(o_.dead_letter, o_.stream, l.entry, l.reason, l.deliveries));
+      cmds.push_back({"XACK", o_.stream, o_.group, l.entry.id});
+      cmds.push_back({"EXEC"});
+    }
+    PipelineResult r = co_await reader_->run(&cmds);
+    if (!r.transport.ok()) co_return r.transport;
+    for (const auto& reply : r.replies) {
+      // EXEC answers with the array of the queued commands' replies.
+      if (reply.is_error()) co_return classify_error_reply(reply.str).wrap("dead letter");
+      if (reply.is_array()) {
+        for (const auto& inner : reply.elements) {
+          if (inner.is_error()) co_return classify_error_reply(inner.str).wrap("dead letter");
+        }
+      }
+    }
+    for (const auto& l : letters) {
+      failures_.erase(l.entry.id);
+      spdlog::warn("flow {}: entry {} of stream {} dead-lettered to {} after {} deliveries: {}",
+                   flow_, l.entry.id, o_.stream, o_.dead_letter, l.deliveries, l.reason);
+    }
+    co_return ok_status();
+  }
+
+  // XACKs settled entries in batches until close(); a failed XACK is kept
+  // and sent again after a backoff.
+  asio::awaitable<void> ack_loop() {
+    resilience::Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(5));
+    int failures = 0;
+    std::vector<Command> cmds(1);
+    for (;;) {
+      if (to_ack_.empty()) {
+        if (closing_) break;
+        co_await acker_waker_->sleep_until(Clock::now() + std::chrono::seconds(1));
+        continue;
+      }
+      const size_t n = std::min(to_ack_.size(), kMaxAckBatch);
+      Command& ack = cmds[0];
+      ack = {"XACK", o_.stream, o_.group};
+      ack.insert(ack.end(), to_ack_.begin(), to_ack_.begin() + static_cast<ptrdiff_t>(n));
+      const auto start = Clock::now();
+      PipelineResult r = co_await acker_->run(&cmds);
+      if (!r.transport.ok()) {
+        // Unsent acks are not lost: the entries stay pending, and a later
+        // start redelivers them.
+        if (closing_) break;
+        spdlog::warn("flow {}: XACK on {} failed: {}", flow_, o_.stream,
+                     r.transport.error().message());
+        metrics_.error();
+        co_await acker_waker_->sleep_until(Clock::now() + backoff.delay(++failures));
+        continue;
+      }
+      failures = 0;
+      metrics_.latency(Clock::now() - start);
+      if (r.replies[0].is_error()) {
+        // NOGROUP and the like: those entries are not pending any more.
+        spdlog::warn("flow {}: XACK on {}: {}", flow_, o_.stream, r.replies[0].str);
+        metrics_.error();
+      }
+      for (size_t i = 0; i < n; ++i) acked_unsent_.erase(to_ack_[i]);
+      to_ack_.erase(to_ack_.begin(), to_ack_.begin() + static_cast<ptrdiff_t>(n));
+    }
+    acking_->done();
+  }
+
+  StreamInputOptions o_;
+  std::string flow_;
+  ConnectorMetrics metrics_;
+  asio::any_io_executor ex_;
+  std::shared_ptr<Target> target_ = std::make_shared<Target>();
+  std::unique_ptr<Link> reader_;
+  std::unique_ptr<Link> acker_;
+  std::optional<Waker> reader_waker_;
+  std::optional<Waker> acker_waker_;
+  std::optional<flow::WaitGroup> acking_;
+
+  std::unordered_map<std::string, int64_t> in_flight_;     // emitted, not settled: deliveries
+  std::vector<std::string> to_ack_;                        // settled ok, XACK not yet sent
+  std::unordered_set<std::string> acked_unsent_;           // the same, for lookups
+  std::unordered_map<std::string, std::string> failures_;  // id -> last reason
+
+  uint64_t failure_epoch_ = 0;  // failures settled so far
+  uint64_t pass_epoch_ = 0;     // failure_epoch_ when the current PEL pass began
+  bool group_ready_ = false;
+  bool recover_ = true;  // at start: what a previous run left pending
+  Clock::time_point recover_at_{};
+  Clock::time_point next_claim_{};
+  std::string cursor_ = "-";  // where the next PEL page starts
+  bool stopped_ = false;
+  bool closing_ = false;
+  bool warned_ = false;
+};
+
+}  // namespace
+
+void register_stream_input(flow::ComponentRegistry& registry) {
+  flow::ComponentInfo info;
+  info.name = "redis_stream";
+  info.kind = spec::ComponentKind::kInput;
+  info.summary = "Consumes a Redis stream as a member of a consumer group (XREADGROUP).";
+  info.doc =
+      "Each entry becomes a message: the value of its `field` (default `payload`) when it has "
+      "one, decoded per `format`, with the other fields as headers; else the whole entry as a "
+      "JSON object of strings. Headers: `x-junction-redis-id` (the entry id), "
+      "`x-junction-redis-stream`, `x-junction-redis-deliveries`.\n"
+      "An entry is XACKed only after the flow settled its message ok. A failed entry stays "
+      "pending and is delivered again (after a short backoff), with no ordering guarantee; "
+      "once it was delivered `max_deliveries` times it is added to the dead-letter stream "
+      "(`<stream>.dlq`) with its fields plus `reason`, `source_stream`, `source_id` and "
+      "`deliveries`, and XACKed, both in one MULTI/EXEC. At start and after a reconnect the "
+      "consumer's own pending entries are delivered again first, so a crash loses nothing; "
+      "keep `consumer` stable across restarts. With `claim_idle`, entries that other (dead) "
+      "consumers of the group left pending that long are taken over.\n"
+      "Example: `input: { redis_stream: orders, url: \"redis://:${REDIS_PASSWORD}@cache:6379\", "
+      "group: billing }`.";
+  info.schema.primary = "stream";
+  info.schema.fields = stream_input_fields();
+  info.make_input = [](const spec::Config& c,
+                       flow::ComponentContext& ctx) -> Result<std::unique_ptr<flow::Input>> {
+    auto o = stream_input_options(c, ctx);
+    if (!o) return o.error();
+    return std::unique_ptr<flow::Input>(std::make_unique<StreamInput>(std::move(*o), ctx));
+  };
+  registry.add(std::move(info));
+}
+
+}  // namespace junction::connectors::redis
