@@ -148,6 +148,21 @@ class RedisTest(JunctionTest):
             entries.append(fields)
         return entries
 
+    def test_entries_a_dead_consumer_left_are_taken_over(self):
+        self.redis.cli("XGROUP", "CREATE", "orders", "billing", "0", "MKSTREAM")
+        self.xadd("orders", 5)
+        # Another consumer reads them and dies without acking.
+        self.redis.cli("XREADGROUP", "GROUP", "billing", "gone", "COUNT", "5", "STREAMS", "orders",
+                       ">")
+        self.assertEqual(self.pending("orders", "billing"), 5)
+        p = self.start(self.input_spec(extra="claim_idle: 300ms"))
+        wait_until(lambda: len(self.out()) >= 5, what="the abandoned entries")
+        wait_until(lambda: self.pending("orders", "billing") == 0, what="every entry XACKed")
+        self.assertEqual(self.stop(p), 0, self.log())
+        self.assertEqual(sorted(self.out_numbers()), [0, 1, 2, 3, 4])
+        # Taking over (XAUTOCLAIM JUSTID) is no delivery; the claim after it is the second.
+        self.assertEqual({o["headers"]["x-junction-redis-deliveries"] for o in self.out()}, {"2"})
+
     def test_kill_nine_redelivers_what_was_pending(self):
         self.xadd("orders", 3000)
         spec = self.input_spec(extra="batch: 50")
@@ -165,18 +180,18 @@ class RedisTest(JunctionTest):
 
     def test_reconnect_after_redis_restarts(self):
         obs = "observability: { listen: 127.0.0.1:0 }"
-        self.xadd("orders", 200)
-        p = self.start(self.input_spec(observability=obs))
+        self.xadd("orders", 3000)
+        p = self.start(self.input_spec(extra="batch: 20", observability=obs))
         port = int(self.wait_for_log(r"observability on \S+ \(port (\d+)\)", proc=p).group(1))
-        wait_until(lambda: http_request(port, "GET", "/health/ready")[0] == 200, what="ready")
-        wait_until(lambda: len(self.out()) >= 200, what="first 200")
+        wait_until(lambda: len(self.out()) >= 200, what="progress")
 
+        # Mid-flow: entries are being read, processed and acked.
         self.redis.stop()
         wait_until(lambda: http_request(port, "GET", "/health/ready")[0] != 200,
                    what="not ready while redis is down")
         self.redis.start()
-        self.xadd("orders", 200, start=200)
-        wait_until(lambda: len(set(self.out_numbers())) >= 400, timeout=60, what="all 400")
+        self.xadd("orders", 200, start=3000)
+        wait_until(lambda: len(set(self.out_numbers())) >= 3200, timeout=90, what="all 3200")
         wait_until(lambda: http_request(port, "GET", "/health/ready")[0] == 200,
                    what="ready again")
         wait_until(lambda: self.pending("orders", "billing") == 0, what="every entry XACKed")
@@ -184,7 +199,7 @@ class RedisTest(JunctionTest):
         self.assertRegex(metrics.decode(),
                          r'junction_connector_reconnects_total\{[^}]*connector="redis"[^}]*\} [1-9]')
         self.assertEqual(self.stop(p), 0, self.log())
-        self.assertEqual(set(self.out_numbers()), set(range(400)))
+        self.assertEqual(set(self.out_numbers()), set(range(3200)))
 
     @staticmethod
     def end_subscriber(sub):
