@@ -348,8 +348,20 @@ class StreamInput final : public flow::Input {
     std::vector<Delivery> batch;
     batch.reserve(entries->size());
     for (auto& e : *entries) {
-      const int64_t n = deliveries[e.id];
+      auto it = deliveries.find(e.id);
+      if (it == deliveries.end()) continue;
+      const int64_t n = it->second;
+      deliveries.erase(it);
       batch.push_back({std::move(e), n});
+    }
+    if (!deliveries.empty()) {
+      // Deleted from the stream while pending: nothing to deliver. Redis 7
+      // drops them from the PEL itself; older servers keep them, and
+      // without this XACK every pass would stop at them again.
+      cmds[0] = {"XACK", o_.stream, o_.group};
+      for (const auto& [id, n] : deliveries) cmds[0].push_back(id);
+      PipelineResult acked = co_await reader_->run(&cmds);
+      if (!acked.transport.ok()) co_return acked.transport;
     }
     if (!batch.empty()) {
       spdlog::info("flow {}: redelivering {} pending entr{} of stream {}", flow_, batch.size(),
