@@ -481,13 +481,12 @@ class StreamInput final : public flow::Input {
         // Unsent acks are not lost: the entries stay pending, and a later
         // start redelivers them.
         if (closing_) break;
-        spdlog::warn("flow {}: XACK on {} failed: {}", flow_, o_.stream,
-                     r.transport.error().message());
-        metrics_.error();
+        down("XACK: " + r.transport.error().message());
         co_await acker_waker_->sleep_until(Clock::now() + backoff.delay(++failures));
         continue;
       }
       failures = 0;
+      up();
       metrics_.latency(Clock::now() - start);
       if (r.replies[0].is_error()) {
         // NOGROUP and the like: those entries are not pending any more.
