@@ -17,6 +17,7 @@
 #include "components/common/waker.h"
 #include "connectors/common/connector_metrics.h"
 #include "connectors/redis/link.h"
+#include "connectors/redis/recovery_plan.h"
 #include "flow/wait_group.h"
 #include "resilience/backoff.h"
 
@@ -291,39 +292,25 @@ class StreamInput final : public flow::Input {
     auto pending = parse_pending(r.replies[0]);
     if (!pending) co_return pending.error();
 
-    const bool last_page = pending->size() < count;
-    const std::string next_cursor = pending->empty() ? "-" : after(pending->back().id);
-    std::vector<PendingEntry> redeliver, expired;
-    bool out_of_room = false;
-    for (auto& p : *pending) {
-      if (in_flight_.contains(p.id) || acked_unsent_.contains(p.id)) continue;
-      if (p.deliveries >= o_.max_deliveries) {
-        expired.push_back(std::move(p));
-      } else if (redeliver.size() < room) {
-        redeliver.push_back(std::move(p));
-      } else {
-        out_of_room = true;
-        break;
-      }
-    }
-    if (!expired.empty()) {
-      Status s = co_await expire(expired);
+    auto busy = [this](const std::string& id) {
+      return in_flight_.contains(id) || acked_unsent_.contains(id);
+    };
+    RecoveryPlan plan = plan_recovery(std::move(*pending), count, room, o_.max_deliveries, busy);
+    if (!plan.expired.empty()) {
+      Status s = co_await expire(plan.expired);
       if (!s.ok()) co_return s;
     }
-    if (!redeliver.empty()) {
-      Status s = co_await claim_and_deliver(emitter, redeliver);
+    if (!plan.redeliver.empty()) {
+      Status s = co_await claim_and_deliver(emitter, plan.redeliver);
       if (!s.ok()) co_return s;
     }
-    if (out_of_room) {
-      // Go on from the first entry that did not fit, once acks made room.
-      co_return ok_status();
-    }
-    if (last_page) {
+    if (plan.out_of_room) co_return ok_status();
+    if (plan.last_page) {
       // Done, unless an entry failed during the pass (perhaps behind the cursor).
       cursor_ = "-";
       recover_ = failure_epoch_ != pass_epoch_;
     } else {
-      cursor_ = next_cursor;
+      cursor_ = plan.next_cursor;
     }
     co_return ok_status();
   }
