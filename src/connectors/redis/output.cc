@@ -1,7 +1,6 @@
 #include "connectors/redis/output.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "components/common/template.h"
 #include "connectors/common/codec.h"
@@ -9,6 +8,7 @@
 #include "connectors/redis/command.h"
 #include "connectors/redis/endpoint.h"
 #include "connectors/redis/link.h"
+#include "connectors/redis/link_status.h"
 #include "script/engine.h"
 
 namespace junction::connectors::redis {
@@ -32,7 +32,10 @@ struct OutputOptions {
 class RedisOutput final : public flow::Output {
  public:
   RedisOutput(OutputOptions o, const flow::ComponentContext& ctx)
-      : o_(std::move(o)), flow_(ctx.flow), scripts_(ctx.scripts), metrics_(ctx, "redis") {}
+      : o_(std::move(o)),
+        scripts_(ctx.scripts),
+        metrics_(ctx, "redis"),
+        status_(metrics_, ctx.flow, "redis output " + o_.endpoint.display()) {}
 
   asio::awaitable<Status> open() override {
     link_ = std::make_unique<Link>(o_.endpoint);
@@ -42,11 +45,11 @@ class RedisOutput final : public flow::Output {
     cmds_ = {{"PING"}};
     PipelineResult r = co_await link_->run(&cmds_);
     if (!r.transport.ok()) {
-      down(r.transport.error().message());
+      status_.down(r.transport.error().message());
       co_return ok_status();
     }
     if (r.replies[0].is_error()) co_return classify_error_reply(r.replies[0].str);
-    up();
+    status_.up();
     co_return ok_status();
   }
 
@@ -76,17 +79,17 @@ class RedisOutput final : public flow::Output {
       }
     }
     if (!r.transport.ok()) {
-      down(r.transport.error().message());
+      status_.down(r.transport.error().message());
       if (!failure) failure = r.transport.error();
     } else {
-      up();
+      status_.up();
       metrics_.latency(Clock::now() - start);
     }
     size_t bytes = 0;
     for (size_t i = 0; i < written; ++i) bytes += batch[i].payload.size();
     metrics_.sent(written, bytes);
     if (failure) {
-      metrics_.error();
+      if (r.transport.ok()) metrics_.error();  // down() counted a transport failure
       co_return flow::WriteResult{written, std::move(*failure)};
     }
     if (rejected) co_return flow::WriteResult{written, std::move(*rejected)};
@@ -114,29 +117,12 @@ class RedisOutput final : public flow::Output {
     return build_command(o_.command, std::move(key), *payload);
   }
 
-  void up() {
-    if (!metrics_.is_connected()) {
-      metrics_.connected();
-      spdlog::info("flow {}: redis output connected to {}", flow_, o_.endpoint.display());
-    }
-  }
-
-  void down(const std::string& reason) {
-    if (metrics_.is_connected() || !warned_) {
-      spdlog::warn("flow {}: redis output {}: {}", flow_, o_.endpoint.display(), reason);
-      warned_ = true;
-    }
-    metrics_.error();
-    metrics_.disconnected(reason);
-  }
-
   OutputOptions o_;
-  std::string flow_;
   script::Engine* scripts_;
   ConnectorMetrics metrics_;
+  LinkStatus status_;
   std::unique_ptr<Link> link_;
   std::vector<Command> cmds_;  // the batch in progress; outlives each link call
-  bool warned_ = false;
 };
 
 }  // namespace

@@ -3,22 +3,19 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <memory>
 #include <optional>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "components/common/inflight.h"
 #include "components/common/waker.h"
 #include "connectors/common/connector_metrics.h"
 #include "connectors/redis/link.h"
 #include "connectors/redis/recovery_plan.h"
-#include "flow/wait_group.h"
+#include "connectors/redis/stream_acker.h"
 #include "resilience/backoff.h"
 
 namespace junction::connectors::redis {
@@ -28,7 +25,6 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 using components::Waker;
 
-constexpr size_t kMaxAckBatch = 1000;   // ids per XACK
 constexpr int kMaxAutoclaimPages = 10;  // XAUTOCLAIM calls per recovery pass
 
 // Reached by ack callbacks from any thread: they post to the input's
@@ -56,20 +52,20 @@ bool is_nogroup(const Reply& r) {
 class StreamInput final : public flow::Input {
  public:
   StreamInput(StreamInputOptions o, const flow::ComponentContext& ctx)
-      : o_(std::move(o)), flow_(ctx.flow), metrics_(ctx, "redis") {}
+      : o_(std::move(o)),
+        flow_(ctx.flow),
+        metrics_(ctx, "redis"),
+        status_(metrics_, flow_, "redis " + o_.endpoint.display()),
+        acker_(o_.endpoint, o_.stream, o_.group, status_) {}
 
   asio::awaitable<Status> open() override {
     ex_ = co_await asio::this_coro::executor;
     reader_ = std::make_unique<Link>(o_.endpoint);
-    acker_ = std::make_unique<Link>(o_.endpoint);
     reader_waker_.emplace(ex_);
-    acker_waker_.emplace(ex_);
     target_->input = this;
     metrics_.connecting();
     // The acker runs until close(): acks keep coming while the flow drains.
-    acking_.emplace(ex_);
-    acking_->add();
-    asio::co_spawn(ex_, ack_loop(), asio::detached);
+    acker_.start(ex_);
     spdlog::info("flow {}: consuming redis stream {} at {} as {}/{}", flow_, o_.stream,
                  o_.endpoint.display(), o_.group, o_.consumer);
     co_return ok_status();
@@ -87,7 +83,7 @@ class StreamInput final : public flow::Input {
       if (!s.error().retryable()) {
         co_return s.error().wrap(fmt::format("redis stream {}", o_.stream));
       }
-      down(s.error().message());
+      status_.down(s.error().message());
       recover_ = true;  // what was read before the loss is pending: read it again
       cursor_ = "-";
       co_await reader_waker_->sleep_until(Clock::now() + backoff.delay(++failures));
@@ -103,12 +99,9 @@ class StreamInput final : public flow::Input {
   asio::awaitable<void> close() override {
     // Let acks posted while the flow drained arrive, then XACK them once.
     co_await asio::post(ex_, asio::use_awaitable);
-    closing_ = true;
-    if (acker_waker_) acker_waker_->wake();
-    if (acking_) co_await acking_->wait();
+    co_await acker_.close();
     target_->input = nullptr;
-    reader_.reset();  // joins the threads: their calls are bounded by timeouts
-    acker_.reset();
+    reader_.reset();  // joins its thread: a call is bounded by timeouts
     metrics_.closed();
   }
 
@@ -120,9 +113,7 @@ class StreamInput final : public flow::Input {
     in_flight_.erase(it);
     if (s.ok()) {
       failures_.erase(id);
-      to_ack_.push_back(id);
-      acked_unsent_.insert(id);
-      acker_waker_->wake();
+      acker_.ack(id);
     } else {
       // It stays pending; a recovery pass redelivers or dead-letters it.
       failures_[id] = s.error().message();
@@ -136,22 +127,6 @@ class StreamInput final : public flow::Input {
   }
 
  private:
-  void up() {
-    if (!metrics_.is_connected()) {
-      metrics_.connected();
-      spdlog::info("flow {}: connected to redis {}", flow_, o_.endpoint.display());
-    }
-  }
-
-  void down(const std::string& reason) {
-    metrics_.error();
-    if (metrics_.is_connected() || !warned_) {
-      spdlog::warn("flow {}: redis {}: {}; reconnecting", flow_, o_.endpoint.display(), reason);
-      warned_ = true;
-    }
-    metrics_.disconnected(reason);
-  }
-
   // One round of the reader: create the group, recover pending entries, or
   // read new ones.
   asio::awaitable<Status> step(flow::Emitter& emitter) {
@@ -176,7 +151,7 @@ class StreamInput final : public flow::Input {
           {"XGROUP", "CREATE", o_.stream, o_.group, o_.start_id, "MKSTREAM"}};
       PipelineResult r = co_await reader_->run(&cmds);
       if (!r.transport.ok()) co_return r.transport;
-      up();
+      status_.up();
       const Reply& reply = r.replies[0];
       if (reply.is_error() && reply.str.rfind("BUSYGROUP", 0) != 0) {
         co_return classify_error_reply(reply.str).wrap("XGROUP CREATE");
@@ -198,7 +173,7 @@ class StreamInput final : public flow::Input {
                                   std::to_string(block_ms.count()), "STREAMS", o_.stream, ">"}};
     PipelineResult r = co_await reader_->run(&cmds, o_.block);
     if (!r.transport.ok()) co_return r.transport;
-    up();
+    status_.up();
     Status s = group_error(r.replies[0]);
     if (!s.ok() || r.replies[0].is_error()) co_return s;
     auto entries = parse_read(r.replies[0]);
@@ -286,14 +261,14 @@ class StreamInput final : public flow::Input {
         {"XPENDING", o_.stream, o_.group, cursor_, "+", std::to_string(count), o_.consumer}};
     PipelineResult r = co_await reader_->run(&cmds);
     if (!r.transport.ok()) co_return r.transport;
-    up();
+    status_.up();
     Status gs = group_error(r.replies[0]);
     if (!gs.ok() || r.replies[0].is_error()) co_return gs;
     auto pending = parse_pending(r.replies[0]);
     if (!pending) co_return pending.error();
 
     auto busy = [this](const std::string& id) {
-      return in_flight_.contains(id) || acked_unsent_.contains(id);
+      return in_flight_.contains(id) || acker_.unsent(id);
     };
     RecoveryPlan plan = plan_recovery(std::move(*pending), count, room, o_.max_deliveries, busy);
     if (!plan.expired.empty()) {
@@ -446,60 +421,17 @@ class StreamInput final : public flow::Input {
     co_return ok_status();
   }
 
-  // XACKs settled entries in batches until close(); a failed XACK is kept
-  // and sent again after a backoff.
-  asio::awaitable<void> ack_loop() {
-    resilience::Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(5));
-    int failures = 0;
-    std::vector<Command> cmds(1);
-    for (;;) {
-      if (to_ack_.empty()) {
-        if (closing_) break;
-        co_await acker_waker_->sleep_until(Clock::now() + std::chrono::seconds(1));
-        continue;
-      }
-      const size_t n = std::min(to_ack_.size(), kMaxAckBatch);
-      Command& ack = cmds[0];
-      ack = {"XACK", o_.stream, o_.group};
-      ack.insert(ack.end(), to_ack_.begin(), to_ack_.begin() + static_cast<ptrdiff_t>(n));
-      const auto start = Clock::now();
-      PipelineResult r = co_await acker_->run(&cmds);
-      if (!r.transport.ok()) {
-        // Unsent acks are not lost: the entries stay pending, and a later
-        // start redelivers them.
-        if (closing_) break;
-        down("XACK: " + r.transport.error().message());
-        co_await acker_waker_->sleep_until(Clock::now() + backoff.delay(++failures));
-        continue;
-      }
-      failures = 0;
-      up();
-      metrics_.latency(Clock::now() - start);
-      if (r.replies[0].is_error()) {
-        // NOGROUP and the like: those entries are not pending any more.
-        spdlog::warn("flow {}: XACK on {}: {}", flow_, o_.stream, r.replies[0].str);
-        metrics_.error();
-      }
-      for (size_t i = 0; i < n; ++i) acked_unsent_.erase(to_ack_[i]);
-      to_ack_.erase(to_ack_.begin(), to_ack_.begin() + static_cast<ptrdiff_t>(n));
-    }
-    acking_->done();
-  }
-
   StreamInputOptions o_;
   std::string flow_;
   ConnectorMetrics metrics_;
+  LinkStatus status_;
   asio::any_io_executor ex_;
   std::shared_ptr<Target> target_ = std::make_shared<Target>();
   std::unique_ptr<Link> reader_;
-  std::unique_ptr<Link> acker_;
+  StreamAcker acker_;
   std::optional<Waker> reader_waker_;
-  std::optional<Waker> acker_waker_;
-  std::optional<flow::WaitGroup> acking_;
 
   std::unordered_map<std::string, int64_t> in_flight_;     // emitted, not settled: deliveries
-  std::vector<std::string> to_ack_;                        // settled ok, XACK not yet sent
-  std::unordered_set<std::string> acked_unsent_;           // the same, for lookups
   std::unordered_map<std::string, std::string> failures_;  // id -> last reason
 
   uint64_t failure_epoch_ = 0;  // failures settled so far
@@ -510,41 +442,13 @@ class StreamInput final : public flow::Input {
   Clock::time_point next_claim_{};
   std::string cursor_ = "-";  // where the next PEL page starts
   bool stopped_ = false;
-  bool closing_ = false;
-  bool warned_ = false;
 };
 
 }  // namespace
 
-void register_stream_input(flow::ComponentRegistry& registry) {
-  flow::ComponentInfo info;
-  info.name = "redis_stream";
-  info.kind = spec::ComponentKind::kInput;
-  info.summary = "Consumes a Redis stream as a member of a consumer group (XREADGROUP).";
-  info.doc =
-      "Each entry becomes a message: the value of its `field` (default `payload`) when it has "
-      "one, decoded per `format`, with the other fields as headers; else the whole entry as a "
-      "JSON object of strings. Headers: `x-junction-redis-id` (the entry id), "
-      "`x-junction-redis-stream`, `x-junction-redis-deliveries`.\n"
-      "An entry is XACKed only after the flow settled its message ok. A failed entry stays "
-      "pending and is delivered again (after a short backoff), with no ordering guarantee; "
-      "once it was delivered `max_deliveries` times it is added to the dead-letter stream "
-      "(`<stream>.dlq`) with its fields plus `reason`, `source_stream`, `source_id` and "
-      "`deliveries`, and XACKed, both in one MULTI/EXEC. At start and after a reconnect the "
-      "consumer's own pending entries are delivered again first, so a crash loses nothing; "
-      "keep `consumer` stable across restarts. With `claim_idle`, entries that other (dead) "
-      "consumers of the group left pending that long are taken over.\n"
-      "Example: `input: { redis_stream: orders, url: \"redis://:${REDIS_PASSWORD}@cache:6379\", "
-      "group: billing }`.";
-  info.schema.primary = "stream";
-  info.schema.fields = stream_input_fields();
-  info.make_input = [](const spec::Config& c,
-                       flow::ComponentContext& ctx) -> Result<std::unique_ptr<flow::Input>> {
-    auto o = stream_input_options(c, ctx);
-    if (!o) return o.error();
-    return std::unique_ptr<flow::Input>(std::make_unique<StreamInput>(std::move(*o), ctx));
-  };
-  registry.add(std::move(info));
+std::unique_ptr<flow::Input> make_stream_input(StreamInputOptions o,
+                                               const flow::ComponentContext& ctx) {
+  return std::make_unique<StreamInput>(std::move(o), ctx);
 }
 
 }  // namespace junction::connectors::redis

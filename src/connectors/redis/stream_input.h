@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "connectors/redis/endpoint.h"
@@ -31,6 +32,11 @@ std::vector<spec::Field> stream_input_fields();
 Result<StreamInputOptions> stream_input_options(const spec::Config& c,
                                                 const flow::ComponentContext& ctx);
 
+// The component, from checked options (stream_input.cc).
+std::unique_ptr<flow::Input> make_stream_input(StreamInputOptions o,
+                                               const flow::ComponentContext& ctx);
+
+// Its schema, documentation and factory (stream_input_config.cc).
 void register_stream_input(flow::ComponentRegistry& registry);
 
 }  // namespace junction::connectors::redis

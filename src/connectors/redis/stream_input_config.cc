@@ -96,4 +96,35 @@ Result<StreamInputOptions> stream_input_options(const spec::Config& c,
   return o;
 }
 
+void register_stream_input(flow::ComponentRegistry& registry) {
+  flow::ComponentInfo info;
+  info.name = "redis_stream";
+  info.kind = spec::ComponentKind::kInput;
+  info.summary = "Consumes a Redis stream as a member of a consumer group (XREADGROUP).";
+  info.doc =
+      "Each entry becomes a message: the value of its `field` (default `payload`) when it has "
+      "one, decoded per `format`, with the other fields as headers; else the whole entry as a "
+      "JSON object of strings. Headers: `x-junction-redis-id` (the entry id), "
+      "`x-junction-redis-stream`, `x-junction-redis-deliveries`.\n"
+      "An entry is XACKed only after the flow settled its message ok. A failed entry stays "
+      "pending and is delivered again (after a short backoff), with no ordering guarantee; "
+      "once it was delivered `max_deliveries` times it is added to the dead-letter stream "
+      "(`<stream>.dlq`) with its fields plus `reason`, `source_stream`, `source_id` and "
+      "`deliveries`, and XACKed, both in one MULTI/EXEC. At start and after a reconnect the "
+      "consumer's own pending entries are delivered again first, so a crash loses nothing; "
+      "keep `consumer` stable across restarts. With `claim_idle`, entries that other (dead) "
+      "consumers of the group left pending that long are taken over.\n"
+      "Example: `input: { redis_stream: orders, url: \"redis://:${REDIS_PASSWORD}@cache:6379\", "
+      "group: billing }`.";
+  info.schema.primary = "stream";
+  info.schema.fields = stream_input_fields();
+  info.make_input = [](const spec::Config& c,
+                       flow::ComponentContext& ctx) -> Result<std::unique_ptr<flow::Input>> {
+    auto o = stream_input_options(c, ctx);
+    if (!o) return o.error();
+    return make_stream_input(std::move(*o), ctx);
+  };
+  registry.add(std::move(info));
+}
+
 }  // namespace junction::connectors::redis
