@@ -17,9 +17,10 @@ constexpr size_t kMaxAckBatch = 1000;  // ids per XACK
 
 StreamAcker::StreamAcker(const Endpoint& endpoint, std::string stream, std::string group,
                          LinkStatus& status)
-    : link_(endpoint), stream_(std::move(stream)), group_(std::move(group)), status_(status) {}
+    : endpoint_(endpoint), stream_(std::move(stream)), group_(std::move(group)), status_(status) {}
 
 void StreamAcker::start(const boost::asio::any_io_executor& ex) {
+  link_ = std::make_unique<Link>(endpoint_);
   waker_.emplace(ex);
   running_.emplace(ex);
   running_->add();
@@ -37,6 +38,7 @@ boost::asio::awaitable<void> StreamAcker::close() {
   if (!running_) co_return;
   waker_->wake();
   co_await running_->wait();
+  link_.reset();  // joins its thread
 }
 
 boost::asio::awaitable<void> StreamAcker::loop() {
@@ -53,7 +55,7 @@ boost::asio::awaitable<void> StreamAcker::loop() {
     cmds[0] = {"XACK", stream_, group_};
     cmds[0].insert(cmds[0].end(), queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
     const auto start = Clock::now();
-    PipelineResult r = co_await link_.run(&cmds);
+    PipelineResult r = co_await link_->run(&cmds);
     if (!r.transport.ok()) {
       if (closing_) break;
       status_.down("XACK: " + r.transport.error().message());

@@ -36,7 +36,8 @@ class StreamAcker {
  private:
   boost::asio::awaitable<void> loop();
 
-  Link link_;
+  Endpoint endpoint_;
+  std::unique_ptr<Link> link_;  // from start(): building opens nothing
   std::string stream_;
   std::string group_;
   LinkStatus& status_;
