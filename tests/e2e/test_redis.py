@@ -259,6 +259,29 @@ class RedisTest(JunctionTest):
             got.append(json.loads(body)["n"])
         self.assertEqual(got, [1, 2, 3, 4, 5])
 
+    def test_output_rides_out_a_redis_restart(self):
+        self.write("junction.yaml", f"""\
+            apiVersion: junction/v1
+            storage: {{ dir: data }}
+            observability: {{ listen: 127.0.0.1:0 }}
+            flows:
+              to_stream:
+                input: {{ generate: '{{"n": {{{{counter}}}}}}', interval: 5ms, count: 400 }}
+                output: {{ redis: xadd, url: "{self.redis.url}", key: audit }}
+                on_error:
+                  retry: {{ attempts: 30, base: 50ms, max: 500ms }}
+            """)
+        p = self.start_junction("run", "junction.yaml")
+        port = int(self.wait_for_log(r"observability on \S+ \(port (\d+)\)", proc=p).group(1))
+        wait_until(lambda: int(self.redis.cli("XLEN", "audit")[0]) >= 50, what="some written")
+        self.redis.stop()
+        wait_until(lambda: http_request(port, "GET", "/health/ready")[0] != 200,
+                   what="not ready while redis is down")
+        self.redis.start()
+        self.assertEqual(p.wait(timeout=120), 0, self.log())
+        numbers = {json.loads(e["payload"])["n"] for e in self.xrange("audit")}
+        self.assertEqual(numbers, set(range(1, 401)))
+
     def test_wrong_type_is_dead_lettered_not_retried(self):
         self.redis.cli("SET", "audit", "a string, not a stream")
         self.write("junction.yaml", f"""\
