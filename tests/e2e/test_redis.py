@@ -282,6 +282,42 @@ class RedisTest(JunctionTest):
         numbers = {json.loads(e["payload"])["n"] for e in self.xrange("audit")}
         self.assertEqual(numbers, set(range(1, 401)))
 
+    # --- the lookup --------------------------------------------------------
+
+    def test_lookup_enriches_messages(self):
+        self.redis.cli("SET", "customer:c1", '{"name": "Ada"}')
+        self.redis.cli("HSET", "tier:c1", "level", "gold", "since", "2020")
+        self.redis.cli("HSET", "tier:c2", "level", "silver")
+        self.write("junction.yaml", f"""\
+            apiVersion: junction/v1
+            storage: {{ dir: data }}
+            flows:
+              enrich:
+                input: {{ generate: '{{"customer": "c{{{{counter}}}}"}}', interval: 0, count: 3 }}
+                pipeline:
+                  - redis_lookup: {{ url: "{self.redis.url}", into: profile, cache_ttl: 1m,
+                                     key_expression: '"customer:" .. msg.customer' }}
+                  - redis_lookup: {{ url: "{self.redis.url}", command: hget, field: level,
+                                     key_expression: '"tier:" .. msg.customer', into: level }}
+                  - redis_lookup: {{ url: "{self.redis.url}", command: hgetall, on_missing: fail,
+                                     key_expression: '"tier:" .. msg.customer', into: tier }}
+                output: {{ file: out.jsonl }}
+                on_error:
+                  dead_letter: {{ file: dead.jsonl, format: json_envelope }}
+            """)
+        r = self.run_junction("run", "junction.yaml")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = self.out()
+        self.assertEqual(out[0]["profile"], {"name": "Ada"})
+        self.assertEqual(out[0]["level"], "gold")
+        self.assertEqual(out[0]["tier"], {"level": "gold", "since": "2020"})
+        self.assertIsNone(out[1]["profile"])  # no such key: null
+        self.assertEqual(out[1]["tier"], {"level": "silver"})
+        self.assertEqual(len(out), 2)
+        dead = self.out("dead.jsonl")  # c3 has no tier: on_missing: fail
+        self.assertEqual(len(dead), 1)
+        self.assertIn("no value at key 'tier:c3'", dead[0]["headers"]["x-junction-error"])
+
     def test_wrong_type_is_dead_lettered_not_retried(self):
         self.redis.cli("SET", "audit", "a string, not a stream")
         self.write("junction.yaml", f"""\

@@ -4,7 +4,8 @@
 
 namespace junction::connectors {
 
-// The Redis components: the `redis_stream` input and the `redis` output.
+// The Redis components: the `redis_stream` input, the `redis` output and
+// the `redis_lookup` processor.
 void register_redis(flow::ComponentRegistry& registry);
 
 }  // namespace junction::connectors
