@@ -44,6 +44,9 @@ class RedisConfigTest : public ::testing::Test {
     if (kind == spec::ComponentKind::kInput) {
       auto in = registry_.make_input(c, ctx_);
       if (!in) return in.error();
+    } else if (kind == spec::ComponentKind::kProcessor) {
+      auto p = registry_.make_processor(c, ctx_);
+      if (!p) return p.error();
     } else {
       auto out = registry_.make_output(c, ctx_);
       if (!out) return out.error();
@@ -56,6 +59,9 @@ class RedisConfigTest : public ::testing::Test {
   }
   Status output(const std::string& yaml) {
     return build(spec::ComponentKind::kOutput, "redis", yaml);
+  }
+  Status lookup(const std::string& yaml) {
+    return build(spec::ComponentKind::kProcessor, "redis_lookup", yaml);
   }
 
   flow::ComponentRegistry registry_;
@@ -121,6 +127,18 @@ TEST_F(RedisConfigTest, OutputRejectsBadOptions) {
   EXPECT_FALSE(output("command: xadd\nkey: k\nttl: 1s").ok());
   EXPECT_FALSE(output("command: xadd\nkey: '{{nope}}'").ok());
   EXPECT_FALSE(output("command: set\nkey_expression: 'msg.'").ok());
+}
+
+TEST_F(RedisConfigTest, LookupRejectsBadOptions) {
+  EXPECT_TRUE(lookup("key: k\ninto: x").ok());
+  EXPECT_TRUE(
+      lookup("command: hget\nfield: f\nkey_expression: msg.id\ninto: x\ncache_ttl: 1m").ok());
+  EXPECT_FALSE(lookup("key: k").ok());                          // no into
+  EXPECT_FALSE(lookup("command: hget\nkey: k\ninto: x").ok());  // hget without field
+  EXPECT_FALSE(lookup("field: f\nkey: k\ninto: x").ok());       // field without hget
+  EXPECT_FALSE(lookup("into: x").ok());                         // no key
+  EXPECT_FALSE(lookup("key: k\ninto: x\ncache_size: 0").ok());
+  EXPECT_FALSE(lookup("key: k\ninto: x\non_missing: ignore").ok());
 }
 
 }  // namespace
