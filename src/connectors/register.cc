@@ -4,6 +4,7 @@
 #include "connectors/kafka/register.h"
 #include "connectors/mqtt/register.h"
 #include "connectors/postgres/register.h"
+#include "connectors/redis/register.h"
 
 namespace junction::connectors {
 
@@ -12,6 +13,7 @@ void register_connectors(flow::ComponentRegistry& registry) {
   register_kafka(registry);
   register_mqtt(registry);
   register_postgres(registry);
+  register_redis(registry);
 }
 
 }  // namespace junction::connectors
