@@ -252,15 +252,6 @@ class KafkaTest(JunctionTest):
 
     def test_avro_round_trip(self):
         self.write("order.avsc", json.dumps(ORDER_SCHEMA))
-        probe = self.run_junction("validate", self.write("probe.yaml", f"""\
-            apiVersion: junction/v1
-            flows:
-              f:
-                input: {{ file: in.jsonl }}
-                output: {{ kafka: {{ brokers: "x:1", topic: t, format: avro, schema: order.avsc }} }}
-            """))
-        if "being written" in probe.stderr + probe.stdout:
-            self.skipTest("this tree's Codec has no Avro yet (the lead's work in progress)")
         orders = [{"id": f"o-{i}", "total": i * 10} for i in range(5)]
         with open(self.path("in.jsonl"), "w") as f:
             for o in orders:
