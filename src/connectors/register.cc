@@ -1,7 +1,11 @@
 #include "connectors/register.h"
 
+#include "connectors/nats/register.h"
+
 namespace junction::connectors {
 
-void register_connectors(flow::ComponentRegistry& /*registry*/) {}
+void register_connectors(flow::ComponentRegistry& registry) {
+  register_nats(registry);
+}
 
 }  // namespace junction::connectors
