@@ -75,8 +75,13 @@ class NatsServer:
         self.tool("pub", subject, *args, input="".join(l + "\n" for l in lines))
 
     def messages(self, stream):
+        """Every message stored in `stream`; none while it does not exist yet."""
         import json
-        r = self.tool("get", stream)
+        r = self.tool("get", stream, check=False)
+        if r.returncode != 0 and "stream info: Not Found" in r.stderr:
+            return []
+        if r.returncode != 0:
+            raise AssertionError(f"junction_nats_tool get failed: {r.stderr}")
         return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
 
     def consumer(self, stream, durable):

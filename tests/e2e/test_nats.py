@@ -216,7 +216,9 @@ class NatsTest(JunctionTest):
         wait_until(lambda: self.ready_status(port) == 200, what="ready")
         wait_until(lambda: self.nats.consumer("IN", "bridge")["ack_floor_stream_seq"] >= 100,
                    what="the bridge under way")
+        at_stop = self.nats.consumer("IN", "bridge")
         self.nats.stop()
+        self.assertLess(at_stop["ack_floor_stream_seq"], count, "stopped too late: not mid-flow")
         wait_until(lambda: self.ready_status(port) == 503, what="not ready while NATS is down")
         self.nats.start()
         wait_until(lambda: self.ready_status(port) == 200, what="ready again")

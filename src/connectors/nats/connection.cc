@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <vector>
 
 namespace junction::connectors::nats {
 namespace {
@@ -29,13 +31,8 @@ bool invalid_request(jsErrCode code) {
 
 }  // namespace
 
-Error status_error(natsStatus s, jsErrCode code, std::string_view what) {
-  std::string text = nats_GetLastError(nullptr) ? nats_GetLastError(nullptr) : "";
-  if (text.empty()) text = natsStatus_GetText(s);
-  std::string message = code != 0 ? fmt::format("nats {}: {} (JetStream error {})", what, text,
-                                                static_cast<int>(code))
-                                  : fmt::format("nats {}: {}", what, text);
-  if (invalid_request(code)) return Error::invalid(std::move(message));
+ErrorClass classify(natsStatus s, jsErrCode code) {
+  if (invalid_request(code)) return ErrorClass::kInvalid;
   switch (s) {
     case NATS_TIMEOUT:
     case NATS_NO_RESPONDERS:
@@ -48,19 +45,29 @@ Error status_error(natsStatus s, jsErrCode code, std::string_view what) {
     case NATS_SLOW_CONSUMER:
     case NATS_INSUFFICIENT_BUFFER:
     case NATS_MAX_DELIVERED_MSGS:
-      return Error::transient(std::move(message));
+      return ErrorClass::kTransient;
     case NATS_INVALID_ARG:
     case NATS_INVALID_SUBJECT:
     case NATS_MAX_PAYLOAD:
-      return Error::invalid(std::move(message));
+      return ErrorClass::kInvalid;
     case NATS_NOT_PERMITTED:
     case NATS_CONNECTION_AUTH_FAILED:
-      return Error::forbidden(std::move(message));
+      return ErrorClass::kForbidden;
     default:
       // A JetStream error without a transport failure (stream full, wrong
       // expected sequence...) will fail the same way again.
-      return Error::permanent(std::move(message));
+      return ErrorClass::kPermanent;
   }
+}
+
+Error status_error(natsStatus s, jsErrCode code, std::string_view what) {
+  // libnats keeps the last error's detail per thread: call on the failing thread.
+  const char* detail = nats_GetLastError(nullptr);
+  std::string text = detail && *detail ? detail : natsStatus_GetText(s);
+  std::string message = code != 0 ? fmt::format("nats {}: {} (JetStream error {})", what, text,
+                                                static_cast<int>(code))
+                                  : fmt::format("nats {}: {}", what, text);
+  return Error(classify(s, code), std::move(message));
 }
 
 Connection::Connection(ConnectionOptions options, ConnectorMetrics& metrics)
@@ -72,7 +79,18 @@ Connection::~Connection() {
 
 Status Connection::open(jsOptions* js_options) {
   natsStatus s = natsOptions_Create(&opts_);
-  if (s == NATS_OK) s = natsOptions_SetURL(opts_, o_.url.c_str());
+  // Several servers (a cluster) are a list; libnats tries them in turn.
+  std::vector<std::string> urls;
+  for (size_t start = 0; start <= o_.url.size();) {
+    const size_t comma = std::min(o_.url.find(',', start), o_.url.size());
+    if (comma > start) urls.push_back(o_.url.substr(start, comma - start));
+    start = comma + 1;
+  }
+  std::vector<const char*> servers;
+  for (const auto& u : urls) servers.push_back(u.c_str());
+  if (s == NATS_OK) {
+    s = natsOptions_SetServers(opts_, servers.data(), static_cast<int>(servers.size()));
+  }
   if (s == NATS_OK && !o_.name.empty()) s = natsOptions_SetName(opts_, o_.name.c_str());
   if (s == NATS_OK && !o_.user.empty()) {
     s = natsOptions_SetUserInfo(opts_, o_.user.c_str(), o_.password.c_str());

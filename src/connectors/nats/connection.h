@@ -15,6 +15,8 @@ namespace junction::connectors::nats {
 // A libnats status (and JetStream error code) as a classified Error: lost
 // connections, timeouts and "no responders" (no stream, or JetStream
 // restarting) are transient; the rest is permanent, bad input invalid.
+ErrorClass classify(natsStatus s, jsErrCode code);
+// The error for a failed call, with libnats' detail for this thread.
 Error status_error(natsStatus s, jsErrCode code, std::string_view what);
 
 // One connection to NATS with a JetStream context, reconnecting for ever.

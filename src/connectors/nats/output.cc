@@ -205,8 +205,11 @@ class Publisher {
     auto* self = static_cast<Publisher*>(closure);
     std::optional<Error> failure;
     if (err != nullptr) {
-      failure = status_error(err->Err, err->ErrCode,
-                             err->ErrText ? fmt::format("publish: {}", err->ErrText) : "publish");
+      // Not status_error: the thread's last error is not this publish's.
+      failure = Error(classify(err->Err, err->ErrCode),
+                      fmt::format("nats publish: {} (JetStream error {})",
+                                  err->ErrText ? err->ErrText : natsStatus_GetText(err->Err),
+                                  static_cast<int>(err->ErrCode)));
     }
     std::shared_ptr<Publication> done;
     {
