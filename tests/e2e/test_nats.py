@@ -126,7 +126,7 @@ class NatsTest(JunctionTest):
             apiVersion: junction/v1
             flows:
               publish:
-                input: { file: in.jsonl }
+                input: { file: in.jsonl, watch: true }
                 pipeline:
                   - map: |
                       out = msg
@@ -222,8 +222,12 @@ class NatsTest(JunctionTest):
         wait_until(lambda: self.ready_status(port) == 503, what="not ready while NATS is down")
         self.nats.start()
         wait_until(lambda: self.ready_status(port) == 200, what="ready again")
-        wait_until(lambda: self.nats.consumer("IN", "bridge")["ack_floor_stream_seq"] >= count,
-                   timeout=60, what="every message bridged")
+        try:
+            wait_until(lambda: self.nats.consumer("IN", "bridge")["ack_floor_stream_seq"] >= count,
+                       timeout=60, what="every message bridged")
+        except AssertionError as e:
+            raise AssertionError(f"{e}: {self.nats.consumer('IN', 'bridge')}\n"
+                                 f"{self.log()[-5000:]}") from None
         self.assertEqual(self.stop(p), 0, self.log())
         ids = {json.loads(m["data"])["id"] for m in self.nats.messages("OUT")}
         self.assertEqual(ids, {f"o-{i}" for i in range(count)})

@@ -160,6 +160,10 @@ void Connection::close() {
   jsCtx_Destroy(js_);
   js_ = nullptr;
   if (nc_ != nullptr) {
+    {
+      std::lock_guard lock(mu_);
+      closing_ = true;  // the disconnect that closing causes is no outage
+    }
     natsConnection_Close(nc_);
     // The closed callback is the library's last word on this connection.
     std::unique_lock lock(mu_);
@@ -184,7 +188,7 @@ void Connection::on_disconnected(natsConnection*, void* self) {
   auto* c = static_cast<Connection*>(self);
   {
     std::lock_guard lock(c->mu_);
-    if (c->closed_) return;
+    if (c->closing_) return;
   }
   spdlog::warn("nats {}: disconnected; reconnecting", c->o_.url);
   c->metrics_.disconnected("disconnected from " + c->o_.url);

@@ -62,6 +62,7 @@ class Connection {
   jsCtx* js_ = nullptr;
   std::mutex mu_;
   std::condition_variable closed_cv_;
+  bool closing_ = false;
   bool closed_ = false;
 };
 

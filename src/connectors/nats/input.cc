@@ -19,6 +19,7 @@
 #include "connectors/nats/config.h"
 #include "connectors/nats/connection.h"
 #include "connectors/nats/headers.h"
+#include "connectors/nats/pull.h"
 #include "connectors/nats/settler.h"
 #include "resilience/backoff.h"
 
@@ -26,10 +27,6 @@ namespace junction::connectors::nats {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int64_t ms(Duration d) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-}
 
 // Fetched batches on their way from the fetch thread to the flow's
 // executor. Bounded by the in-flight credit: the fetch thread asks for no
@@ -95,7 +92,8 @@ class NatsInput final : public flow::Input {
       }
       MessageBatch batch = to_messages(fetched);
       if (batch.empty()) continue;
-      if (!(co_await emitter.emit(std::move(batch))).ok()) break;
+      Status emitted = co_await emitter.emit(std::move(batch));
+      if (!emitted.ok()) break;
     }
     target_->waker = nullptr;
     co_return result;
@@ -132,11 +130,10 @@ class NatsInput final : public flow::Input {
       msg.payload = std::move(*payload);
       read_headers(m, msg.headers);
       msg.headers.set(kSubjectHeader, natsMsg_GetSubject(m));
-      jsMsgMetaData* meta = nullptr;
-      if (natsMsg_GetMetaData(&meta, m) == NATS_OK) {
-        msg.timestamp_ms = meta->Timestamp / 1'000'000;
-        msg.id = fmt::format("{}-{}", meta->Stream, meta->Sequence.Stream);
-        jsMsgMetaData_Destroy(meta);
+      const char* reply = natsMsg_GetReply(m);
+      if (auto d = parse_ack_subject(reply ? reply : "")) {
+        msg.timestamp_ms = d->timestamp_ns / 1'000'000;
+        msg.id = fmt::format("{}-{}", d->stream, d->stream_seq);
       } else {
         msg.timestamp_ms = now_ms();
       }
@@ -157,49 +154,48 @@ class NatsInput final : public flow::Input {
     if (Status st = connection_.open(); !st) return fail(st.error());
     resilience::Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(5));
     int failures = 0;
+    bool subscribed_once = false;
     auto pause = [&] {
       std::unique_lock lock(credit_mu_);
       credit_cv_.wait_for(lock, backoff.delay(++failures), [this] { return stopping_; });
     };
     while (!is_stopping()) {
-      if (!sub_) {
+      if (!pull_.subscribed()) {
         Status st = subscribe();
         if (!st) {
-          if (!st.error().retryable()) return fail(st.error());
+          // A spec mistake (no such stream, a filter outside it) stops the
+          // flow, but only before the consumer ever worked: later, a server
+          // that is still starting answers oddly for a while.
+          if (st.error().cls() == ErrorClass::kInvalid && !subscribed_once) {
+            return fail(st.error());
+          }
           if (failures == 0) spdlog::warn("{}", st.error().message());
           metrics_.error();
           pause();
           continue;
         }
         failures = 0;
+        subscribed_once = true;
       }
       const int n = take_credit();
       if (n == 0) break;
-      natsMsgList list = {nullptr, 0};
-      jsErrCode code = static_cast<jsErrCode>(0);
-      const natsStatus s = natsSubscription_Fetch(&list, sub_, n, ms(o_.fetch_wait), &code);
-      if (s == NATS_OK) {
+      auto fetched = pull_.fetch(n, o_.fetch_wait);
+      if (fetched) {
         failures = 0;
-        hand_off(list, n);
+        hand_off(std::move(*fetched), n);
         continue;
       }
       give_back(n);
-      if (s == NATS_TIMEOUT) continue;  // nothing to fetch (or the server is away)
-      Error e = status_error(s, code, "fetch from " + o_.stream.name);
-      if (failures == 0) spdlog::warn("{}", e.message());
+      if (failures == 0) spdlog::warn("{}: {}", o_.stream.name, fetched.error().message());
       metrics_.error();
-      // The consumer was deleted under us: set it up again.
-      if (s == NATS_NOT_FOUND || code == JSConsumerNotFoundErr || s == NATS_INVALID_SUBSCRIPTION) {
-        natsSubscription_Destroy(sub_);
-        sub_ = nullptr;
-      }
+      pull_.reset();  // set the consumer up again: it may have been deleted
       pause();
     }
   }
 
-  // Creates (or updates) the durable consumer and binds a pull subscription
-  // to it. Binding to an explicitly created consumer keeps the durable when
-  // the subscription goes away (see js_PullSubscribe's notes).
+  // Creates (or updates) the durable consumer and the inbox its pull
+  // requests are answered on. The consumer is created explicitly so that it
+  // outlives the input (a durable is the group's position).
   Status subscribe() {
     if (Status st = connection_.ensure_stream(o_.stream); !st) return st;
     jsConsumerConfig cc;
@@ -224,25 +220,13 @@ class NatsInput final : public flow::Input {
       return status_error(s, code,
                           fmt::format("consumer {} on stream {}", o_.durable, o_.stream.name));
     }
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Stream = o_.stream.name.c_str();
-    so.Consumer = o_.durable.c_str();
-    code = static_cast<jsErrCode>(0);
-    s = js_PullSubscribe(&sub_, connection_.js(), o_.subject.c_str(), o_.durable.c_str(), nullptr,
-                         &so, &code);
-    if (s != NATS_OK) {
-      sub_ = nullptr;
-      return status_error(s, code, fmt::format("subscribe {} on {}", o_.durable, o_.stream.name));
-    }
+    if (Status st = pull_.subscribe(connection_.nc(), o_.stream.name, o_.durable); !st) return st;
     spdlog::info("nats: consuming {} ({}) as durable {}", o_.stream.name, o_.subject, o_.durable);
     return ok_status();
   }
 
-  void hand_off(natsMsgList& list, int asked) {
-    std::vector<natsMsg*> msgs(list.Msgs, list.Msgs + list.Count);
-    for (int i = 0; i < list.Count; ++i) list.Msgs[i] = nullptr;  // now ours
-    natsMsgList_Destroy(&list);
+  void hand_off(std::vector<natsMsg*> msgs, int asked) {
+    // Late messages of an earlier request can make it more than asked.
     give_back(asked - static_cast<int>(msgs.size()));
     if (msgs.empty()) return;
     {
@@ -278,7 +262,7 @@ class NatsInput final : public flow::Input {
   }
 
   void give_back(int n) {
-    if (n <= 0) return;
+    if (n == 0) return;
     std::lock_guard lock(credit_mu_);
     in_flight_ -= n;
     credit_cv_.notify_all();
@@ -309,13 +293,12 @@ class NatsInput final : public flow::Input {
     }
     for (auto& msgs : unsent) {
       for (natsMsg* m : msgs) {
-        (void)natsMsg_Nak(m, nullptr);
+        (void)nak(connection_.nc(), m, Duration::zero());
         natsMsg_Destroy(m);
       }
     }
     settler_.stop();
-    natsSubscription_Destroy(sub_);
-    sub_ = nullptr;
+    pull_.reset();
     connection_.close();
   }
 
@@ -332,7 +315,7 @@ class NatsInput final : public flow::Input {
   bool stopped_ = false;
 
   std::thread fetcher_;
-  natsSubscription* sub_ = nullptr;  // the fetch thread's until it is joined
+  PullConsumer pull_;  // the fetch thread's until it is joined
   std::mutex credit_mu_;
   std::condition_variable credit_cv_;
   int in_flight_ = 0;  // fetched (or being fetched) and not settled

@@ -34,7 +34,8 @@ int64_t ms(Duration d) {
 // Completed from the library's ack thread; the writer waits on `timer`,
 // which the completion cancels on the writer's executor.
 struct Publication {
-  explicit Publication(const asio::any_io_executor& ex) : timer(ex) {}
+  explicit Publication(const asio::any_io_executor& executor) : ex(executor), timer(executor) {}
+  asio::any_io_executor ex;  // the writer's; never changes
   std::vector<natsMsg*> msgs;
   std::vector<std::optional<Error>> failures;  // by index; written under the publisher's mutex
   size_t remaining = 0;                        // under the publisher's mutex
@@ -114,15 +115,13 @@ class Publisher {
         queue_.pop_front();
       }
       if (ready && !stream_ready) {
+        // Tried again with the next batch: the server may be starting.
         Status st = connection_.ensure_stream(o_.stream);
-        if (st)
-          stream_ready = true;
-        else if (!st.error().retryable())
-          ready = st;
-        else {
+        if (!st) {
           fail_all(p, st.error());
           continue;
         }
+        stream_ready = true;
       }
       if (!ready) {
         fail_all(p, ready.error());
@@ -193,8 +192,7 @@ class Publisher {
   }
 
   static void complete(const std::shared_ptr<Publication>& p) {
-    auto ex = p->timer.get_executor();
-    asio::post(ex, [p] {
+    asio::post(p->ex, [p] {
       p->done = true;
       p->timer.cancel();
     });

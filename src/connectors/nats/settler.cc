@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/nats/headers.h"
+#include "connectors/nats/pull.h"
 #include "core/message.h"
 
 namespace junction::connectors::nats {
@@ -84,31 +85,30 @@ void Settler::run() {
 }
 
 void Settler::settle(natsMsg* msg, const Status& status) {
-  jsMsgMetaData* meta = nullptr;
-  (void)natsMsg_GetMetaData(&meta, msg);
-  const uint64_t deliveries = meta ? meta->NumDelivered : 1;
+  const char* reply = natsMsg_GetReply(msg);
+  const std::optional<Delivery> d = parse_ack_subject(reply ? reply : "");
+  const uint64_t deliveries = d ? d->delivered : 1;
+  natsConnection* nc = connection_.nc();
   natsStatus s = NATS_OK;
   switch (decide(status, deliveries, o_.max_deliver)) {
     case Settlement::kAck:
-      s = natsMsg_Ack(msg, nullptr);
+      s = ack(nc, msg);
       break;
-    case Settlement::kNak: {
-      const Duration delay = backoff_.ceiling(static_cast<int>(deliveries));
-      s = natsMsg_NakWithDelay(msg, ms(delay), nullptr);
+    case Settlement::kNak:
+      s = nak(nc, msg, backoff_.ceiling(static_cast<int>(deliveries)));
       break;
-    }
     case Settlement::kTerm: {
       metrics_.error();
-      Status dl = dead_letter(msg, status.error(), meta);
+      Status dl = dead_letter(msg, status.error(), d ? &*d : nullptr);
       if (!dl) {
         // Kept for a later delivery rather than lost.
         spdlog::error("nats {}: dead letter failed, redelivering: {}", o_.stream.name,
                       dl.error().message());
-        s = natsMsg_NakWithDelay(msg, ms(o_.nak_delay_max), nullptr);
+        s = nak(nc, msg, o_.nak_delay_max);
       } else {
         spdlog::warn("nats {}: message {} terminated after {} deliveries: {}", o_.stream.name,
-                     meta ? meta->Sequence.Stream : 0, deliveries, status.error().message());
-        s = natsMsg_Term(msg, nullptr);
+                     d ? d->stream_seq : 0, deliveries, status.error().message());
+        s = term(nc, msg);
       }
       break;
     }
@@ -118,10 +118,9 @@ void Settler::settle(natsMsg* msg, const Status& status) {
     metrics_.error();
     spdlog::warn("nats {}: settling a message failed: {}", o_.stream.name, natsStatus_GetText(s));
   }
-  jsMsgMetaData_Destroy(meta);
 }
 
-Status Settler::dead_letter(natsMsg* msg, const Error& why, const jsMsgMetaData* meta) {
+Status Settler::dead_letter(natsMsg* msg, const Error& why, const Delivery* d) {
   if (o_.dead_letter.empty()) return ok_status();
   natsMsg* dl = nullptr;
   natsStatus s = natsMsg_Create(&dl, o_.dead_letter.c_str(), nullptr, natsMsg_GetData(msg),
@@ -136,10 +135,9 @@ Status Settler::dead_letter(natsMsg* msg, const Error& why, const jsMsgMetaData*
   }
   h.set("x-junction-error", reason);
   h.set("x-junction-error-class", to_string(why.cls()));
-  h.set("x-junction-attempts", std::to_string(meta ? meta->NumDelivered : 1));
+  h.set("x-junction-attempts", std::to_string(d ? d->delivered : 1));
   h.set("x-junction-failed-at", std::to_string(now_ms()));
-  const std::string source =
-      meta ? fmt::format("{}/{}", meta->Stream, meta->Sequence.Stream) : std::string();
+  const std::string source = d ? fmt::format("{}/{}", d->stream, d->stream_seq) : std::string();
   if (!source.empty()) h.set("x-junction-source", source);
   Status st = write_headers(h, dl);
   // A dead letter published twice (we failed after the server stored it) is

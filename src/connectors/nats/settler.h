@@ -13,6 +13,7 @@
 #include "connectors/common/connector_metrics.h"
 #include "connectors/nats/config.h"
 #include "connectors/nats/connection.h"
+#include "connectors/nats/pull.h"
 #include "core/error.h"
 #include "resilience/backoff.h"
 
@@ -66,7 +67,7 @@ class Settler {
  private:
   void run();
   void settle(natsMsg* msg, const Status& status);
-  Status dead_letter(natsMsg* msg, const Error& why, const jsMsgMetaData* meta);
+  Status dead_letter(natsMsg* msg, const Error& why, const Delivery* d);
 
   const InputOptions& o_;
   Connection& connection_;

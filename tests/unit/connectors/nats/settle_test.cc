@@ -2,6 +2,7 @@
 
 #include "connectors/nats/connection.h"
 #include "connectors/nats/headers.h"
+#include "connectors/nats/pull.h"
 #include "connectors/nats/settler.h"
 
 namespace junction::connectors::nats {
@@ -65,6 +66,34 @@ TEST(NatsHeaders, RejectsWhatWouldBreakTheWireFormat) {
   bad_name.add("a:b", "v");
   EXPECT_FALSE(write_headers(bad_name, msg));
   natsMsg_Destroy(msg);
+}
+
+}  // namespace
+}  // namespace junction::connectors::nats
+
+namespace junction::connectors::nats {
+namespace {
+
+TEST(NatsAckSubject, ParsesBothForms) {
+  auto v1 = parse_ack_subject("$JS.ACK.ORDERS.billing.3.1042.17.1764150000123456789.5");
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(v1->stream, "ORDERS");
+  EXPECT_EQ(v1->consumer, "billing");
+  EXPECT_EQ(v1->delivered, 3u);
+  EXPECT_EQ(v1->stream_seq, 1042u);
+  EXPECT_EQ(v1->timestamp_ns, 1764150000123456789);
+  auto v2 = parse_ack_subject("$JS.ACK.hub.ACCHASH.ORDERS.billing.1.7.7.1764150000000000000.0.xyz");
+  ASSERT_TRUE(v2);
+  EXPECT_EQ(v2->stream, "ORDERS");
+  EXPECT_EQ(v2->delivered, 1u);
+  EXPECT_EQ(v2->stream_seq, 7u);
+}
+
+TEST(NatsAckSubject, RejectsOtherSubjects) {
+  EXPECT_FALSE(parse_ack_subject(""));
+  EXPECT_FALSE(parse_ack_subject("_INBOX.abc"));
+  EXPECT_FALSE(parse_ack_subject("$JS.ACK.S.c.x.1.1.1.0"));  // not a number
+  EXPECT_FALSE(parse_ack_subject("$JS.ACK.S.c.1.1.1.1"));    // too short
 }
 
 }  // namespace
