@@ -249,6 +249,11 @@ class NatsOutput final : public flow::Output {
 
   asio::awaitable<Status> open() override {
     if (!blocking_) co_return Error::permanent("the nats output needs the blocking pool");
+    // write() builds messages before the publisher thread may have
+    // connected, which is what initialises libnats otherwise.
+    if (natsStatus s = nats_Open(-1); s != NATS_OK) {
+      co_return status_error(s, static_cast<jsErrCode>(0), "library");
+    }
     metrics_.connecting();
     co_return publisher_.start();
   }

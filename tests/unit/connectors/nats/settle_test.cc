@@ -37,7 +37,13 @@ TEST(NatsStatus, Classification) {
   EXPECT_EQ(status_error(NATS_ERR, JSStreamStoreFailedErr, "x").cls(), ErrorClass::kPermanent);
 }
 
-TEST(NatsHeaders, RoundTripWithoutJetStreamInstructions) {
+// natsMsg_Destroy needs the library initialised (a connection does it).
+class NatsHeaders : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(nats_Open(-1), NATS_OK); }
+};
+
+TEST_F(NatsHeaders, RoundTripWithoutJetStreamInstructions) {
   Headers in;
   in.add("trace", "t1");
   in.add("tag", "a");
@@ -56,7 +62,7 @@ TEST(NatsHeaders, RoundTripWithoutJetStreamInstructions) {
   EXPECT_EQ(tags, 2u);
 }
 
-TEST(NatsHeaders, RejectsWhatWouldBreakTheWireFormat) {
+TEST_F(NatsHeaders, RejectsWhatWouldBreakTheWireFormat) {
   natsMsg* msg = nullptr;
   ASSERT_EQ(natsMsg_Create(&msg, "s", nullptr, "x", 1), NATS_OK);
   Headers bad_value;
