@@ -12,6 +12,8 @@
 #   COUNT=100000   messages preloaded into A
 #   SIZE=1024      bytes per message
 #   BATCH=100      fetch batch of both bridges
+#   INPUT_EXTRA    more nats input fields for the Junction bridge, e.g.
+#                  ", max_in_flight: 300"
 #   BENCH_DIR=/tmp where the JetStream store goes
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -62,7 +64,7 @@ flows:
   bridge:
     input:
       nats: { url: $url, stream: A, subject: a.>, durable: junction, batch: $BATCH,
-              format: raw }
+              format: raw${INPUT_EXTRA:-} }
     output:
       nats: { url: $url, subject: b.junction, format: raw }
 YAML

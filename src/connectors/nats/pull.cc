@@ -10,10 +10,6 @@
 namespace junction::connectors::nats {
 namespace {
 
-int64_t ms(Duration d) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-}
-
 template <class T>
 bool number(std::string_view text, T& out) {
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -94,20 +90,37 @@ Status PullConsumer::subscribe(natsConnection* nc, const std::string& stream,
 }
 
 Result<std::vector<natsMsg*>> PullConsumer::fetch(int batch, Duration wait) {
-  // The server ends the request a little before we stop waiting, so that
+  // As libnats' own fetch: first ask for what is there now (no_wait: the
+  // server answers at once, then 404), and only when nothing is, wait.
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  auto now = request(batch, true, deadline);
+  if (!now || !now->empty()) return now;
+  return request(batch, false, deadline);
+}
+
+Result<std::vector<natsMsg*>> PullConsumer::request(
+    int batch, bool no_wait, std::chrono::steady_clock::time_point deadline) {
+  using std::chrono::steady_clock;
+  const int64_t wait_ms = std::max<int64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now()).count(),
+      20);
+  // A long poll ends on the server a little before we stop waiting, so that
   // its last messages are not left for the next request.
-  const int64_t wait_ms = std::max<int64_t>(ms(wait), 20);
-  const int64_t expires_ns = (wait_ms - 10) * 1'000'000;
-  const std::string request = fmt::format(R"({{"batch":{},"expires":{}}})", batch, expires_ns);
-  natsStatus s = natsConnection_PublishRequestString(nc_, next_subject_.c_str(), inbox_.c_str(),
-                                                     request.c_str());
+  const std::string body =
+      no_wait ? fmt::format(R"({{"batch":{},"no_wait":true}})", batch)
+              : fmt::format(R"({{"batch":{},"expires":{}}})", batch, (wait_ms - 10) * 1'000'000);
+  natsStatus s =
+      natsConnection_PublishRequestString(nc_, next_subject_.c_str(), inbox_.c_str(), body.c_str());
   if (s != NATS_OK) return status_error(s, static_cast<jsErrCode>(0), "pull request");
+  const auto end = steady_clock::now() + std::chrono::milliseconds(wait_ms);
   std::vector<natsMsg*> out;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
   while (static_cast<int>(out.size()) < batch) {
-    const int64_t left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             deadline - std::chrono::steady_clock::now())
-                             .count();
+    int64_t left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(end - steady_clock::now()).count();
+    // A long poll that got its first messages returns them soon rather than
+    // waiting for a whole batch to trickle in; the rest of that request
+    // arrives as late messages of the next fetch.
+    if (!no_wait && !out.empty()) left = std::min<int64_t>(left, 2);
     if (left <= 0) break;
     natsMsg* msg = nullptr;
     s = natsSubscription_NextMsg(&msg, sub_, left);

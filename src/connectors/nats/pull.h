@@ -2,6 +2,7 @@
 
 #include <nats/nats.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,6 +50,9 @@ class PullConsumer {
   Result<std::vector<natsMsg*>> fetch(int batch, Duration wait);
 
  private:
+  Result<std::vector<natsMsg*>> request(int batch, bool no_wait,
+                                        std::chrono::steady_clock::time_point deadline);
+
   natsConnection* nc_ = nullptr;
   natsSubscription* sub_ = nullptr;
   std::string inbox_;
