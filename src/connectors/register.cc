@@ -3,6 +3,7 @@
 #include "connectors/amqp/register.h"
 #include "connectors/kafka/register.h"
 #include "connectors/mqtt/register.h"
+#include "connectors/nats/register.h"
 #include "connectors/postgres/register.h"
 #include "connectors/redis/register.h"
 
@@ -12,6 +13,7 @@ void register_connectors(flow::ComponentRegistry& registry) {
   register_amqp(registry);
   register_kafka(registry);
   register_mqtt(registry);
+  register_nats(registry);
   register_postgres(registry);
   register_redis(registry);
 }
