@@ -35,7 +35,7 @@ persistence_location $RUN/mqtt/
 user $(id -un)
 log_dest file $RUN/mqtt/mosquitto.log
 CONF
-  mosquitto -d -c "$RUN/mqtt/mosquitto.conf"
+  mosquitto -d -c "$RUN/mqtt/mosquitto.conf" </dev/null >/dev/null 2>&1
 
   if [ ! -f "$RUN/pg/data/PG_VERSION" ]; then
     [ "$(id -u)" -ne 0 ] || chown postgres "$RUN/pg"
@@ -45,12 +45,13 @@ CONF
     -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$RUN/pg" start >/dev/null
 
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN/redis" --daemonize yes \
-    --pidfile "$RUN/redis/pid" --logfile "$RUN/redis/log" --save '' >/dev/null
-  nohup nats-server -js -a 127.0.0.1 -p "$NATS_PORT" -sd "$RUN/nats" >"$RUN/nats/log" 2>&1 &
+    --pidfile "$RUN/redis/pid" --logfile "$RUN/redis/log" --save '' </dev/null >/dev/null 2>&1
+  nohup nats-server -js -a 127.0.0.1 -p "$NATS_PORT" -sd "$RUN/nats" </dev/null >"$RUN/nats/log" 2>&1 &
   echo $! > "$RUN/nats/pid"
   # The mock broker lives as long as its stdin: a fifo held open by sleep.
   rm -f "$RUN/kafka.in" && mkfifo "$RUN/kafka.in"
-  nohup sleep infinity > "$RUN/kafka.in" & echo $! > "$RUN/kafka.hold"
+  nohup sleep infinity </dev/null >"$RUN/kafka.in" 2>/dev/null &
+  echo $! > "$RUN/kafka.hold"
   nohup "$BUILD/junction_kafka_mock" --brokers 1 < "$RUN/kafka.in" > "$RUN/kafka.out" 2>/dev/null &
   echo $! > "$RUN/kafka.pid"
   for _ in $(seq 1 50); do [ -s "$RUN/kafka.out" ] && break; sleep 0.1; done

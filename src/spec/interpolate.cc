@@ -56,15 +56,25 @@ std::optional<std::string> resolve(const Node& scalar, const std::string& ref, D
     }
     return read_secret_file(scalar, path, diags);
   }
-  if (!valid_env_name(ref)) {
+  // ${NAME:-default}: the default when NAME is unset or empty, as in the shell.
+  std::optional<std::string> fallback;
+  std::string name = ref;
+  if (size_t sep = ref.find(":-"); sep != std::string::npos) {
+    name = ref.substr(0, sep);
+    fallback = ref.substr(sep + 2);
+  }
+  if (!valid_env_name(name)) {
     diags.error(scalar.location(), "invalid variable name '" + ref + "' in ${" + ref + "}",
-                "write ${NAME} for an environment variable or ${file:PATH} for a file");
+                "write ${NAME} or ${NAME:-default} for an environment variable or ${file:PATH} "
+                "for a file");
     return std::nullopt;
   }
-  const char* value = std::getenv(ref.c_str());
+  const char* value = std::getenv(name.c_str());
+  if (fallback && (value == nullptr || *value == '\0')) return fallback;
   if (value == nullptr) {
-    diags.error(scalar.location(), "environment variable '" + ref + "' is not set",
-                "set it, or write $${ for a literal ${");
+    diags.error(
+        scalar.location(), "environment variable '" + name + "' is not set",
+        "set it, give a default with ${" + name + ":-value}, or write $${ for a literal ${");
     return std::nullopt;
   }
   return std::string(value);

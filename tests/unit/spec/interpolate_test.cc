@@ -56,10 +56,20 @@ TEST_F(InterpolateTest, EnvironmentVariables) {
 
 TEST_F(InterpolateTest, MissingVariableNamesItAndNoValue) {
   EXPECT_FALSE(run("'${JUNCTION_TEST_USER}:${JUNCTION_TEST_UNSET}'"));
-  EXPECT_EQ(diags_.format(), spec_file() +
-                                 ":1:4: error: environment variable 'JUNCTION_TEST_UNSET' is not "
-                                 "set; set it, or write $${ for a literal ${\n");
+  EXPECT_EQ(diags_.format(),
+            spec_file() +
+                ":1:4: error: environment variable 'JUNCTION_TEST_UNSET' is not "
+                "set; set it, give a default with ${JUNCTION_TEST_UNSET:-value}, or "
+                "write $${ for a literal ${\n");
   EXPECT_EQ(diags_.format().find("alice"), std::string::npos);
+}
+
+TEST_F(InterpolateTest, DefaultsApplyWhenUnsetOrEmpty) {
+  EXPECT_EQ(run("'${JUNCTION_TEST_UNSET:-localhost}:${JUNCTION_TEST_EMPTY:-5432}'"),
+            "localhost:5432");
+  EXPECT_EQ(run("'${JUNCTION_TEST_USER:-bob}'"), "alice");
+  EXPECT_EQ(run("'[${JUNCTION_TEST_UNSET:-}]'"), "[]");
+  EXPECT_TRUE(diags_.ok()) << diags_.format();
 }
 
 TEST_F(InterpolateTest, ReportsEveryMissingVariable) {
@@ -84,8 +94,8 @@ TEST_F(InterpolateTest, InvalidNameIsAnError) {
   EXPECT_FALSE(run("'${not a name}'"));
   EXPECT_EQ(diags_.format(), spec_file() +
                                  ":1:4: error: invalid variable name 'not a name' in ${not a "
-                                 "name}; write ${NAME} for an environment variable or "
-                                 "${file:PATH} for a file\n");
+                                 "name}; write ${NAME} or ${NAME:-default} for an environment "
+                                 "variable or ${file:PATH} for a file\n");
 }
 
 TEST_F(InterpolateTest, FileRelativeToTheSpecWithOneNewlineTrimmed) {

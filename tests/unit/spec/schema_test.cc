@@ -302,7 +302,7 @@ TEST_F(BindTest, MissingVariableIsReportedOnce) {
   bind("block:\n  name: ${JUNCTION_TEST_UNSET}\n");
   EXPECT_EQ(diags_.format(),
             "c.yaml:2:9: error: environment variable 'JUNCTION_TEST_UNSET' is not set; set it, "
-            "or write $${ for a literal ${\n");
+            "give a default with ${JUNCTION_TEST_UNSET:-value}, or write $${ for a literal ${\n");
 }
 
 TEST_F(BindTest, ShorthandBindsThePrimaryAndSiblings) {

@@ -24,7 +24,8 @@ TEST_F(SpecEnvTest, MissingVariableNamesItWithoutValues) {
                   "    output: { stdout: }\n"));
   EXPECT_EQ(out,
             "spec.yaml:4:20: error: environment variable 'JUNCTION_TEST_UNSET' is not set; set "
-            "it, or write $${ for a literal ${\n");
+            "it, give a default with ${JUNCTION_TEST_UNSET:-value}, or write $${ for a literal "
+            "${\n");
   EXPECT_EQ(out.find("hunter2"), std::string::npos);
 }
 
