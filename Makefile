@@ -79,6 +79,7 @@ bench: build
 # one run: PostgreSQL (psql \copy) and NATS JetStream (a libnats copier).
 bench-connectors: build
 	bench/connectors/postgres/run.sh $(BUILD)
+	bench/connectors/nats/run.sh $(BUILD)
 
 # The embedded log against NATS JetStream only (needs nats-server and
 # libnats-dev, which deps installs).
