@@ -36,7 +36,7 @@ struct BuildEnv {
   BlockingPool* blocking = nullptr;
   observe::Registry* metrics = nullptr;
   observe::Health* health = nullptr;  // null when only validating
-  log::Store* store = nullptr;  // the embedded log, when the spec uses it
+  log::Store* store = nullptr;        // the embedded log, when the spec uses it
 };
 
 // Builds every flow of the spec. Component errors are recorded at the

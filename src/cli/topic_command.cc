@@ -118,7 +118,7 @@ Result<std::filesystem::path> storage_dir(const TopicArgs& a) {
   if (auto spec_file = opt(a, "--spec")) {
     flow::ComponentRegistry registry;
     components::register_builtin(registry);
-  connectors::register_connectors(registry);
+    connectors::register_connectors(registry);
     spec::Diagnostics diags;
     auto spec = spec::load_spec(*spec_file, registry, diags);
     if (!spec) return Error::invalid(diags.format());

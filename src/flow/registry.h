@@ -17,7 +17,7 @@
 namespace junction::observe {
 class Health;
 class Registry;
-}
+}  // namespace junction::observe
 namespace junction::log {
 class Store;
 }
