@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <limits>
 #include <mutex>
+#include <unordered_set>
 
 namespace junction::connectors {
 namespace json = boost::json;
@@ -22,14 +23,47 @@ namespace {
 // far below it), so larger requests fail as a decode error instead.
 constexpr size_t kMaxAvroAllocation = size_t{256} << 20;
 
+// libavro 1.11 leaks the buffer of a string or bytes value that a truncated
+// input cuts short (read_string allocates it, then returns on the failed read
+// without freeing it). While a read runs, this thread's allocations are
+// recorded, so that after a failed read whatever outlives the released value
+// is freed: a stream of malformed messages must not grow the heap.
+thread_local std::unordered_set<void*>* tracked_allocations = nullptr;
+
 void* bounded_allocator(void* /*user_data*/, void* ptr, size_t /*old_size*/, size_t new_size) {
   if (new_size == 0) {
+    if (tracked_allocations && ptr) tracked_allocations->erase(ptr);
     std::free(ptr);
     return nullptr;
   }
   if (new_size > kMaxAvroAllocation) return nullptr;
-  return std::realloc(ptr, new_size);
+  void* out = std::realloc(ptr, new_size);
+  if (tracked_allocations && out) {
+    if (ptr) tracked_allocations->erase(ptr);
+    tracked_allocations->insert(out);
+  }
+  return out;
 }
+
+class LeakGuard {
+ public:
+  LeakGuard() { tracked_allocations = &live_; }
+  ~LeakGuard() { tracked_allocations = nullptr; }
+  LeakGuard(const LeakGuard&) = delete;
+  LeakGuard& operator=(const LeakGuard&) = delete;
+
+  // The read succeeded: what it allocated belongs to the value.
+  void keep() { tracked_allocations = nullptr; }
+  // The read failed and the value is released: the rest was leaked.
+  void free_leftovers() {
+    tracked_allocations = nullptr;
+    for (void* p : live_) std::free(p);
+    live_.clear();
+  }
+
+ private:
+  std::unordered_set<void*> live_;
+};
 
 void install_bounded_allocator() {
   static std::once_flag once;
@@ -47,8 +81,10 @@ class ScopedValue {
   explicit ScopedValue(avro_value_iface_t* iface) {
     ok_ = avro_generic_value_new(iface, &value_) == 0;
   }
-  ~ScopedValue() {
+  ~ScopedValue() { reset(); }
+  void reset() {
     if (ok_) avro_value_decref(&value_);
+    ok_ = false;
   }
   ScopedValue(const ScopedValue&) = delete;
   ScopedValue& operator=(const ScopedValue&) = delete;
@@ -426,9 +462,17 @@ Result<std::string> AvroSchema::decode(std::string_view binary) const {
   ScopedValue value(impl_->iface);
   if (!value.ok()) return Error::permanent("cannot create an Avro value: " + avro_error());
   avro_reader_t reader = avro_reader_memory(binary.data(), static_cast<int64_t>(binary.size()));
+  LeakGuard guard;
   const int rc = avro_value_read(reader, value.get());
+  if (rc != 0) {
+    std::string why = avro_error();
+    value.reset();
+    guard.free_leftovers();
+    avro_reader_free(reader);
+    return Error::invalid("not Avro of the schema: " + why);
+  }
+  guard.keep();
   avro_reader_free(reader);
-  if (rc != 0) return Error::invalid("not Avro of the schema: " + avro_error());
   // The binary encoding is canonical, so a value that re-encodes shorter than
   // the input was followed by bytes that belong to no value.
   size_t size = 0;
