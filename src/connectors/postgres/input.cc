@@ -12,6 +12,7 @@
 #include "connectors/common/connector_metrics.h"
 #include "connectors/postgres/cursor_checkpoint.h"
 #include "connectors/postgres/cursor_progress.h"
+#include "connectors/postgres/dsn_field.h"
 #include "connectors/postgres/pg_connection.h"
 #include "connectors/postgres/row_json.h"
 #include "fmt/format.h"
@@ -280,13 +281,7 @@ void register_postgres_input(flow::ComponentRegistry& registry) {
       "        query: SELECT * FROM orders WHERE id > $1 ORDER BY id LIMIT 500\n"
       "        cursor: id\n        start: \"0\"";
   info.schema.fields = {
-      {"dsn",
-       spec::FieldType::kString,
-       "",
-       "libpq connection string or URI (postgresql://user:pass@host:5432/db).",
-       true,
-       {},
-       true},
+      dsn_field(),
       {"query", spec::FieldType::kString, "", "SELECT with $1 = the cursor; in cursor order.",
        true},
       {"cursor", spec::FieldType::kString, "", "Result column holding the cursor value.", true},

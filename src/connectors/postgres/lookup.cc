@@ -9,6 +9,7 @@
 
 #include "connectors/common/connector_metrics.h"
 #include "connectors/postgres/connection_pool.h"
+#include "connectors/postgres/dsn_field.h"
 #include "connectors/postgres/message_values.h"
 #include "connectors/postgres/row_json.h"
 #include "fmt/format.h"
@@ -155,13 +156,7 @@ void register_postgres_lookup(flow::ComponentRegistry& registry) {
       "          query: SELECT name, tier FROM customers WHERE id = $1\n"
       "          params: [customer_id]\n          into: customer";
   info.schema.fields = {
-      {"dsn",
-       spec::FieldType::kString,
-       "",
-       "libpq connection string or URI (postgresql://user:pass@host:5432/db).",
-       true,
-       {},
-       true},
+      dsn_field(),
       {"query", spec::FieldType::kString, "", "SELECT using $1..$n.", true},
       {"params", spec::FieldType::kStringList, "",
        "Sources of $1..$n: payload field paths or $key $id $timestamp $timestamp_ms $payload."},

@@ -6,6 +6,7 @@
 
 #include "connectors/common/connector_metrics.h"
 #include "connectors/postgres/connection_pool.h"
+#include "connectors/postgres/dsn_field.h"
 #include "connectors/postgres/table_mapping.h"
 #include "fmt/format.h"
 
@@ -218,20 +219,14 @@ void register_postgres_output(flow::ComponentRegistry& registry) {
       "Errors follow the SQLSTATE: connection loss, serialization failures and deadlocks "
       "(08, 40, 53, 57) are retried; when a batch fails on a data or integrity error (21, 22, "
       "23) the output replays it row by row, writes the rows before the rejected one and "
-      "reports that one invalid with the server's message, so it goes to the dead letter. "
-      "(The flow dead-letters the rest of that batch with it: see docs/connectors/postgres.md.) "
+      "reports that one alone invalid with the server's message: it goes to the dead letter "
+      "and the flow writes the rows after it again. "
       "A lost connection is reopened on the next write.\n"
       "Example:\n\n    output:\n      postgres:\n        dsn: ${PG_DSN}\n        table: orders\n"
       "        columns: { id: id, customer: customer.name, total: total, seen_at: $timestamp }\n"
       "        mode: upsert\n        conflict: [id]";
   info.schema.fields = {
-      {"dsn",
-       spec::FieldType::kString,
-       "",
-       "libpq connection string or URI (postgresql://user:pass@host:5432/db).",
-       true,
-       {},
-       true},
+      dsn_field(),
       {"table", spec::FieldType::kString, "", "Table to write, optionally schema.table.", true},
       {"columns", spec::FieldType::kObject, "",
        "Column -> payload field path, or $key $id $timestamp $timestamp_ms $payload.", true},

@@ -8,6 +8,7 @@
 #include "components/common/template.h"
 #include "connectors/common/connector_metrics.h"
 #include "connectors/redis/endpoint.h"
+#include "connectors/redis/key_source.h"
 #include "connectors/redis/link.h"
 #include "connectors/redis/link_status.h"
 #include "connectors/redis/lookup_cache.h"
@@ -23,9 +24,8 @@ enum class OnMissing { kNull, kKeep, kFail };
 struct LookupOptions {
   Endpoint endpoint;
   LookupKind kind = LookupKind::kGet;
-  components::Template key;
-  int key_chunk = -1;  // a Lua expression for the key, or -1: the template
-  std::string field;   // hget
+  KeySource key;
+  std::string field;  // hget
   std::string into;
   OnMissing on_missing = OnMissing::kNull;
   Duration cache_ttl{};
@@ -40,7 +40,6 @@ class LookupProcessor final : public flow::Processor {
  public:
   LookupProcessor(LookupOptions o, const flow::ComponentContext& ctx)
       : o_(std::move(o)),
-        scripts_(ctx.scripts),
         metrics_(ctx, "redis"),
         status_(metrics_, ctx.flow, "redis lookup " + o_.endpoint.display()),
         cache_(o_.cache_ttl, o_.cache_size) {}
@@ -80,15 +79,8 @@ class LookupProcessor final : public flow::Processor {
 
  private:
   Result<std::string> key_for(const Message& m) {
-    std::string key;
-    if (o_.key_chunk >= 0) {
-      auto k = scripts_->eval_string(o_.key_chunk, m);
-      if (!k) return k.error().wrap("key_expression");
-      key = std::move(*k);
-    } else {
-      o_.key.render(key);
-    }
-    if (key.empty()) return Error::invalid("redis_lookup: the key is empty");
+    auto key = o_.key.key_for(m);
+    if (key && key->empty()) return Error::invalid("redis_lookup: the key is empty");
     return key;
   }
 
@@ -121,7 +113,6 @@ class LookupProcessor final : public flow::Processor {
   }
 
   LookupOptions o_;
-  script::Engine* scripts_;
   ConnectorMetrics metrics_;
   LinkStatus status_;
   LookupCache cache_;
@@ -231,20 +222,9 @@ void register_lookup(flow::ComponentRegistry& registry) {
     const int64_t size = c.integer("cache_size");
     if (size < 1 || size > 10'000'000) return Error::invalid("cache_size must be 1..10000000");
     o.cache_size = static_cast<size_t>(size);
-    const bool has_expr = c.has("key_expression") && !c.str("key_expression").empty();
-    if (has_expr == (c.has("key") && !c.str("key").empty())) {
-      return Error::invalid("set exactly one of key and key_expression");
-    }
-    if (has_expr) {
-      auto chunk =
-          ctx.scripts->compile_expression(c.str("key_expression"), ctx.step + ".key_expression");
-      if (!chunk) return chunk.error();
-      o.key_chunk = *chunk;
-    } else {
-      auto key = components::Template::parse(c.str("key"));
-      if (!key) return key.error().wrap("key");
-      o.key = std::move(*key);
-    }
+    auto key = KeySource::from_config(c, ctx);
+    if (!key) return key.error();
+    o.key = std::move(*key);
     return std::unique_ptr<flow::Processor>(std::make_unique<LookupProcessor>(std::move(o), ctx));
   };
   registry.add(std::move(info));

@@ -7,6 +7,7 @@
 #include "connectors/common/connector_metrics.h"
 #include "connectors/redis/command.h"
 #include "connectors/redis/endpoint.h"
+#include "connectors/redis/key_source.h"
 #include "connectors/redis/link.h"
 #include "connectors/redis/link_status.h"
 #include "script/engine.h"
@@ -19,8 +20,7 @@ using Clock = std::chrono::steady_clock;
 struct OutputOptions {
   Endpoint endpoint;
   CommandOptions command;
-  components::Template key;
-  int key_chunk = -1;  // a Lua expression for the key, or -1: the template
+  KeySource key;
   Codec codec = Codec::raw();
 };
 
@@ -33,7 +33,6 @@ class RedisOutput final : public flow::Output {
  public:
   RedisOutput(OutputOptions o, const flow::ComponentContext& ctx)
       : o_(std::move(o)),
-        scripts_(ctx.scripts),
         metrics_(ctx, "redis"),
         status_(metrics_, ctx.flow, "redis output " + o_.endpoint.display()) {}
 
@@ -104,21 +103,14 @@ class RedisOutput final : public flow::Output {
 
  private:
   Result<Command> command_for(const Message& m) {
-    std::string key;
-    if (o_.key_chunk >= 0) {
-      auto k = scripts_->eval_string(o_.key_chunk, m);
-      if (!k) return k.error().wrap("key_expression");
-      key = std::move(*k);
-    } else {
-      o_.key.render(key);
-    }
+    auto key = o_.key.key_for(m);
+    if (!key) return key.error();
     auto payload = o_.codec.encode(m.payload.view());
     if (!payload) return payload.error();
-    return build_command(o_.command, std::move(key), *payload);
+    return build_command(o_.command, std::move(*key), *payload);
   }
 
   OutputOptions o_;
-  script::Engine* scripts_;
   ConnectorMetrics metrics_;
   LinkStatus status_;
   std::unique_ptr<Link> link_;
@@ -185,20 +177,9 @@ void register_output(flow::ComponentRegistry& registry) {
     if (c.has("ttl") && o.command.kind != CommandKind::kSet) {
       return Error::invalid("ttl applies to command set only");
     }
-    const bool has_expr = c.has("key_expression") && !c.str("key_expression").empty();
-    if (has_expr == (c.has("key") && !c.str("key").empty())) {
-      return Error::invalid("set exactly one of key and key_expression");
-    }
-    if (has_expr) {
-      auto chunk =
-          ctx.scripts->compile_expression(c.str("key_expression"), ctx.step + ".key_expression");
-      if (!chunk) return chunk.error();
-      o.key_chunk = *chunk;
-    } else {
-      auto key = components::Template::parse(c.str("key"));
-      if (!key) return key.error().wrap("key");
-      o.key = std::move(*key);
-    }
+    auto key = KeySource::from_config(c, ctx);
+    if (!key) return key.error();
+    o.key = std::move(*key);
     auto codec = Codec::from_config(c, ctx);
     if (!codec) return codec.error();
     o.codec = std::move(*codec);
