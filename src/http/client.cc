@@ -15,6 +15,7 @@
 
 #include "http/connection_pool.h"
 #include "http/tls.h"
+#include "http/wire.h"
 
 namespace junction::http {
 
@@ -55,7 +56,7 @@ asio::awaitable<Exchange> exchange(Stream& stream, beast::flat_buffer& buffer, R
                                    Clock::time_point deadline, uint64_t max_body) {
   Exchange out;
   beast::get_lowest_layer(stream).expires_at(deadline);
-  auto [wec, wn] = co_await bhttp::async_write(stream, req, kNoThrow);
+  auto [wec, wn] = co_await write_message(stream, req);
   if (wec) {
     out.ec = wec;
     co_return out;

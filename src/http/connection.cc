@@ -17,6 +17,7 @@
 #include "http/dispatch.h"
 #include "http/problem.h"
 #include "http/server_state.h"
+#include "http/wire.h"
 
 namespace junction::http::detail {
 
@@ -160,7 +161,7 @@ class Connection {
 
   asio::awaitable<Next> write(Response& res, Next then) {
     tcp().expires_after(limits_.body_timeout);
-    auto [ec, n] = co_await bhttp::async_write(stream_, res, kNoThrow);
+    auto [ec, n] = co_await write_message(stream_, res);
     co_return ec ? Next::kAbort : then;
   }
 

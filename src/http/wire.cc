@@ -1,0 +1,72 @@
+#include "http/wire.h"
+
+#include <boost/beast/http/status.hpp>
+
+namespace junction::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+std::string_view sv(boost::beast::string_view s) {
+  return {s.data(), s.size()};
+}
+
+void append_version(unsigned version, std::string& out) {
+  out += "HTTP/";
+  out += static_cast<char>('0' + version / 10);
+  out += '.';
+  out += static_cast<char>('0' + version % 10);
+}
+
+template <class Fields>
+size_t fields_size(const Fields& fields) {
+  size_t n = 2;
+  for (const auto& f : fields) n += f.name_string().size() + f.value().size() + 4;
+  return n;
+}
+
+template <class Fields>
+void append_fields(const Fields& fields, std::string& out) {
+  for (const auto& f : fields) {
+    out += sv(f.name_string());
+    out += ": ";
+    out += sv(f.value());
+    out += "\r\n";
+  }
+  out += "\r\n";
+}
+
+}  // namespace
+
+void format_header(const Request& req, std::string& out) {
+  out.clear();
+  out.reserve(req.method_string().size() + req.target().size() + 12 + fields_size(req));
+  out += sv(req.method_string());
+  out += ' ';
+  out += sv(req.target());
+  out += ' ';
+  append_version(req.version(), out);
+  out += "\r\n";
+  append_fields(req, out);
+}
+
+void format_header(const Response& res, std::string& out) {
+  out.clear();
+  // Beast keeps a reason phrase only when one was set; otherwise it writes
+  // the standard one for the code.
+  std::string_view reason = sv(res.reason());
+  if (reason.empty()) reason = sv(bhttp::obsolete_reason(res.result()));
+  out.reserve(reason.size() + 16 + fields_size(res));
+  append_version(res.version(), out);
+  out += ' ';
+  const unsigned code = res.result_int();
+  out += static_cast<char>('0' + code / 100 % 10);
+  out += static_cast<char>('0' + code / 10 % 10);
+  out += static_cast<char>('0' + code % 10);
+  out += ' ';
+  out += reason;
+  out += "\r\n";
+  append_fields(res, out);
+}
+
+}  // namespace junction::http

@@ -1,0 +1,52 @@
+#pragma once
+
+// Writing a whole message in one gathered write.
+//
+// Beast's serializer presents a message as nested buffer-sequence views and
+// walks them on every write; for the small messages a gateway mostly
+// proxies, that walk cost more user CPU than the rest of the request
+// (about 30% of a proxied GET, measured with perf against bench/gateway).
+// A message whose length is known is instead written as two buffers: its
+// header, formatted once into a string, and its body.
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/write.hpp>
+#include <string>
+#include <tuple>
+
+#include "http/types.h"
+
+namespace junction::http {
+
+// The start line and fields, ending in the blank line.
+void format_header(const Request& req, std::string& out);
+void format_header(const Response& res, std::string& out);
+
+// Whether write_message may take the fast path: not chunked, so the body is
+// sent as it is.
+template <bool isRequest>
+bool has_plain_body(
+    const boost::beast::http::message<isRequest, boost::beast::http::string_body>& m) {
+  return !m.chunked();
+}
+
+// Writes `msg` after prepare_payload() (or a set Content-Length) the way
+// boost::beast::http::async_write would; a chunked message goes through Beast.
+template <class Stream, bool isRequest>
+boost::asio::awaitable<std::tuple<boost::system::error_code, size_t>> write_message(
+    Stream& stream, boost::beast::http::message<isRequest, boost::beast::http::string_body>& msg) {
+  constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
+  if (!has_plain_body(msg))
+    co_return co_await boost::beast::http::async_write(stream, msg, kNoThrow);
+  std::string header;
+  format_header(msg, header);
+  const std::array<boost::asio::const_buffer, 2> buffers = {boost::asio::buffer(header),
+                                                            boost::asio::buffer(msg.body())};
+  co_return co_await boost::asio::async_write(stream, buffers, kNoThrow);
+}
+
+}  // namespace junction::http
