@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
@@ -98,10 +99,13 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
                  spec.observability.listen, *port);
   }
 
+  // Made before the gateway announces its port, so that a SIGHUP sent the
+  // moment it does is queued here rather than ending the process.
+  asio::signal_set hangups(io.context(0), SIGHUP);
   std::unique_ptr<GatewayRunner> gateway;
   if (spec.gateway) {
     std::string error;
-    gateway = GatewayRunner::create(spec, io.context(0), metrics, health, store.get(), error);
+    gateway = GatewayRunner::create(spec, io, metrics, health, store.get(), error);
     if (!gateway) {
       spdlog::error("{}", error);
       return 1;
@@ -151,6 +155,34 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
       };
   signals.async_wait(on_signal);
 
+  // SIGHUP: the spec file is read again off the I/O threads, and the
+  // gateway's routes and upstreams are swapped in without dropping requests.
+  std::function<void(const boost::system::error_code&, int)> on_hangup =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        hangups.async_wait(on_hangup);
+        if (!gw || !options.reload) {
+          spdlog::info("SIGHUP: nothing to reload (only a gateway's routes and upstreams reload)");
+          return;
+        }
+        asio::post(blocking.pool(), [gw, reload = options.reload] {
+          std::string errors;
+          auto fresh = reload(errors);
+          if (!fresh) {
+            spdlog::error("SIGHUP: the spec does not load; the gateway keeps its routes:\n{}",
+                          errors);
+            return;
+          }
+          auto reloaded = gw->reload(*fresh);
+          if (!reloaded) {
+            spdlog::error("SIGHUP: {}; the gateway keeps its routes", reloaded.error().message());
+            return;
+          }
+          for (const auto& w : *reloaded) spdlog::warn("SIGHUP: {}", w);
+        });
+      };
+  hangups.async_wait(on_hangup);
+
   for (size_t i = 0; i < flows.size(); ++i) {
     auto* f = flows[i].get();
     std::string component = "flow:" + f->name();
@@ -185,6 +217,7 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
   }
   asio::post(io.context(0), [&] {
     signals.cancel();
+    hangups.cancel();
     drain_timer.cancel();
   });
   io.stop_and_join();

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "core/units.h"
 #include "flow/registry.h"
@@ -16,6 +19,9 @@ struct RunOptions {
   Duration drain_timeout = std::chrono::seconds(30);
   // Cut a corrupt segment off at the damage instead of refusing to start.
   bool repair = false;
+  // Loads the spec again from its file, for SIGHUP; errors formatted into
+  // `errors`. Without it, SIGHUP is ignored.
+  std::function<std::optional<spec::Spec>(std::string& errors)> reload;
 };
 
 // Runs a loaded spec until every flow ended or a signal asked to stop.

@@ -3,51 +3,140 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 
 namespace junction::app {
+namespace {
 
-std::unique_ptr<GatewayRunner> GatewayRunner::create(const spec::Spec& spec, asio::io_context& ctx,
+// Holds the gateway for as long as the request runs, so a reload can
+// replace the slot's gateway under it.
+asio::awaitable<http::Response> serve_on(std::shared_ptr<gateway::Gateway> g, http::Request& req,
+                                         const http::RequestInfo& info) {
+  co_return co_await g->handle(req, info);
+}
+
+std::vector<std::string> listener_changes(const http::ServerOptions& was,
+                                          const http::ServerOptions& now) {
+  std::vector<std::string> out;
+  if (was.host != now.host || was.port != now.port) out.push_back("listen");
+  auto tls_files = [](const http::ServerOptions& o) {
+    return o.tls ? o.tls->cert_file + "\n" + o.tls->key_file + "\n" + o.tls->client_ca_file : "";
+  };
+  if (tls_files(was) != tls_files(now)) out.push_back("tls");
+  const auto& a = was.limits;
+  const auto& b = now.limits;
+  if (a.max_body_bytes != b.max_body_bytes || a.max_header_bytes != b.max_header_bytes ||
+      a.max_header_count != b.max_header_count) {
+    out.push_back("limits");
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::shared_ptr<gateway::Gateway>>> GatewayRunner::build(
+    const spec::Spec& spec, const std::vector<Worker>& workers) {
+  if (!spec.gateway) return Error::invalid("the spec has no gateway section");
+  auto shared = gateway::GatewayShared::create(*spec.gateway, spec.upstreams, metrics_);
+  if (!shared) return Error::invalid("gateway: " + shared.error().message());
+  std::vector<std::shared_ptr<gateway::Gateway>> out;
+  for (const auto& w : workers) {
+    auto created = gateway::Gateway::create(*spec.gateway, spec.upstreams, w.ctx->get_executor(),
+                                            metrics_, store_, *shared);
+    if (!created) return Error::invalid("gateway: " + created.error().message());
+    out.push_back(std::move(*created));
+  }
+  return out;
+}
+
+std::unique_ptr<GatewayRunner> GatewayRunner::create(const spec::Spec& spec, IoThreads& io,
                                                      observe::Registry& metrics,
                                                      observe::Health& health, log::Store* store,
                                                      std::string& error) {
-  std::unique_ptr<GatewayRunner> runner(new GatewayRunner(ctx, health));
-  auto created =
-      gateway::Gateway::create(*spec.gateway, spec.upstreams, ctx.get_executor(), metrics, store);
-  if (!created) {
-    error = "gateway: " + created.error().message();
+  std::unique_ptr<GatewayRunner> runner(new GatewayRunner(metrics, health, store));
+  std::vector<Worker> workers(io.size());
+  for (size_t i = 0; i < workers.size(); ++i) workers[i].ctx = &io.context(i);
+  auto gateways = runner->build(spec, workers);
+  if (!gateways) {
+    error = gateways.error().message();
     return nullptr;
   }
-  runner->gateway_ = std::move(*created);
-  gateway::Gateway* g = runner->gateway_.get();
-  http::Handler handler = [g](http::Request& req, const http::RequestInfo& info) {
-    return g->handle(req, info);
-  };
-  runner->server_ = std::make_unique<http::Server>(ctx, g->server_options(), handler);
-  auto port = runner->server_->listen();
-  if (!port.ok()) {
-    error = "gateway listener " + spec.gateway->listen + ": " + port.error().message();
-    return nullptr;
+  runner->listener_ = (*gateways)[0]->server_options();
+  uint16_t bound = 0;
+  for (size_t i = 0; i < workers.size(); ++i) {
+    Worker& w = workers[i];
+    w.slot = std::make_shared<Slot>();
+    w.slot->current = std::move((*gateways)[i]);
+    http::Handler handler = [slot = w.slot](http::Request& req, const http::RequestInfo& info) {
+      return serve_on(slot->current, req, info);
+    };
+    http::ServerOptions options = runner->listener_;
+    if (workers.size() > 1) {
+      options.reuse_port = true;
+      // The first listener picks the port when the spec leaves it to the
+      // system (port 0); the others join it.
+      if (i > 0) {
+        options.port = bound;
+        options.join_reused_port = true;
+      }
+    }
+    w.server = std::make_unique<http::Server>(*w.ctx, std::move(options), handler);
+    auto port = w.server->listen();
+    if (!port.ok()) {
+      error = "gateway listener " + spec.gateway->listen + ": " + port.error().message();
+      return nullptr;
+    }
+    bound = *port;
   }
-  spdlog::info("gateway listening on {}:{} ({} routes)", spec.gateway->host, *port,
-               spec.gateway->routes.size());
+  runner->workers_ = std::move(workers);
+  spdlog::info("gateway listening on {}:{} ({} routes, {} threads)", spec.gateway->host, bound,
+               spec.gateway->routes.size(), runner->workers_.size());
   return runner;
 }
 
-// The server goes first: its handler calls into the gateway.
+// The servers go first: their handlers call into the gateways.
 GatewayRunner::~GatewayRunner() {
-  server_.reset();
+  for (auto& w : workers_) w.server.reset();
 }
 
 void GatewayRunner::start() {
   health_.set_ready("gateway", true);
-  server_->start();
+  for (auto& w : workers_) w.server->start();
 }
 
 void GatewayRunner::stop(Duration drain, std::function<void()> done) {
   if (stopping_.exchange(true)) return;
   health_.set_ready("gateway", false, "stopping");
-  asio::co_spawn(ctx_, server_->shutdown(drain),
-                 [done = std::move(done)](std::exception_ptr) { done(); });
+  // Each server drains on its own thread; the last to finish calls `done`.
+  auto left = std::make_shared<std::atomic<size_t>>(workers_.size());
+  auto finish = std::make_shared<std::function<void()>>(std::move(done));
+  for (auto& w : workers_) {
+    asio::co_spawn(*w.ctx, w.server->shutdown(drain), [left, finish](std::exception_ptr) {
+      if (left->fetch_sub(1) == 1) (*finish)();
+    });
+  }
+}
+
+Result<std::vector<std::string>> GatewayRunner::reload(const spec::Spec& spec) {
+  std::lock_guard lock(reload_mu_);
+  if (stopping_) return Error::invalid("the gateway is stopping");
+  auto gateways = build(spec, workers_);
+  if (!gateways) return gateways.error();
+  std::vector<std::string> warnings;
+  for (const auto& what : listener_changes(listener_, (*gateways)[0]->server_options())) {
+    warnings.push_back("the gateway's " + what + " changed; it takes effect on restart");
+  }
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    // The old gateway is released on its own thread: its upstream clients
+    // are bound there.
+    asio::post(*workers_[i].ctx,
+               [slot = workers_[i].slot, g = std::move((*gateways)[i])]() mutable {
+                 std::swap(slot->current, g);
+               });
+  }
+  spdlog::info("gateway reloaded: {} routes, {} upstreams", spec.gateway->routes.size(),
+               spec.upstreams.size());
+  return warnings;
 }
 
 }  // namespace junction::app

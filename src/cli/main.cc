@@ -172,6 +172,12 @@ int cmd_run(const Args& args, const flow::ComponentRegistry& registry) {
   options.io_threads = args.threads;
   options.drain_timeout = args.drain_timeout;
   options.repair = args.repair;
+  options.reload = [path = args.positional[0], &registry](std::string& errors) {
+    spec::Diagnostics diags;
+    auto fresh = spec::load_spec(path, registry, diags);
+    if (!fresh) errors = diags.format();
+    return fresh;
+  };
   return app::run_spec(*spec, registry, options);
 }
 

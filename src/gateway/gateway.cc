@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 
+#include "gateway/access_log.h"
 #include "gateway/forward.h"
 #include "gateway/normalized_path.h"
 #include "http/problem.h"
@@ -72,16 +73,6 @@ std::string route_label(const spec::GatewayRouteSpec& r) {
   return r.path;
 }
 
-// A request path as the log shows it: raw bytes outside printable ASCII
-// become '?', so a hostile path cannot make the line invalid JSON or UTF-8.
-std::string printable(std::string_view path) {
-  std::string out(path.substr(0, 512));
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
-  }
-  return out;
-}
-
 std::string_view sv(boost::beast::string_view s) {
   return {s.data(), s.size()};
 }
@@ -100,20 +91,25 @@ struct Gateway::Exchange {
 Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
                                                  const std::vector<spec::UpstreamSpec>& upstreams,
                                                  asio::any_io_executor executor,
-                                                 observe::Registry& metrics, log::Store* store) {
+                                                 observe::Registry& metrics, log::Store* store,
+                                                 std::shared_ptr<GatewayShared> shared) {
   std::vector<Route> routes;
   for (const auto& r : spec.routes) routes.push_back(to_route(r));
   auto table = RouteTable::build(std::move(routes));
   if (!table) return Error::invalid("gateway: " + table.error().message());
-  auto auth = Authenticator::create(spec);
-  if (!auth) return auth.error();
-  std::unique_ptr<Gateway> g(new Gateway(spec, std::move(*auth), std::move(*table)));
+  if (!shared) {
+    auto created = GatewayShared::create(spec, upstreams, metrics);
+    if (!created) return created.error();
+    shared = std::move(*created);
+  }
+  std::unique_ptr<Gateway> g(new Gateway(spec, std::move(shared), std::move(*table)));
   for (const auto& u : upstreams) {
-    auto up = Upstream::create(u, executor, metrics);
+    auto up = Upstream::create(u, executor, metrics, g->shared_->guards(u.name));
     if (!up) return up.error();
     g->upstreams_[u.name] = std::move(*up);
   }
-  for (const auto& r : g->spec_.routes) {
+  for (size_t i = 0; i < g->spec_.routes.size(); ++i) {
+    const auto& r = g->spec_.routes[i];
     RouteRuntime rt;
     rt.spec = &r;
     rt.label = route_label(r);
@@ -132,17 +128,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
       if (!target) return Error::invalid("route " + rt.label + ": " + target.error().message());
       rt.topic.emplace(std::move(*target));
     }
-    if (r.rate_limit) {
-      std::vector<RateLimit> limits;
-      for (const auto& text : r.rate_limit->limits) {
-        auto limit = parse_rate_limit(text);
-        if (!limit) return Error::invalid("route " + rt.label + ": " + limit.error().message());
-        limits.push_back(std::move(*limit));
-      }
-      auto limiter = RateLimiter::create(std::move(limits));
-      if (!limiter) return Error::invalid("route " + rt.label + ": " + limiter.error().message());
-      rt.limiter.emplace(std::move(*limiter));
-    }
+    rt.limiter = g->shared_->limiter(i);
     if (r.cors) rt.cors.emplace(*r.cors, r.methods);
     rt.by_class = class_counters(metrics, rt.label);
     rt.latency =
@@ -156,8 +142,11 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
   return g;
 }
 
-Gateway::Gateway(spec::GatewaySpec spec, Authenticator auth, RouteTable table)
-    : spec_(std::move(spec)), auth_(std::move(auth)), table_(std::move(table)) {}
+Gateway::Gateway(spec::GatewaySpec spec, std::shared_ptr<GatewayShared> shared, RouteTable table)
+    : spec_(std::move(spec)),
+      shared_(std::move(shared)),
+      auth_(shared_->authenticator()),
+      table_(std::move(table)) {}
 
 Gateway::~Gateway() = default;
 
@@ -184,26 +173,20 @@ asio::awaitable<http::Response> Gateway::handle(http::Request& req, const http::
   http::Response res = co_await route(req, info, ex);
   record(ex, res);
   // Access log: one JSON object per request, never a credential.
-  boost::json::object line;
-  line["type"] = "access";
-  line["request_id"] = info.request_id;
-  line["method"] = sv(req.method_string());
-  std::string_view target = sv(req.target());
-  line["path"] = printable(target.substr(0, target.find('?')));
-  line["route"] = ex.route ? ex.route->label : "";
-  line["status"] = res.result_int();
-  line["upstream"] = ex.upstream;
-  line["attempts"] = ex.attempts;
-  line["bytes_in"] = req.body().size();
-  line["bytes_out"] = res.body().size();
-  line["client"] = info.remote_address;
-  line["identity"] = ex.consumer;
-  // Fixed-point milliseconds: Boost.JSON would write 0.037 as 3.7E-2.
-  std::string text = boost::json::serialize(line);
-  text.pop_back();
-  text += fmt::format(",\"latency_ms\":{:.3f}}}",
-                      std::chrono::duration<double, std::milli>(Clock::now() - ex.start).count());
-  spdlog::info("{}", text);
+  AccessEntry entry;
+  entry.request_id = info.request_id;
+  entry.method = sv(req.method_string());
+  entry.target = sv(req.target());
+  if (ex.route) entry.route = ex.route->label;
+  entry.status = res.result_int();
+  entry.upstream = ex.upstream;
+  entry.attempts = ex.attempts;
+  entry.bytes_in = req.body().size();
+  entry.bytes_out = res.body().size();
+  entry.client = info.remote_address;
+  entry.identity = ex.consumer;
+  entry.latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - ex.start).count();
+  spdlog::info("{}", format_access_line(entry));
   co_return res;
 }
 

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "gateway/authenticator.h"
 #include "gateway/cors.h"
+#include "gateway/gateway_shared.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/route_table.h"
 #include "gateway/topic_target.h"
@@ -35,16 +36,20 @@ namespace junction::gateway {
 // upstream address, no verifier message. One JSON access log line per
 // request. Bodies are buffered, up to limits.max_body.
 //
-// Runs on one executor, the server's: the upstreams' clients are bound to it.
+// A Gateway runs on one executor, its server's: the upstreams' clients are
+// bound to it. A gateway serving on several I/O threads is one Gateway per
+// thread, all built from the same GatewayShared.
 class Gateway {
  public:
   // Error::invalid for anything the spec layer could not check: a path
-  // template, a JWKS file, an API key list, an upstream URL.
+  // template, a JWKS file, an API key list, an upstream URL. Without
+  // `shared`, the Gateway gets state of its own.
   static Result<std::unique_ptr<Gateway>> create(const spec::GatewaySpec& spec,
                                                  const std::vector<spec::UpstreamSpec>& upstreams,
                                                  asio::any_io_executor executor,
                                                  observe::Registry& metrics,
-                                                 log::Store* store = nullptr);
+                                                 log::Store* store = nullptr,
+                                                 std::shared_ptr<GatewayShared> shared = nullptr);
   ~Gateway();
 
   asio::awaitable<http::Response> handle(http::Request& req, const http::RequestInfo& info);
@@ -58,7 +63,7 @@ class Gateway {
     const spec::GatewayRouteSpec* spec = nullptr;
     Upstream* upstream = nullptr;
     std::optional<TopicTarget> topic;
-    std::optional<RateLimiter> limiter;
+    RateLimiter* limiter = nullptr;  // shared by every thread's Gateway
     std::optional<CorsPolicy> cors;
     std::array<observe::Counter*, 5> by_class{};  // 1xx..5xx
     observe::Histogram* latency = nullptr;
@@ -66,7 +71,7 @@ class Gateway {
   };
   struct Exchange;  // one request's facts, for the access log
 
-  Gateway(spec::GatewaySpec spec, Authenticator auth, RouteTable table);
+  Gateway(spec::GatewaySpec spec, std::shared_ptr<GatewayShared> shared, RouteTable table);
   asio::awaitable<http::Response> route(http::Request& req, const http::RequestInfo& info,
                                         Exchange& ex);
   asio::awaitable<http::Response> serve(RouteRuntime& route, http::Request& req,
@@ -80,7 +85,8 @@ class Gateway {
   void record(const Exchange& ex, const http::Response& res);
 
   spec::GatewaySpec spec_;
-  Authenticator auth_;
+  std::shared_ptr<GatewayShared> shared_;
+  const Authenticator& auth_;
   RouteTable table_;
   std::map<std::string, std::unique_ptr<Upstream>> upstreams_;
   std::vector<RouteRuntime> routes_;

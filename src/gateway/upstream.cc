@@ -39,9 +39,23 @@ bool unprocessed(unsigned status) {
 
 }  // namespace
 
+UpstreamGuards::UpstreamGuards(const spec::UpstreamSpec& spec, observe::Registry& metrics)
+    : bulkhead(spec.max_concurrent),
+      breaker(
+          breaker_config(spec),
+          [name = spec.name,
+           &gauge = metrics.gauge("junction_gateway_upstream_circuit_state",
+                                  "circuit breaker state: 0 closed, 1 open, 2 half-open",
+                                  {{"upstream", spec.name}})](CircuitState from, CircuitState to) {
+            gauge.set(static_cast<double>(to));
+            spdlog::warn("upstream {}: circuit {} -> {}", name, resilience::to_string(from),
+                         resilience::to_string(to));
+          }) {}
+
 Result<std::unique_ptr<Upstream>> Upstream::create(const spec::UpstreamSpec& spec,
                                                    asio::any_io_executor executor,
-                                                   observe::Registry& metrics) {
+                                                   observe::Registry& metrics,
+                                                   std::shared_ptr<UpstreamGuards> guards) {
   std::vector<Target> targets;
   for (const auto& text : spec.targets) {
     auto url = http::parse_url(text);
@@ -54,12 +68,14 @@ Result<std::unique_ptr<Upstream>> Upstream::create(const spec::UpstreamSpec& spe
     targets.push_back(std::move(t));
   }
   if (targets.empty()) return Error::invalid("upstream " + spec.name + " has no targets");
+  if (!guards) guards = std::make_shared<UpstreamGuards>(spec, metrics);
   return std::unique_ptr<Upstream>(
-      new Upstream(spec, std::move(executor), metrics, std::move(targets)));
+      new Upstream(spec, std::move(executor), metrics, std::move(targets), std::move(guards)));
 }
 
 Upstream::Upstream(const spec::UpstreamSpec& spec, asio::any_io_executor executor,
-                   observe::Registry& metrics, std::vector<Target> targets)
+                   observe::Registry& metrics, std::vector<Target> targets,
+                   std::shared_ptr<UpstreamGuards> guards)
     : name_(spec.name),
       executor_(executor),
       targets_(std::move(targets)),
@@ -67,16 +83,9 @@ Upstream::Upstream(const spec::UpstreamSpec& spec, asio::any_io_executor executo
       timeout_(spec.timeout),
       attempts_(spec.attempts),
       backoff_(spec.backoff, spec.max_backoff),
-      bulkhead_(spec.max_concurrent),
-      circuit_gauge_(metrics.gauge("junction_gateway_upstream_circuit_state",
-                                   "circuit breaker state: 0 closed, 1 open, 2 half-open",
-                                   {{"upstream", spec.name}})),
-      breaker_(breaker_config(spec),
-               [this](CircuitState from, CircuitState to) {
-                 circuit_gauge_.set(static_cast<double>(to));
-                 spdlog::warn("upstream {}: circuit {} -> {}", name_, resilience::to_string(from),
-                              resilience::to_string(to));
-               }),
+      guards_(std::move(guards)),
+      bulkhead_(guards_->bulkhead),
+      breaker_(guards_->breaker),
       client_(executor, client_options(spec)),
       retries_(metrics.counter("junction_gateway_upstream_retries_total",
                                "retried calls to an upstream", {{"upstream", spec.name}})),
@@ -102,14 +111,14 @@ CircuitState Upstream::circuit_state() {
 size_t Upstream::pick() {
   if (balance_ == spec::Balance::kLeastRequest) {
     // Ties go round robin, so idle targets share the load.
-    size_t best = next_++ % targets_.size();
+    size_t best = guards_->next_target.fetch_add(1, std::memory_order_relaxed) % targets_.size();
     for (size_t i = 0; i < targets_.size(); ++i) {
       size_t c = (best + i) % targets_.size();
       if (targets_[c].in_flight < targets_[best].in_flight) best = c;
     }
     return best;
   }
-  return next_++ % targets_.size();
+  return guards_->next_target.fetch_add(1, std::memory_order_relaxed) % targets_.size();
 }
 
 asio::awaitable<UpstreamResult> Upstream::attempt(http::Request& req) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
@@ -36,6 +37,17 @@ struct UpstreamResult {
   int attempts = 0;         // calls made, retries included
 };
 
+// The resilience around one named upstream that must be one across the
+// gateway's threads: the circuit breaker judges the upstream's whole
+// traffic, and max_concurrent bounds the calls of every thread together.
+struct UpstreamGuards {
+  UpstreamGuards(const spec::UpstreamSpec& spec, observe::Registry& metrics);
+  resilience::Bulkhead bulkhead;
+  resilience::CircuitBreaker breaker;
+  // Round robin over all threads' requests, not per thread.
+  std::atomic<size_t> next_target{0};
+};
+
 // One named upstream: its targets, how one is chosen, and the resilience
 // around every call: a bulkhead (max_concurrent), a circuit breaker over the
 // upstream as a whole, a timeout per attempt, and retries with full-jitter
@@ -43,12 +55,15 @@ struct UpstreamResult {
 // a 502/503/504, which say the request was not processed.
 //
 // Runs on one executor (the gateway's server thread): its client's pool and
-// the backoff's generator are not thread-safe.
+// the backoff's generator are not thread-safe. A gateway on several threads
+// has an Upstream per thread, all sharing one UpstreamGuards.
 class Upstream {
  public:
+  // Without `guards`, the Upstream gets guards of its own.
   static Result<std::unique_ptr<Upstream>> create(const spec::UpstreamSpec& spec,
                                                   asio::any_io_executor executor,
-                                                  observe::Registry& metrics);
+                                                  observe::Registry& metrics,
+                                                  std::shared_ptr<UpstreamGuards> guards = nullptr);
   ~Upstream();
 
   // Sends `req` (its target the path and query to ask for, relative to a
@@ -65,7 +80,8 @@ class Upstream {
     uint32_t in_flight = 0;
   };
   Upstream(const spec::UpstreamSpec& spec, asio::any_io_executor executor,
-           observe::Registry& metrics, std::vector<Target> targets);
+           observe::Registry& metrics, std::vector<Target> targets,
+           std::shared_ptr<UpstreamGuards> guards);
 
   size_t pick();
   asio::awaitable<UpstreamResult> attempt(http::Request& req);
@@ -76,11 +92,10 @@ class Upstream {
   spec::Balance balance_;
   Duration timeout_;
   int attempts_;
-  size_t next_ = 0;
   resilience::Backoff backoff_;
-  resilience::Bulkhead bulkhead_;
-  observe::Gauge& circuit_gauge_;
-  resilience::CircuitBreaker breaker_;
+  std::shared_ptr<UpstreamGuards> guards_;
+  resilience::Bulkhead& bulkhead_;
+  resilience::CircuitBreaker& breaker_;
   http::Client client_;
   std::array<observe::Counter*, 5> by_class_{};  // answers by status class, 1xx..5xx
   observe::Counter& retries_;

@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <sys/socket.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -122,8 +124,21 @@ Result<uint16_t> Server::listen() {
   asio::ip::tcp::endpoint endpoint(*addr, opts.port);
   std::string where = opts.host + ":" + std::to_string(opts.port);
   boost::system::error_code ec;
+  if (opts.reuse_port && !opts.join_reused_port && opts.port != 0) {
+    // A socket without SO_REUSEPORT cannot bind a port that any socket holds,
+    // reuse or not: the probe fails exactly when someone else listens there.
+    asio::ip::tcp::acceptor probe(st.ctx);
+    probe.open(endpoint.protocol(), ec);
+    if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) probe.bind(endpoint, ec);
+    if (ec) return Error::permanent("cannot listen on " + where + ": " + ec.message());
+  }
   st.acceptor.open(endpoint.protocol(), ec);
   if (!ec) st.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec && opts.reuse_port) {
+    using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+    st.acceptor.set_option(reuse_port(true), ec);
+  }
   if (!ec) st.acceptor.bind(endpoint, ec);
   if (!ec) st.acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {

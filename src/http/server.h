@@ -37,6 +37,14 @@ struct ServerOptions {
   ServerLimits limits;
   std::optional<TlsOptions> tls;  // TLS when set
   std::string server_name = "junction";
+  // SO_REUSEPORT, so that one Server per I/O thread can listen on the same
+  // port and the kernel spreads connections over them. listen() first checks
+  // that no other socket holds the port: reuse within one process must not
+  // let a stale second process share its traffic unnoticed.
+  bool reuse_port = false;
+  // With reuse_port: this Server joins a port its sibling already checked
+  // and bound, so it skips the check.
+  bool join_reused_port = false;
 };
 
 struct RequestInfo {

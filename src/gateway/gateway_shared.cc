@@ -1,0 +1,40 @@
+#include "gateway/gateway_shared.h"
+
+namespace junction::gateway {
+
+Result<std::shared_ptr<GatewayShared>> GatewayShared::create(
+    const spec::GatewaySpec& spec, const std::vector<spec::UpstreamSpec>& upstreams,
+    observe::Registry& metrics) {
+  auto auth = Authenticator::create(spec);
+  if (!auth) return auth.error();
+  std::shared_ptr<GatewayShared> shared(new GatewayShared(std::move(*auth)));
+  for (size_t i = 0; i < spec.routes.size(); ++i) {
+    const auto& r = spec.routes[i];
+    if (!r.rate_limit) continue;
+    std::vector<RateLimit> limits;
+    for (const auto& text : r.rate_limit->limits) {
+      auto limit = parse_rate_limit(text);
+      if (!limit) return Error::invalid("route " + r.path + ": " + limit.error().message());
+      limits.push_back(std::move(*limit));
+    }
+    auto limiter = RateLimiter::create(std::move(limits));
+    if (!limiter) return Error::invalid("route " + r.path + ": " + limiter.error().message());
+    shared->limiters_[i] = std::make_unique<RateLimiter>(std::move(*limiter));
+  }
+  for (const auto& u : upstreams) {
+    shared->guards_[u.name] = std::make_shared<UpstreamGuards>(u, metrics);
+  }
+  return shared;
+}
+
+RateLimiter* GatewayShared::limiter(size_t route) const {
+  auto it = limiters_.find(route);
+  return it == limiters_.end() ? nullptr : it->second.get();
+}
+
+std::shared_ptr<UpstreamGuards> GatewayShared::guards(const std::string& upstream) const {
+  auto it = guards_.find(upstream);
+  return it == guards_.end() ? nullptr : it->second;
+}
+
+}  // namespace junction::gateway

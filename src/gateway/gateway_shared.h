@@ -1,0 +1,43 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "core/error.h"
+#include "gateway/authenticator.h"
+#include "gateway/rate_limiter.h"
+#include "gateway/upstream.h"
+#include "observe/metrics.h"
+#include "spec/gateway_parse.h"
+
+namespace junction::gateway {
+
+// The state that is one per gateway although a Gateway runs per I/O thread:
+// the authenticator, every route's rate-limit buckets (a limit of 1000/min
+// means 1000 across all threads) and every upstream's guards. Each member is thread-safe.
+// Everything else a Gateway holds (route table, upstream clients, targets)
+// is immutable or bound to its own thread, and built per thread.
+class GatewayShared {
+ public:
+  // Error::invalid for a JWKS file that cannot be read, a malformed key
+  // list, or a rate limit that does not parse, naming the route.
+  static Result<std::shared_ptr<GatewayShared>> create(
+      const spec::GatewaySpec& spec, const std::vector<spec::UpstreamSpec>& upstreams,
+      observe::Registry& metrics);
+
+  const Authenticator& authenticator() const { return auth_; }
+  // The limiter of spec.routes[route], or null for a route without one.
+  RateLimiter* limiter(size_t route) const;
+  // The guards of the upstream named `name`; null for an unknown name.
+  std::shared_ptr<UpstreamGuards> guards(const std::string& upstream) const;
+
+ private:
+  explicit GatewayShared(Authenticator auth) : auth_(std::move(auth)) {}
+
+  Authenticator auth_;
+  std::map<size_t, std::unique_ptr<RateLimiter>> limiters_;
+  std::map<std::string, std::shared_ptr<UpstreamGuards>> guards_;
+};
+
+}  // namespace junction::gateway
