@@ -10,7 +10,7 @@ CMAKE_ARGS ?=
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: all deps build demo test unit check-docs check-examples asan docs bench bench-log bench-connectors fuzz format clean
+.PHONY: all deps build demo test unit check-docs check-examples asan docs bench bench-log bench-gateway bench-connectors fuzz format clean
 
 all: build
 
@@ -73,7 +73,12 @@ docs: build
 bench: build
 	bench/flow/run.sh $(BUILD)
 	bench/log/run.sh $(BUILD)
+	bench/gateway/run.sh $(BUILD)
 	$(MAKE) --no-print-directory bench-connectors
+
+# The gateway against nginx as a reverse proxy, with wrk, in one run.
+bench-gateway: build
+	bench/gateway/run.sh $(BUILD)
 
 # Junction bridges against the systems' own copy tools, on one machine in
 # one run: PostgreSQL (psql \copy) and NATS JetStream (a libnats copier).

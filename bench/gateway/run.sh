@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# bench/gateway: Junction's gateway against nginx as a reverse proxy, in one
+# run, on this machine. The same upstream (an nginx answering a 64-byte body
+# from memory) sits behind both proxies; wrk drives each with the same
+# threads and connections over keep-alive; each proxy keeps connections to
+# the upstream alive and writes an access log to a file. Then Junction again
+# with a JWT (HS256) checked and a rate limit counted on every request (a
+# limit far above the load, so every request pays for the check and passes).
+#
+# Prints a markdown table: req/s, p50, p99 and the ratios to nginx.
+#
+# Usage: bench/gateway/run.sh [BUILD_DIR]
+#   DURATION=10s   each wrk run
+#   CONNECTIONS=64 wrk connections; THREADS=2 wrk threads
+#   WORKERS=N      nginx worker_processes and Junction --threads (default: cores)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${1:-build}
+JUNCTION=$BUILD/junction
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+WORKERS=${WORKERS:-$(nproc)}
+NGINX=${NGINX:-/usr/sbin/nginx}
+
+[ -x "$JUNCTION" ] || { echo "$JUNCTION is missing: ninja -C $BUILD junction"; exit 1; }
+command -v wrk >/dev/null || { echo "wrk is missing (scripts/install-deps)"; exit 1; }
+[ -x "$NGINX" ] || { echo "nginx is missing (scripts/install-deps)"; exit 1; }
+
+work=$(mktemp -d /tmp/junction-bench-gateway.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_port() {
+  for _ in $(seq 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on port $1" >&2
+  exit 1
+}
+
+upstream_port=$(free_port)
+nginx_port=$(free_port)
+junction_port=$(free_port)
+junction_auth_port=$(free_port)
+
+# nginx writes its temp paths under its prefix; give each instance its own.
+start_nginx() {  # name, config body
+  local dir=$work/$1
+  mkdir -p "$dir/logs"
+  cat >"$dir/nginx.conf"
+  "$NGINX" -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' 2>"$dir/logs/stderr" &
+  pids+=($!)
+}
+
+start_nginx upstream <<CONF
+worker_processes 1;
+pid $work/upstream/nginx.pid;
+error_log $work/upstream/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$upstream_port reuseport;
+    location / { return 200 '{"item":"widget","stock":42,"warehouse":"north-1"}\n'; }
+  }
+}
+CONF
+
+start_nginx proxy <<CONF
+worker_processes $WORKERS;
+pid $work/proxy/nginx.pid;
+error_log $work/proxy/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log $work/proxy/logs/access.log;
+  keepalive_requests 1000000;
+  upstream backend {
+    server 127.0.0.1:$upstream_port;
+    keepalive 128;
+  }
+  server {
+    listen 127.0.0.1:$nginx_port reuseport;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+    }
+  }
+}
+CONF
+
+secret=bench-secret-that-is-long-enough-for-hs256
+cat >"$work/plain.yaml" <<YAML
+apiVersion: junction/v1
+integration: { name: bench-gateway }
+gateway:
+  listen: 127.0.0.1:$junction_port
+  routes:
+    - path: /*
+      methods: [GET]
+      to: { upstream: backend }
+upstreams:
+  backend:
+    targets: ["http://127.0.0.1:$upstream_port"]
+    max_concurrent: 10000
+YAML
+cat >"$work/auth.yaml" <<YAML
+apiVersion: junction/v1
+integration: { name: bench-gateway-auth }
+gateway:
+  listen: 127.0.0.1:$junction_auth_port
+  auth:
+    jwt: { issuer: bench, audience: bench, secret: "$secret", algorithms: [HS256] }
+  routes:
+    - path: /*
+      methods: [GET]
+      require: { auth: jwt }
+      rate_limit: { key: consumer, limit: 10000000/s }
+      to: { upstream: backend }
+upstreams:
+  backend:
+    targets: ["http://127.0.0.1:$upstream_port"]
+    max_concurrent: 10000
+YAML
+token=$(python3 - "$secret" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+def b64(b): return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+body = b64(json.dumps({"iss": "bench", "aud": "bench", "sub": "bench-client",
+                       "exp": int(time.time()) + 3600}).encode())
+sig = b64(hmac.new(sys.argv[1].encode(), f"{head}.{body}".encode(), hashlib.sha256).digest())
+print(f"{head}.{body}.{sig}")
+PY
+)
+
+"$JUNCTION" run --threads "$WORKERS" "$work/plain.yaml" >"$work/junction.log" 2>&1 &
+pids+=($!)
+"$JUNCTION" run --threads "$WORKERS" "$work/auth.yaml" >"$work/junction-auth.log" 2>&1 &
+pids+=($!)
+for p in $upstream_port $nginx_port $junction_port $junction_auth_port; do wait_port "$p"; done
+
+# The same request through every proxy must succeed before it is timed.
+curl -sf "http://127.0.0.1:$nginx_port/item/1" >/dev/null
+curl -sf "http://127.0.0.1:$junction_port/item/1" >/dev/null
+curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$junction_auth_port/item/1" >/dev/null
+
+# wrk's --latency table: "50%  1.23ms"; normalized to milliseconds.
+run_wrk() {  # label, port, extra args...
+  local label=$1 port=$2
+  shift 2
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$@" "http://127.0.0.1:$port/item/1" >/dev/null  # warm up
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "http://127.0.0.1:$port/item/1" \
+    >"$work/$label.wrk"
+  python3 - "$label" "$work/$label.wrk" <<'PY'
+import re, sys
+label, text = sys.argv[1], open(sys.argv[2]).read()
+def ms(v, unit): return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+pct = {p: ms(v, u) for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)}
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+if errors: sys.exit(f"{label}: {errors.group(1)} responses were not 2xx/3xx")
+print(f"{label}\t{rps:.0f}\t{pct['50']:.3f}\t{pct['99']:.3f}")
+PY
+}
+
+{
+  run_wrk nginx "$nginx_port"
+  run_wrk junction "$junction_port"
+  run_wrk junction-jwt-ratelimit "$junction_auth_port" -H "Authorization: Bearer $token"
+} >"$work/results.tsv"
+
+python3 - "$work/results.tsv" "$WORKERS" "$THREADS" "$CONNECTIONS" "$DURATION" <<'PY'
+import sys
+rows = [l.split("\t") for l in open(sys.argv[1]).read().split("\n") if l]
+workers, threads, conns, duration = sys.argv[2:]
+base = {"rps": float(rows[0][1]), "p99": float(rows[0][3])}
+print(f"workers {workers}, wrk -t{threads} -c{conns} -d{duration}, keep-alive to the upstream\n")
+print("| proxy | req/s | p50 ms | p99 ms | req/s vs nginx | p99 vs nginx |")
+print("|---|---|---|---|---|---|")
+for label, rps, p50, p99 in rows:
+    print(f"| {label} | {float(rps):.0f} | {p50} | {p99} | "
+          f"{float(rps) / base['rps']:.2f}x | {float(p99) / base['p99']:.2f}x |")
+PY
