@@ -121,7 +121,9 @@ int setup_logs(const Args& args, const spec::Spec* spec) {
 
 std::optional<spec::Spec> load(const std::string& file, const flow::ComponentRegistry& registry,
                                spec::Diagnostics& diags) {
-  auto spec = spec::load_spec(file, registry, diags);
+  // Partial: a spec with errors still has its error-free flows built, so
+  // one run lists the components' errors beside the spec's.
+  auto spec = spec::load_spec(file, registry, diags, spec::LoadMode::kPartial);
   if (!spec) return std::nullopt;
   // Build every component too (without starting anything), so a bad script
   // or an unknown output name is found before the spec runs.

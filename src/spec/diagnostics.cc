@@ -18,6 +18,14 @@ std::string Diagnostic::to_string() const {
 }
 
 void Diagnostics::error(Location where, std::string message, std::string hint) {
+  // Two passes over a spec (parsing, then building components) may find the
+  // same fault; it is told once.
+  for (const auto& d : items_) {
+    if (d.where.file == where.file && d.where.line == where.line &&
+        d.where.column == where.column && d.message == message) {
+      return;
+    }
+  }
   items_.push_back(Diagnostic{std::move(where), std::move(message), std::move(hint)});
 }
 

@@ -189,7 +189,8 @@ void parse_root(const Node& root, const ComponentCatalog& catalog, Spec& spec, D
 }
 
 std::optional<Spec> build_spec(const Node& root, const std::filesystem::path& file,
-                               const ComponentCatalog& catalog, Diagnostics& diags) {
+                               const ComponentCatalog& catalog, Diagnostics& diags,
+                               LoadMode mode) {
   Spec spec;
   spec.file = file;
   spec.base_dir = file.parent_path();
@@ -202,18 +203,18 @@ std::optional<Spec> build_spec(const Node& root, const std::filesystem::path& fi
   } else {
     parse_root(root, catalog, spec, diags);
   }
-  if (!diags.ok()) return std::nullopt;
+  if (!diags.ok() && mode == LoadMode::kComplete) return std::nullopt;
   return spec;
 }
 
 }  // namespace
 
 std::optional<Spec> load_spec(const std::filesystem::path& file, const ComponentCatalog& catalog,
-                              Diagnostics& diags) {
+                              Diagnostics& diags, LoadMode mode) {
   try {
     auto root = Node::load_file(file, diags);
     if (!root) return std::nullopt;
-    return build_spec(*root, file, catalog, diags);
+    return build_spec(*root, file, catalog, diags, mode);
   } catch (const std::exception& e) {
     // Only allocation failure or a yaml-cpp bug lands here; it still may not escape.
     diags.error(Location{file.string()}, std::string("cannot load the spec: ") + e.what());
@@ -226,7 +227,7 @@ std::optional<Spec> parse_spec(const std::string& text, const std::filesystem::p
   try {
     auto root = Node::parse(text, file, diags);
     if (!root) return std::nullopt;
-    return build_spec(*root, file, catalog, diags);
+    return build_spec(*root, file, catalog, diags, LoadMode::kComplete);
   } catch (const std::exception& e) {
     diags.error(Location{file.string()}, std::string("cannot load the spec: ") + e.what());
     return std::nullopt;

@@ -82,10 +82,19 @@ struct Spec {
   std::vector<UpstreamSpec> upstreams;
 };
 
-// Loads and validates a spec file. Returns nothing when any error was
-// recorded; every error is in `diags` with file:line:col.
+// Whether load_spec returns a spec in which errors were found.
+enum class LoadMode : uint8_t {
+  kComplete,  // nothing when any error was recorded
+  // What parsed, errors or not: the flows without errors (a flow with one is
+  // left out), so that `junction validate` can build them and report their
+  // components' errors in the same run. Never run such a spec.
+  kPartial,
+};
+
+// Loads and validates a spec file; every error is in `diags` with
+// file:line:col.
 std::optional<Spec> load_spec(const std::filesystem::path& file, const ComponentCatalog& catalog,
-                              Diagnostics& diags);
+                              Diagnostics& diags, LoadMode mode = LoadMode::kComplete);
 // Same, from text (for tests); `file` names it in diagnostics.
 std::optional<Spec> parse_spec(const std::string& text, const std::filesystem::path& file,
                                const ComponentCatalog& catalog, Diagnostics& diags);

@@ -49,6 +49,27 @@ class CliTest(JunctionTest):
         self.assertIn("lua.yaml:7:", r.stderr)
         self.assertIn("2 error(s)", r.stderr)
 
+    def test_validate_reports_spec_and_component_errors_in_one_run(self):
+        # A spec-level error in one flow must not hide a bad script in another.
+        self.write("mixed.yaml", """\
+            apiVersion: junction/v1
+            flows:
+              broken:
+                input: { generate: '{}', intervall: 1s }
+                output: { drop: {} }
+              scripted:
+                input: { generate: '{}' }
+                pipeline:
+                  - map: "out.y = (msg.x"
+                output: { drop: {} }
+            """)
+        r = self.run_junction("validate", "mixed.yaml")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("mixed.yaml:4:", r.stderr)
+        self.assertIn("intervall", r.stderr)
+        self.assertIn("mixed.yaml:9:", r.stderr)
+        self.assertIn("2 error(s)", r.stderr)
+
     def test_missing_env_is_named_and_secrets_never_printed(self):
         self.write("spec.yaml", """\
             apiVersion: junction/v1
