@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/units.h"
+#include "http/request_stream.h"
 #include "http/tls.h"
 #include "http/types.h"
 
@@ -37,6 +38,8 @@ struct ServerOptions {
   ServerLimits limits;
   std::optional<TlsOptions> tls;  // TLS when set
   std::string server_name = "junction";
+  // Unset: every request is read whole and goes to the Handler.
+  StreamingHooks streaming;
 };
 
 struct RequestInfo {
