@@ -309,8 +309,8 @@ gateway:
     - path: /a
       to: { static: { status: 200 }, stream: true }
 )"),
-            "spec.yaml:4:29: error: stream_threshold must not exceed max_streamed_body\n"
-            "spec.yaml:7:38: error: 'stream' applies to an upstream target only\n");
+            "spec.yaml:4:31: error: stream_threshold must not exceed max_streamed_body\n"
+            "spec.yaml:7:46: error: 'stream' applies to an upstream target only\n");
   EXPECT_EQ(errors(R"(apiVersion: junction/v1
 gateway:
   listen: 127.0.0.1:0
@@ -319,7 +319,7 @@ gateway:
     - path: /a
       to: { static: { status: 200 } }
 )"),
-            "spec.yaml:4:32: error: max_streamed_body must be positive\n");
+            "spec.yaml:4:53: error: max_streamed_body must be positive\n");
 }
 
 }  // namespace
