@@ -15,6 +15,11 @@ asio::awaitable<http::Response> serve_on(std::shared_ptr<gateway::Gateway> g, ht
   co_return co_await g->handle(req, info);
 }
 
+asio::awaitable<void> stream_on(std::shared_ptr<gateway::Gateway> g, http::RequestStream& stream,
+                                const http::RequestInfo& info) {
+  co_await g->handle_stream(stream, info);
+}
+
 std::vector<std::string> listener_changes(const http::ServerOptions& was,
                                           const http::ServerOptions& now) {
   std::vector<std::string> out;
@@ -62,6 +67,7 @@ std::unique_ptr<GatewayRunner> GatewayRunner::create(const spec::Spec& spec, IoT
     return nullptr;
   }
   runner->listener_ = (*gateways)[0]->server_options();
+  runner->listener_.streaming = {};
   uint16_t bound = 0;
   for (size_t i = 0; i < workers.size(); ++i) {
     Worker& w = workers[i];
@@ -71,6 +77,15 @@ std::unique_ptr<GatewayRunner> GatewayRunner::create(const spec::Spec& spec, IoT
       return serve_on(slot->current, req, info);
     };
     http::ServerOptions options = runner->listener_;
+    // Streaming requests reach the gateway through the slot too, so that a
+    // reload adding or removing streaming routes applies to them.
+    options.streaming.select = [slot = w.slot](const http::RequestHeader& h) {
+      return slot->current->stream_limit(h);
+    };
+    options.streaming.handler = [slot = w.slot](http::RequestStream& s,
+                                                const http::RequestInfo& i) {
+      return stream_on(slot->current, s, i);
+    };
     if (workers.size() > 1) {
       options.reuse_port = true;
       // The first listener picks the port when the spec leaves it to the

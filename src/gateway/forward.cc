@@ -79,7 +79,21 @@ std::string strip_prefix(std::string_view target, std::string_view prefix) {
   return std::string(rest);
 }
 
-Headers header_list(const http::Request& req) {
+bool idempotent(bhttp::verb method) {
+  switch (method) {
+    case bhttp::verb::get:
+    case bhttp::verb::head:
+    case bhttp::verb::options:
+    case bhttp::verb::put:
+    case bhttp::verb::delete_:
+    case bhttp::verb::trace:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Headers header_list(const http::RequestHeader& req) {
   Headers headers;
   for (const auto& field : req) headers.add(field.name_string(), field.value());
   return headers;

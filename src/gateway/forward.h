@@ -13,8 +13,8 @@ namespace junction::gateway {
 // headers, with hop-by-hop headers (RFC 9110 section 7.6.1, and any the
 // Connection header names) removed, X-Forwarded-For extended with the
 // client's address, X-Forwarded-Proto and X-Forwarded-Host set, and
-// X-Request-Id set to the id the server chose. Expect is dropped: the body
-// is sent whole. traceparent and tracestate
+// X-Request-Id set to the id the server chose. Expect is dropped: the
+// gateway sends the body without waiting. traceparent and tracestate
 // pass through untouched. `target` is the path and query to ask for.
 http::Request upstream_request(const http::Request& in, std::string_view target,
                                const http::RequestInfo& info);
@@ -28,7 +28,10 @@ void strip_hop_by_hop(http::Response& res);
 // becomes "/". Unchanged otherwise.
 std::string strip_prefix(std::string_view target, std::string_view prefix);
 
+// Whether a retry may repeat the method's effect safely (RFC 9110 9.2.2).
+bool idempotent(boost::beast::http::verb method);
+
 // The request's header fields as Headers, for the route table.
-Headers header_list(const http::Request& req);
+Headers header_list(const http::RequestHeader& req);
 
 }  // namespace junction::gateway

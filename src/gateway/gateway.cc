@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -36,20 +37,6 @@ size_t class_index(unsigned status) {
   return std::min<size_t>(4, std::max<unsigned>(status, 100) / 100 - 1);
 }
 
-bool idempotent(bhttp::verb method) {
-  switch (method) {
-    case bhttp::verb::get:
-    case bhttp::verb::head:
-    case bhttp::verb::options:
-    case bhttp::verb::put:
-    case bhttp::verb::delete_:
-    case bhttp::verb::trace:
-      return true;
-    default:
-      return false;
-  }
-}
-
 Route to_route(const spec::GatewayRouteSpec& r) {
   Route route;
   route.methods = r.methods;
@@ -78,15 +65,6 @@ std::string_view sv(boost::beast::string_view s) {
 }
 
 }  // namespace
-
-// What the access log and the metrics need to know about one request.
-struct Gateway::Exchange {
-  Clock::time_point start = Clock::now();
-  RouteRuntime* route = nullptr;
-  std::string upstream;
-  std::string consumer;
-  int attempts = 0;
-};
 
 Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
                                                  const std::vector<spec::UpstreamSpec>& upstreams,
@@ -136,9 +114,12 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
                            "time from request to response, by route", {{"route", rt.label}});
     rt.rate_limited = &metrics.counter("junction_gateway_rate_limited_total",
                                        "requests refused by a rate limit", {{"route", rt.label}});
+    if (r.to.stream) rt.stream = stream_metrics(metrics, rt.label);
     g->routes_.push_back(std::move(rt));
   }
   g->unmatched_ = class_counters(metrics, "(none)");
+  g->streams_ = std::any_of(g->spec_.routes.begin(), g->spec_.routes.end(),
+                            [](const spec::GatewayRouteSpec& r) { return r.to.stream; });
   return g;
 }
 
@@ -150,7 +131,7 @@ Gateway::Gateway(spec::GatewaySpec spec, std::shared_ptr<GatewayShared> shared, 
 
 Gateway::~Gateway() = default;
 
-http::ServerOptions Gateway::server_options() const {
+http::ServerOptions Gateway::server_options() {
   http::ServerOptions o;
   o.host = spec_.host;
   o.port = spec_.port;
@@ -165,6 +146,12 @@ http::ServerOptions Gateway::server_options() const {
     tls.require_client_cert = !tls.client_ca_file.empty();
     o.tls = std::move(tls);
   }
+  if (streams_) {
+    o.streaming.select = [this](const http::RequestHeader& h) { return stream_limit(h); };
+    o.streaming.handler = [this](http::RequestStream& s, const http::RequestInfo& i) {
+      return handle_stream(s, i);
+    };
+  }
   return o;
 }
 
@@ -172,22 +159,28 @@ asio::awaitable<http::Response> Gateway::handle(http::Request& req, const http::
   Exchange ex;
   http::Response res = co_await route(req, info, ex);
   record(ex, res);
-  // Access log: one JSON object per request, never a credential.
+  access_log(req, info, ex, res.result_int(), req.body().size(), res.body().size());
+  co_return res;
+}
+
+void Gateway::access_log(const http::RequestHeader& req, const http::RequestInfo& info,
+                         const Exchange& ex, unsigned status, uint64_t bytes_in,
+                         uint64_t bytes_out) {
+  // One JSON object per request, never a credential.
   AccessEntry entry;
   entry.request_id = info.request_id;
   entry.method = sv(req.method_string());
   entry.target = sv(req.target());
   if (ex.route) entry.route = ex.route->label;
-  entry.status = res.result_int();
+  entry.status = status;
   entry.upstream = ex.upstream;
   entry.attempts = ex.attempts;
-  entry.bytes_in = req.body().size();
-  entry.bytes_out = res.body().size();
+  entry.bytes_in = bytes_in;
+  entry.bytes_out = bytes_out;
   entry.client = info.remote_address;
   entry.identity = ex.consumer;
   entry.latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - ex.start).count();
   spdlog::info("{}", format_access_line(entry));
-  co_return res;
 }
 
 void Gateway::record(const Exchange& ex, const http::Response& res) {
@@ -305,6 +298,7 @@ asio::awaitable<http::Response> Gateway::serve(RouteRuntime& rt, http::Request& 
 
 asio::awaitable<http::Response> Gateway::proxy(RouteRuntime& rt, http::Request& req,
                                                const http::RequestInfo& info, Exchange& ex) {
+  if (ex.stream) co_return co_await proxy_stream(rt, req, info, ex);
   const unsigned version = req.version();
   std::string target = strip_prefix(sv(req.target()), rt.spec->to.strip_prefix);
   http::Request out = upstream_request(req, target, info);
@@ -319,22 +313,32 @@ asio::awaitable<http::Response> Gateway::proxy(RouteRuntime& rt, http::Request& 
       res.version(version);
       co_return res;
     }
+    default:
+      co_return upstream_problem(result.outcome, info.request_id, version);
+  }
+}
+
+http::Response Gateway::upstream_problem(UpstreamResult::Outcome outcome,
+                                         const std::string& request_id, unsigned version) {
+  using Outcome = UpstreamResult::Outcome;
+  switch (outcome) {
     case Outcome::kTimeout:
-      co_return http::problem_response(
-          504, "Gateway Timeout", "the upstream did not answer in time", info.request_id, version);
+      return http::problem_response(504, "Gateway Timeout", "the upstream did not answer in time",
+                                    request_id, version);
     case Outcome::kCircuitOpen:
-      co_return http::problem_response(503, "Service Unavailable",
-                                       "the upstream is failing; try again later", info.request_id,
-                                       version);
+      return http::problem_response(503, "Service Unavailable",
+                                    "the upstream is failing; try again later", request_id,
+                                    version);
     case Outcome::kBulkheadFull:
-      co_return http::problem_response(503, "Service Unavailable",
-                                       "the upstream is at its concurrency limit", info.request_id,
-                                       version);
+      return http::problem_response(503, "Service Unavailable",
+                                    "the upstream is at its concurrency limit", request_id,
+                                    version);
     case Outcome::kFailed:
+    case Outcome::kResponse:
       break;
   }
-  co_return http::problem_response(502, "Bad Gateway", "the upstream could not be reached",
-                                   info.request_id, version);
+  return http::problem_response(502, "Bad Gateway", "the upstream could not be reached", request_id,
+                                version);
 }
 
 asio::awaitable<http::Response> Gateway::publish(RouteRuntime& rt, http::Request& req,

@@ -17,6 +17,7 @@
 #include "gateway/route_table.h"
 #include "gateway/topic_target.h"
 #include "gateway/upstream.h"
+#include "http/request_stream.h"
 #include "http/server.h"
 #include "observe/metrics.h"
 #include "spec/gateway_parse.h"
@@ -34,7 +35,8 @@ namespace junction::gateway {
 //      static response.
 // Every error is problem+json naming the request id and nothing internal: no
 // upstream address, no verifier message. One JSON access log line per
-// request. Bodies are buffered, up to limits.max_body.
+// request. Bodies are buffered, up to limits.max_body, except on routes with
+// `to.stream`, whose bodies are relayed as they arrive (gateway_stream.cc).
 //
 // A Gateway runs on one executor, its server's: the upstreams' clients are
 // bound to it. A gateway serving on several I/O threads is one Gateway per
@@ -54,8 +56,14 @@ class Gateway {
 
   asio::awaitable<http::Response> handle(http::Request& req, const http::RequestInfo& info);
 
-  // Listen address, TLS and limits for the http::Server that serves it.
-  http::ServerOptions server_options() const;
+  // The header-first path (http::StreamingHooks): requests for a streaming
+  // route get the body limit max_streamed_body and go to handle_stream.
+  std::optional<uint64_t> stream_limit(const http::RequestHeader& header);
+  asio::awaitable<void> handle_stream(http::RequestStream& stream, const http::RequestInfo& info);
+
+  // Listen address, TLS and limits for the http::Server that serves it, and
+  // the streaming hooks (calling back into this gateway) when a route streams.
+  http::ServerOptions server_options();
 
  private:
   struct RouteRuntime {
@@ -68,8 +76,26 @@ class Gateway {
     std::array<observe::Counter*, 5> by_class{};  // 1xx..5xx
     observe::Histogram* latency = nullptr;
     observe::Counter* rate_limited = nullptr;
+    struct StreamMetrics {
+      observe::Counter* bytes_in = nullptr;   // request body bytes relayed upstream
+      observe::Counter* bytes_out = nullptr;  // response body bytes relayed to the client
+      observe::Counter* cut = nullptr;        // relays broken off after the response began
+    };
+    std::optional<StreamMetrics> stream;  // set for a route with `to.stream`
   };
-  struct Exchange;  // one request's facts, for the access log
+  // What the access log and the metrics need to know about one request.
+  struct Exchange {
+    resilience::Clock::time_point start = resilience::Clock::now();
+    RouteRuntime* route = nullptr;
+    std::string upstream;
+    std::string consumer;
+    int attempts = 0;
+    // The header-first path only: the request's body, unread until proxied,
+    // and the upstream's response body, to be relayed once the response
+    // header has been decorated like a buffered one.
+    http::RequestStream* stream = nullptr;
+    std::unique_ptr<http::BodySource> relay;
+  };
 
   Gateway(spec::GatewaySpec spec, std::shared_ptr<GatewayShared> shared, RouteTable table);
   asio::awaitable<http::Response> route(http::Request& req, const http::RequestInfo& info,
@@ -79,6 +105,14 @@ class Gateway {
                                         Exchange& ex);
   asio::awaitable<http::Response> proxy(RouteRuntime& route, http::Request& req,
                                         const http::RequestInfo& info, Exchange& ex);
+  asio::awaitable<http::Response> proxy_stream(RouteRuntime& route, http::Request& req,
+                                               const http::RequestInfo& info, Exchange& ex);
+  static RouteRuntime::StreamMetrics stream_metrics(observe::Registry& metrics,
+                                                    const std::string& route);
+  static http::Response upstream_problem(UpstreamResult::Outcome outcome,
+                                         const std::string& request_id, unsigned version);
+  void access_log(const http::RequestHeader& req, const http::RequestInfo& info, const Exchange& ex,
+                  unsigned status, uint64_t bytes_in, uint64_t bytes_out);
   asio::awaitable<http::Response> publish(RouteRuntime& route, http::Request& req,
                                           const http::RequestInfo& info, Exchange& ex);
   http::Response answer_static(const spec::StaticResponseSpec& s, unsigned version) const;
@@ -90,6 +124,7 @@ class Gateway {
   RouteTable table_;
   std::map<std::string, std::unique_ptr<Upstream>> upstreams_;
   std::vector<RouteRuntime> routes_;
+  bool streams_ = false;  // some route has `to.stream`
   std::array<observe::Counter*, 5> unmatched_{};
 };
 

@@ -6,6 +6,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <optional>
 
 namespace junction::gateway {
 namespace {
@@ -36,6 +37,43 @@ http::ClientOptions client_options(const spec::UpstreamSpec& spec) {
 bool unprocessed(unsigned status) {
   return status == 502 || status == 503 || status == 504;
 }
+
+// A streamed answer's body, holding the call's bulkhead slot: a relay still
+// moving bytes is a call in flight.
+class PermittedBody final : public http::BodySource {
+ public:
+  PermittedBody(std::unique_ptr<http::BodySource> body, resilience::Bulkhead::Permit permit)
+      : body_(std::move(body)), permit_(std::move(permit)) {}
+
+  asio::awaitable<Result<size_t>> read_some(std::span<char> into) override {
+    auto n = co_await body_->read_some(into);
+    if (!n || *n == 0) permit_.release();
+    co_return n;
+  }
+
+ private:
+  std::unique_ptr<http::BodySource> body_;
+  resilience::Bulkhead::Permit permit_;
+};
+
+// Notes when a streamed request body ended, so that the breaker judges the
+// upstream by its time to answer, not by how long the client took to upload.
+class BodyEndClock final : public http::BodySource {
+ public:
+  explicit BodyEndClock(http::BodySource& body) : body_(body) {}
+
+  asio::awaitable<Result<size_t>> read_some(std::span<char> into) override {
+    auto n = co_await body_.read_some(into);
+    if (n && *n == 0 && !ended_) ended_ = Clock::now();
+    co_return n;
+  }
+
+  std::optional<Clock::time_point> ended() const { return ended_; }
+
+ private:
+  http::BodySource& body_;
+  std::optional<Clock::time_point> ended_;
+};
 
 }  // namespace
 
@@ -178,6 +216,78 @@ asio::awaitable<UpstreamResult> Upstream::forward(http::Request req, bool idempo
     retries_.inc();
     asio::steady_timer timer(executor_, backoff_.delay(n));
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return result;
+}
+
+asio::awaitable<UpstreamResult> Upstream::open_attempt(http::Request& req, http::BodySource* body) {
+  UpstreamResult result;
+  auto start = Clock::now();
+  if (!breaker_.acquire(start)) {
+    result.outcome = UpstreamResult::Outcome::kCircuitOpen;
+    co_return result;
+  }
+  Target& target = targets_[pick()];
+  http::Url url = target.url;
+  url.target = target.base_path + std::string(req.target());
+  ++target.in_flight;
+  std::optional<BodyEndClock> timed;
+  if (body) timed.emplace(*body);
+  http::BodySource* source = timed ? &*timed : nullptr;
+  auto opened = co_await client_.open(url, req, source);
+  --target.in_flight;
+  auto end = Clock::now();
+  auto judged_from = timed && timed->ended() ? *timed->ended() : start;
+  Duration took = std::chrono::duration_cast<Duration>(end - judged_from);
+  latency_.observe(took);
+  if (!opened) {
+    breaker_.record_failure(end, took);
+    failures_.inc();
+    bool timed_out = took >= timeout_;
+    result.outcome =
+        timed_out ? UpstreamResult::Outcome::kTimeout : UpstreamResult::Outcome::kFailed;
+    spdlog::debug("upstream {}: {}", name_, opened.error().message());
+    co_return result;
+  }
+  unsigned status = opened->head.result_int();
+  by_class_[std::min<unsigned>(std::max<unsigned>(status, 100), 599) / 100 - 1]->inc();
+  if (unprocessed(status)) {
+    breaker_.record_failure(end, took);
+    failures_.inc();
+  } else {
+    breaker_.record_success(end, took);
+  }
+  result.outcome = UpstreamResult::Outcome::kResponse;
+  result.response = std::move(opened->head);
+  result.body = std::move(opened->body);
+  co_return result;
+}
+
+asio::awaitable<UpstreamResult> Upstream::open(http::Request req, http::BodySource* body,
+                                               bool idempotent) {
+  auto permit = bulkhead_.try_enter();
+  if (!permit) {
+    UpstreamResult full;
+    full.outcome = UpstreamResult::Outcome::kBulkheadFull;
+    co_return full;
+  }
+  int allowed = idempotent && body == nullptr ? attempts_ : 1;
+  UpstreamResult result;
+  for (int n = 1;; ++n) {
+    result = co_await open_attempt(req, body);
+    result.attempts = n;
+    bool retry = result.outcome == UpstreamResult::Outcome::kFailed ||
+                 result.outcome == UpstreamResult::Outcome::kTimeout ||
+                 (result.outcome == UpstreamResult::Outcome::kResponse &&
+                  unprocessed(result.response.result_int()));
+    if (!retry || n >= allowed) break;
+    result.body.reset();  // closes the connection of the answer given up on
+    retries_.inc();
+    asio::steady_timer timer(executor_, backoff_.delay(n));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  if (result.body) {
+    result.body = std::make_unique<PermittedBody>(std::move(result.body), std::move(*permit));
   }
   co_return result;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "http/body_source.h"
 #include "http/client.h"
 #include "http/types.h"
 #include "http/url.h"
@@ -33,8 +34,11 @@ struct UpstreamResult {
     kBulkheadFull  // max_concurrent calls already in flight: 503
   };
   Outcome outcome = Outcome::kFailed;
-  http::Response response;  // kResponse only
+  http::Response response;  // kResponse only; from open(), the header alone
   int attempts = 0;         // calls made, retries included
+  // open() with kResponse: the response body, still to be read. It holds the
+  // call's bulkhead slot until it is read to the end or dropped.
+  std::unique_ptr<http::BodySource> body;
 };
 
 // The resilience around one named upstream that must be one across the
@@ -70,6 +74,15 @@ class Upstream {
   // target's base path) to a target chosen by the balance policy.
   asio::awaitable<UpstreamResult> forward(http::Request req, bool idempotent);
 
+  // Like forward(), but returns once the response header is in; the body is
+  // read from the result. With `body` set, the request body is read from it
+  // as it is sent (req.body() is ignored), so the call is made once whatever
+  // `idempotent` says: what was sent cannot be sent again. Each connect,
+  // write and read is bounded by `timeout` on its own; the breaker and the
+  // latency histogram see the time from the end of the request body to the
+  // response header, so long uploads do not count as slow calls.
+  asio::awaitable<UpstreamResult> open(http::Request req, http::BodySource* body, bool idempotent);
+
   const std::string& name() const { return name_; }
   resilience::CircuitState circuit_state();
 
@@ -85,6 +98,7 @@ class Upstream {
 
   size_t pick();
   asio::awaitable<UpstreamResult> attempt(http::Request& req);
+  asio::awaitable<UpstreamResult> open_attempt(http::Request& req, http::BodySource* body);
 
   std::string name_;
   asio::any_io_executor executor_;

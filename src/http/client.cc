@@ -13,6 +13,7 @@
 #include <boost/beast/http/write.hpp>
 #include <optional>
 
+#include "http/client_stream.h"
 #include "http/connection_pool.h"
 #include "http/tls.h"
 #include "http/wire.h"
@@ -78,7 +79,7 @@ asio::awaitable<Exchange> exchange(Stream& stream, beast::flat_buffer& buffer, R
 
 }  // namespace
 
-struct ClientState {
+struct ClientState : std::enable_shared_from_this<ClientState> {
   ClientState(asio::any_io_executor e, ClientOptions o)
       : ex(std::move(e)),
         options(std::move(o)),
@@ -189,6 +190,44 @@ struct ClientState {
       co_return classify(ex.ec, "request to", url);
     }
   }
+
+  asio::awaitable<Result<StreamedResponse>> open(const Url& url, Request req, BodySource* body) {
+    req.target(url.target);
+    req.set(bhttp::field::host, url.host_header());
+    if (req.find(bhttp::field::user_agent) == req.end())
+      req.set(bhttp::field::user_agent, kUserAgent);
+    if (!body) req.prepare_payload();
+    const Duration timeout = options.request_timeout;
+    const std::string origin = url.origin();
+    ReleaseConnection release = [weak = weak_from_this(), origin](ConnPtr conn) {
+      if (auto self = weak.lock()) self->pool.put(origin, std::move(conn));
+    };
+
+    for (int attempt = 0;; ++attempt) {
+      ConnPtr conn = pool.take(origin);
+      bool reused = conn != nullptr;
+      if (!conn) {
+        auto fresh = co_await connect(url, Clock::now() + timeout);
+        if (!fresh) co_return fresh.error();
+        conn = std::move(*fresh);
+      }
+      StreamStart st = co_await start_exchange(*conn, req, body, timeout);
+      if (st.source_error) co_return *st.source_error;
+      if (!st.ec) {
+        StreamedResponse out;
+        out.head = Response{st.parser->get().base()};
+        out.body = response_body(std::move(conn), std::move(st.parser), timeout, release);
+        co_return out;
+      }
+      // As in send(): the server closed the pooled connection while it was
+      // idle, and nothing that cannot be sent again was sent.
+      if (reused && attempt == 0 && !st.got_response_bytes && !st.source_touched &&
+          st.ec != beast::error::timeout) {
+        continue;
+      }
+      co_return classify(st.ec, "request to", url);
+    }
+  }
 };
 
 }  // namespace detail
@@ -206,6 +245,17 @@ asio::awaitable<Result<Response>> Client::send(const Url& url, Request req) {
     co_return co_await state->send(target, std::move(req));
   } catch (const std::exception& e) {
     // Cancellation by the caller, or allocation failure.
+    co_return Error::transient(std::string("request to ") + target.origin() + ": " + e.what());
+  }
+}
+
+asio::awaitable<Result<StreamedResponse>> Client::open(const Url& url, Request req,
+                                                       BodySource* body) {
+  auto state = state_;
+  Url target = url;
+  try {
+    co_return co_await state->open(target, std::move(req), body);
+  } catch (const std::exception& e) {
     co_return Error::transient(std::string("request to ") + target.origin() + ": " + e.what());
   }
 }

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/units.h"
+#include "http/body_source.h"
 #include "http/types.h"
 #include "http/url.h"
 
@@ -30,6 +31,12 @@ struct ClientOptions {
   std::string key_file;
 };
 
+// An answer whose body is still to be read.
+struct StreamedResponse {
+  Response head;                     // status and fields; its body empty
+  std::unique_ptr<BodySource> body;  // to its end, or dropped to close the connection
+};
+
 namespace detail {
 struct ClientState;
 }
@@ -48,6 +55,18 @@ class Client {
   // transport failures: connect/reset/timeout/DNS are transient, a response
   // body over the limit or a TLS verification failure permanent.
   asio::awaitable<Result<Response>> send(const Url& url, Request req);
+
+  // Like send(), but returns once the response header is in; the body is
+  // read from the result, without a size limit, and its connection goes back
+  // to the pool when it has been read to the end. With `body` set, the
+  // request body is read from it as it is sent (chunked unless `req` has a
+  // Content-Length) instead of from req.body(); it must outlive the call.
+  // Every connect, write and read is bounded by request_timeout on its own,
+  // so a long transfer is not cut while it moves. A stale pooled connection
+  // is retried only while nothing was taken from `body`; a failure of `body`
+  // itself is returned as it is.
+  asio::awaitable<Result<StreamedResponse>> open(const Url& url, Request req,
+                                                 BodySource* body = nullptr);
 
   // Idle pooled connections, across hosts.
   size_t idle_connections() const;

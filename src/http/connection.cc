@@ -17,7 +17,14 @@
 #include "http/dispatch.h"
 #include "http/problem.h"
 #include "http/server_state.h"
+#include "http/server_stream.h"
 #include "http/wire.h"
+
+// GCC 12 pairs Asio's coroutine-frame operator delete with the global
+// operator new once serve_one's frame is inlined into run() and warns; the
+// frame is in fact allocated by awaitable_frame_base::operator new (a known
+// false positive, as in the http_server input).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 namespace junction::http::detail {
 
@@ -80,6 +87,9 @@ class Connection {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(limits_.max_header_bytes);
     parser.body_limit(limits_.max_body_bytes);
+    // With a streaming path the limit depends on the request: the header
+    // read must not apply the buffered one to an announced length.
+    if (st_.options.streaming) parser.body_limit(boost::none);
     version_ = 11;
     request_id_ = choose_request_id({});
 
@@ -105,6 +115,15 @@ class Connection {
           400, "Bad Request",
           "Transfer-Encoding must be chunked and not combined with Content-Length");
     }
+    if (st_.options.streaming) {
+      if (auto limit = st_.options.streaming.select(hdr)) {
+        co_return co_await serve_streamed(parser, *limit);
+      }
+      if (parser.content_length().value_or(0) > limits_.max_body_bytes) {
+        co_return co_await on_read_error(bhttp::error::body_limit);
+      }
+      parser.body_limit(limits_.max_body_bytes);
+    }
     if (!parser.is_done()) {
       if (beast::iequals(hdr[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, version_};
@@ -127,6 +146,33 @@ class Connection {
     finish_response(res, version_, keep_alive, req.method() == bhttp::verb::head, info,
                     st_.options);
     co_return co_await write(res, keep_alive ? Next::kKeepAlive : Next::kClose);
+  }
+
+  // The header-first path: the handler reads the body and answers through a
+  // RequestStream.
+  asio::awaitable<Next> serve_streamed(bhttp::request_parser<bhttp::string_body>& buffered,
+                                       uint64_t body_limit) {
+    tcp().expires_never();
+    if (buffered.content_length().value_or(0) > body_limit) {
+      co_return co_await reply_error(
+          413, "Payload Too Large",
+          "the request body exceeds " + std::to_string(body_limit) + " bytes");
+    }
+    // Converting before any body byte is parsed is what Beast allows.
+    typename StreamedRequest<Stream>::Parser parser{std::move(buffered)};
+    parser.body_limit(body_limit);
+    RequestInfo info = base_;
+    info.request_id = request_id_;
+    StreamedRequest<Stream> exchange(st_, stream_, buffer_, parser, info);
+    co_await call_stream_handler(st_.options.streaming.handler, exchange, info);
+    if (!exchange.responded()) {
+      co_await exchange.respond(problem_response(500, "Internal Server Error",
+                                                 "the request could not be processed", request_id_,
+                                                 version_));
+    }
+    if (exchange.broken()) co_return Next::kAbort;
+    if (exchange.keep_alive()) co_return Next::kKeepAlive;
+    co_return exchange.body_complete() ? Next::kClose : Next::kLingerClose;
   }
 
   asio::awaitable<Next> on_read_error(const boost::system::error_code& ec) {

@@ -40,6 +40,16 @@ asio::awaitable<Response> call_handler(const Handler& handler, Request& req,
                              info.request_id, req.version());
 }
 
+asio::awaitable<void> call_stream_handler(
+    const std::function<asio::awaitable<void>(RequestStream&, const RequestInfo&)>& handler,
+    RequestStream& stream, const RequestInfo& info) {
+  try {
+    co_await handler(stream, info);
+  } catch (...) {
+    // The server answers 500 if nothing was sent, or closes the connection.
+  }
+}
+
 void finish_response(Response& res, unsigned version, bool keep_alive, bool head_request,
                      const RequestInfo& info, const ServerOptions& options) {
   res.version(version);
@@ -55,6 +65,14 @@ void finish_response(Response& res, unsigned version, bool keep_alive, bool head
     res.prepare_payload();
   }
   res.keep_alive(keep_alive);
+}
+
+void finish_relayed_header(bhttp::response_header<>& head, const RequestInfo& info,
+                           const ServerOptions& options) {
+  if (head.find(bhttp::field::server) == head.end() && !options.server_name.empty()) {
+    head.set(bhttp::field::server, options.server_name);
+  }
+  head.set(kRequestIdHeader, info.request_id);
 }
 
 }  // namespace junction::http::detail

@@ -19,9 +19,19 @@ std::string choose_request_id(std::string_view client_value);
 asio::awaitable<Response> call_handler(const Handler& handler, Request& req,
                                        const RequestInfo& info);
 
+// Runs a streaming handler; an exception ends it as if it had returned.
+asio::awaitable<void> call_stream_handler(
+    const std::function<asio::awaitable<void>(RequestStream&, const RequestInfo&)>& handler,
+    RequestStream& stream, const RequestInfo& info);
+
 // Headers every response carries: version, keep-alive, Server, X-Request-Id,
 // and a correct Content-Length.
 void finish_response(Response& res, unsigned version, bool keep_alive, bool head_request,
                      const RequestInfo& info, const ServerOptions& options);
+
+// Server and X-Request-Id for a response whose body is relayed: its framing
+// and keep-alive are the relay's to choose.
+void finish_relayed_header(boost::beast::http::response_header<>& head, const RequestInfo& info,
+                           const ServerOptions& options);
 
 }  // namespace junction::http::detail

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/units.h"
+#include "http/request_stream.h"
 #include "http/tls.h"
 #include "http/types.h"
 
@@ -45,6 +46,8 @@ struct ServerOptions {
   // With reuse_port: this Server joins a port its sibling already checked
   // and bound, so it skips the check.
   bool join_reused_port = false;
+  // Unset: every request is read whole and goes to the Handler.
+  StreamingHooks streaming;
 };
 
 struct RequestInfo {

@@ -14,7 +14,8 @@ const Schema& gateway_schema() {
   static const Schema schema{{
       {"listen", FieldType::kString, "", "host:port to serve on; port 0 picks a free one", true},
       {"tls", FieldType::kObject, "", "cert, key (PEM files) and optional client_ca for mTLS"},
-      {"limits", FieldType::kObject, "", "max_body, max_header_bytes, max_headers"},
+      {"limits", FieldType::kObject, "",
+       "max_body, max_header_bytes, max_headers, stream_threshold, max_streamed_body"},
       {"auth", FieldType::kObject, "", "jwt and api_keys credentials routes may require"},
       {"routes", FieldType::kList, "", "the routes, matched most specific first", true},
   }};
@@ -35,6 +36,10 @@ const Schema& limits_schema() {
       {"max_body", FieldType::kSize, "1MiB", "larger request bodies are answered 413"},
       {"max_header_bytes", FieldType::kSize, "16KiB", "larger request headers are answered 431"},
       {"max_headers", FieldType::kInt, "100", "more header fields are answered 431"},
+      {"stream_threshold", FieldType::kSize, "64KiB",
+       "streaming routes: larger or chunked request bodies are relayed, not buffered"},
+      {"max_streamed_body", FieldType::kSize, "1GiB",
+       "streaming routes: larger request bodies are answered 413 or cut off"},
   }};
   return schema;
 }
@@ -133,6 +138,8 @@ const Schema& target_schema() {
   static const Schema schema{{
       {"upstream", FieldType::kString, "", "name of an upstream"},
       {"strip_prefix", FieldType::kString, "", "removed from the path before proxying"},
+      {"stream", FieldType::kBool, "false",
+       "upstream only: relay request and response bodies instead of buffering them"},
       {"static", FieldType::kObject, "", "a fixed response: status, body, headers"},
       {"topic", FieldType::kString, "",
        "a topic (declared under `topics:`): answer 202 once the request is in it"},
@@ -381,6 +388,10 @@ void parse_target(const Config& route_config, GatewayRouteSpec& route, Diagnosti
   }
   route.to.upstream = c.str("upstream");
   route.to.strip_prefix = c.str("strip_prefix");
+  route.to.stream = c.boolean("stream");
+  if (c.has("stream") && !c.has("upstream")) {
+    diags.error(c.location("stream"), "'stream' applies to an upstream target only");
+  }
   if (c.has("static")) {
     Config s = Config::bind(static_schema(), c.node("static"), diags);
     StaticResponseSpec r;
@@ -543,6 +554,15 @@ void parse_gateway(const Node& block, Diagnostics& diags, GatewaySpec& out) {
     out.limits.max_header_bytes = static_cast<uint32_t>(header_bytes);
   }
   out.limits.max_headers = positive<uint32_t>(limits, "max_headers", 10000, diags);
+  out.limits.max_streamed_body = limits.size("max_streamed_body");
+  out.limits.stream_threshold = limits.size("stream_threshold");
+  if (out.limits.max_streamed_body == 0) {
+    diags.error(limits.location("max_streamed_body"), "max_streamed_body must be positive");
+  }
+  if (out.limits.stream_threshold > out.limits.max_streamed_body) {
+    diags.error(limits.location("stream_threshold"),
+                "stream_threshold must not exceed max_streamed_body");
+  }
   if (c.has("auth")) parse_auth(c.node("auth"), out, diags);
   Node routes = c.node("routes");
   if (!routes.is_sequence()) return;  // reported by bind

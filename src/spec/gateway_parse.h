@@ -28,6 +28,11 @@ struct GatewayLimitsSpec {
   uint64_t max_body = 1024 * 1024;
   uint32_t max_header_bytes = 16 * 1024;
   uint32_t max_headers = 100;
+  // Streaming routes only (`to.stream`): a request body up to the threshold
+  // is still read whole (so an idempotent request can be retried); a larger
+  // or chunked one is relayed as it arrives, up to max_streamed_body.
+  uint64_t stream_threshold = 64 * 1024;
+  uint64_t max_streamed_body = uint64_t{1} << 30;
 };
 
 struct JwtSpec {
@@ -79,6 +84,7 @@ struct RouteTargetSpec {
   std::optional<StaticResponseSpec> static_response;  // or
   std::optional<TopicTargetSpec> topic;
   std::string strip_prefix;  // upstream only: removed from the path before proxying
+  bool stream = false;       // upstream only: relay bodies instead of buffering them
   Location where;
 };
 

@@ -75,12 +75,13 @@ inline asio::awaitable<Response> echo_handler(Request& req, const RequestInfo& i
 class TestServer {
  public:
   explicit TestServer(Handler handler = echo_handler, ServerLimits limits = {},
-                      std::optional<TlsOptions> tls = std::nullopt) {
+                      std::optional<TlsOptions> tls = std::nullopt, StreamingHooks streaming = {}) {
     ServerOptions options;
     options.host = "127.0.0.1";
     options.port = 0;
     options.limits = limits;
     options.tls = std::move(tls);
+    options.streaming = std::move(streaming);
     scheme_ = options.tls ? "https" : "http";
     server_ = std::make_unique<Server>(io.ctx, std::move(options), std::move(handler));
     auto port = server_->listen();

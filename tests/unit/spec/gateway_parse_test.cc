@@ -264,5 +264,63 @@ upstreams:
             "spec.yaml:10:17: error: an upstream needs at least one target\n");
 }
 
+TEST_F(GatewaySpecTest, StreamingRouteAndItsLimits) {
+  auto spec = parse(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  limits: { stream_threshold: 1MiB, max_streamed_body: 10GiB }
+  routes:
+    - path: /files/*
+      to: { upstream: files, stream: true }
+    - path: /other
+      to: { upstream: files }
+upstreams:
+  files: { targets: ["http://127.0.0.1:1"] }
+)");
+  ASSERT_TRUE(spec) << diags_.format();
+  const auto& g = *spec->gateway;
+  EXPECT_EQ(g.limits.stream_threshold, 1024u * 1024);
+  EXPECT_EQ(g.limits.max_streamed_body, 10ull << 30);
+  EXPECT_TRUE(g.routes[0].to.stream);
+  EXPECT_FALSE(g.routes[1].to.stream);
+}
+
+TEST_F(GatewaySpecTest, StreamingDefaults) {
+  auto spec = parse(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  routes:
+    - path: /a
+      to: { upstream: a }
+upstreams:
+  a: { targets: ["http://127.0.0.1:1"] }
+)");
+  ASSERT_TRUE(spec) << diags_.format();
+  EXPECT_EQ(spec->gateway->limits.stream_threshold, 64u * 1024);
+  EXPECT_EQ(spec->gateway->limits.max_streamed_body, 1ull << 30);
+}
+
+TEST_F(GatewaySpecTest, StreamingMistakesPointAtTheirPlace) {
+  EXPECT_EQ(errors(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  limits: { stream_threshold: 2MiB, max_streamed_body: 1MiB }
+  routes:
+    - path: /a
+      to: { static: { status: 200 }, stream: true }
+)"),
+            "spec.yaml:4:31: error: stream_threshold must not exceed max_streamed_body\n"
+            "spec.yaml:7:46: error: 'stream' applies to an upstream target only\n");
+  EXPECT_EQ(errors(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  limits: { stream_threshold: 0, max_streamed_body: 0 }
+  routes:
+    - path: /a
+      to: { static: { status: 200 } }
+)"),
+            "spec.yaml:4:53: error: max_streamed_body must be positive\n");
+}
+
 }  // namespace
 }  // namespace junction::spec
