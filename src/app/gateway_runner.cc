@@ -45,6 +45,7 @@ void GatewayRunner::start() {
 
 void GatewayRunner::stop(Duration drain, std::function<void()> done) {
   if (stopping_.exchange(true)) return;
+  gateway_->stop();
   health_.set_ready("gateway", false, "stopping");
   asio::co_spawn(ctx_, server_->shutdown(drain),
                  [done = std::move(done)](std::exception_ptr) { done(); });

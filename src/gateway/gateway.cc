@@ -108,8 +108,11 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
   auto auth = Authenticator::create(spec);
   if (!auth) return auth.error();
   std::unique_ptr<Gateway> g(new Gateway(spec, std::move(*auth), std::move(*table)));
+  auto shared = make_shared_upstreams(upstreams, executor, metrics);
+  if (!shared) return shared.error();
+  g->shared_upstreams_ = std::move(*shared);
   for (const auto& u : upstreams) {
-    auto up = Upstream::create(u, executor, metrics);
+    auto up = Upstream::create(u, g->shared_upstreams_.at(u.name), executor, metrics);
     if (!up) return up.error();
     g->upstreams_[u.name] = std::move(*up);
   }
@@ -159,7 +162,13 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
 Gateway::Gateway(spec::GatewaySpec spec, Authenticator auth, RouteTable table)
     : spec_(std::move(spec)), auth_(std::move(auth)), table_(std::move(table)) {}
 
-Gateway::~Gateway() = default;
+Gateway::~Gateway() {
+  stop();
+}
+
+void Gateway::stop() {
+  for (auto& [name, shared] : shared_upstreams_) shared->stop();
+}
 
 http::ServerOptions Gateway::server_options() const {
   http::ServerOptions o;
@@ -326,7 +335,8 @@ asio::awaitable<http::Response> Gateway::proxy(RouteRuntime& rt, http::Request& 
   std::string target = strip_prefix(sv(req.target()), rt.spec->to.strip_prefix);
   http::Request out = upstream_request(req, target, info);
   ex.upstream = rt.upstream->name();
-  UpstreamResult result = co_await rt.upstream->forward(std::move(out), idempotent(req.method()));
+  UpstreamResult result =
+      co_await rt.upstream->forward(std::move(out), idempotent(req.method()), info.remote_address);
   ex.attempts = result.attempts;
   using Outcome = UpstreamResult::Outcome;
   switch (result.outcome) {

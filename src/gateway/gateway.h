@@ -52,6 +52,10 @@ class Gateway {
   // Listen address, TLS and limits for the http::Server that serves it.
   http::ServerOptions server_options() const;
 
+  // Stops background work (the upstreams' health checks), which would
+  // otherwise keep the executor busy; requests are still served.
+  void stop();
+
  private:
   struct RouteRuntime {
     std::string label;  // the metrics label: "/v1/orders/{id}"
@@ -82,6 +86,8 @@ class Gateway {
   spec::GatewaySpec spec_;
   Authenticator auth_;
   RouteTable table_;
+  // Shared by every thread's gateway once the gateway runs on several.
+  std::map<std::string, std::shared_ptr<SharedUpstream>> shared_upstreams_;
   std::map<std::string, std::unique_ptr<Upstream>> upstreams_;
   std::vector<RouteRuntime> routes_;
   std::array<observe::Counter*, 5> unmatched_{};

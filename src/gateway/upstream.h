@@ -5,10 +5,13 @@
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
+#include "gateway/upstream_shared.h"
 #include "http/client.h"
 #include "http/types.h"
 #include "http/url.h"
@@ -36,44 +39,66 @@ struct UpstreamResult {
   int attempts = 0;         // calls made, retries included
 };
 
-// One named upstream: its targets, how one is chosen, and the resilience
-// around every call: a bulkhead (max_concurrent), a circuit breaker over the
-// upstream as a whole, a timeout per attempt, and retries with full-jitter
-// backoff, only for idempotent methods and only after a transport failure or
-// a 502/503/504, which say the request was not processed.
+// One named upstream as one thread sees it: how a target is chosen, and the
+// resilience around every call: a bulkhead (max_concurrent), a circuit
+// breaker over the upstream as a whole, a timeout per attempt, and retries
+// with full-jitter backoff, only for idempotent methods, only after a
+// transport failure or a 502/503/504, which say the request was not
+// processed, and only while the shared retry budget allows.
 //
-// Runs on one executor (the gateway's server thread): its client's pool and
-// the backoff's generator are not thread-safe.
+// A target is chosen among those that pass their health checks and are not
+// ejected (see SharedUpstream); a retry prefers another target than the one
+// that just failed. When no target is in rotation, every target is (Envoy's
+// panic mode): health checks and ejections are heuristics, and when they
+// rule out everything the likelier fault is the checks' view, while a 503
+// would fail every request for certain. The circuit breaker still guards
+// an upstream that is really down.
+//
+// Runs on one executor (the gateway's server thread): its client's pool, the
+// backoff's generator and the least-request counts are not thread-safe. What
+// all threads share lives in the SharedUpstream.
 class Upstream {
  public:
   static Result<std::unique_ptr<Upstream>> create(const spec::UpstreamSpec& spec,
+                                                  std::shared_ptr<SharedUpstream> shared,
                                                   asio::any_io_executor executor,
                                                   observe::Registry& metrics);
   ~Upstream();
 
   // Sends `req` (its target the path and query to ask for, relative to a
   // target's base path) to a target chosen by the balance policy.
-  asio::awaitable<UpstreamResult> forward(http::Request req, bool idempotent);
+  // `client_address` is the hash key of `hash_on: ip`.
+  asio::awaitable<UpstreamResult> forward(http::Request req, bool idempotent,
+                                          std::string_view client_address = {});
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const { return shared_->name(); }
   resilience::CircuitState circuit_state();
 
+  // The target a request with this hash key (nullopt: none) goes to now,
+  // avoiding `avoid` when another is in rotation; an index into
+  // shared().targets(). Advances the round robin.
+  size_t pick(std::optional<uint64_t> key, size_t avoid = kNone);
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+
  private:
-  struct Target {
-    http::Url url;  // target "/" or a base path without trailing slash
-    std::string base_path;
-    uint32_t in_flight = 0;
-  };
-  Upstream(const spec::UpstreamSpec& spec, asio::any_io_executor executor,
-           observe::Registry& metrics, std::vector<Target> targets);
+  Upstream(const spec::UpstreamSpec& spec, std::shared_ptr<SharedUpstream> shared,
+           asio::any_io_executor executor, observe::Registry& metrics);
 
-  size_t pick();
-  asio::awaitable<UpstreamResult> attempt(http::Request& req);
+  // The target by the balance policy among those `usable` says may be
+  // called; `turn` is this pick's place in the round robin.
+  template <class Usable>
+  std::optional<size_t> choose(std::optional<uint64_t> key, size_t turn, Usable&& usable);
+  std::optional<uint64_t> hash_key(const http::Request& req, std::string_view client) const;
+  // One call. `target`: in, the target to avoid; out, the one called.
+  asio::awaitable<UpstreamResult> attempt(http::Request& req, std::optional<uint64_t> key,
+                                          size_t& target);
 
-  std::string name_;
+  std::shared_ptr<SharedUpstream> shared_;
   asio::any_io_executor executor_;
-  std::vector<Target> targets_;
+  std::vector<uint32_t> in_flight_;  // per target, this thread's calls
+  std::vector<size_t> usable_;       // choose()'s scratch: the targets it may pick
   spec::Balance balance_;
+  std::string hash_header_;
   Duration timeout_;
   int attempts_;
   size_t next_ = 0;
