@@ -14,7 +14,6 @@
 #include "gateway/upstream_shared.h"
 #include "http/client.h"
 #include "http/types.h"
-#include "http/url.h"
 #include "observe/metrics.h"
 #include "resilience/backoff.h"
 #include "resilience/bulkhead.h"
@@ -74,16 +73,16 @@ class Upstream {
   const std::string& name() const { return shared_->name(); }
   resilience::CircuitState circuit_state();
 
-  // The target a request with this hash key (nullopt: none) goes to now,
-  // avoiding `avoid` when another is in rotation; an index into
-  // shared().targets(). Advances the round robin.
-  size_t pick(std::optional<uint64_t> key, size_t avoid = kNone);
+ private:
   static constexpr size_t kNone = static_cast<size_t>(-1);
 
- private:
   Upstream(const spec::UpstreamSpec& spec, std::shared_ptr<SharedUpstream> shared,
            asio::any_io_executor executor, observe::Registry& metrics);
 
+  // The target a request with this hash key (nullopt: none) goes to now,
+  // avoiding `avoid` when another is in rotation; an index into the shared
+  // targets. Advances the round robin.
+  size_t pick(std::optional<uint64_t> key, size_t avoid);
   // The target by the balance policy among those `usable` says may be
   // called; `turn` is this pick's place in the round robin.
   template <class Usable>

@@ -176,7 +176,7 @@ class GatewayUpstreamsTest(JunctionTest):
               flaky:
                 targets: ["{self.a.url()}", "{self.b.url()}"]
                 retries: {{ attempts: 1 }}
-                outlier: {{ consecutive_failures: 3, base_ejection: 1s, max_ejection: 1s,
+                outlier: {{ consecutive_failures: 3, base_ejection: 3s, max_ejection: 3s,
                            max_ejection_percent: 50% }}
               users:
                 targets: ["{self.a.url()}", "{self.b.url()}", "{self.nginx.url()}"]
@@ -246,7 +246,7 @@ class GatewayUpstreamsTest(JunctionTest):
         self.assertEqual(answers.count(500), 3, answers)
         self.assertEqual(ejections(), 1)
         self.assertEqual(ejected(), 1)
-        self.assertIn("ejected for 1s after consecutive failures", self.log())
+        self.assertIn("ejected for 3s after consecutive failures", self.log())
         b_hits = self.b.counts()[0]
         for _ in range(10):
             self.assertEqual(self.get("/flaky/x"), (200, "a"))
