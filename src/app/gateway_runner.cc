@@ -39,17 +39,23 @@ std::vector<std::string> listener_changes(const http::ServerOptions& was,
 
 }  // namespace
 
-Result<std::vector<std::shared_ptr<gateway::Gateway>>> GatewayRunner::build(
-    const spec::Spec& spec, const std::vector<Worker>& workers) {
+Result<GatewayRunner::Built> GatewayRunner::build(const spec::Spec& spec,
+                                                  const std::vector<Worker>& workers) {
   if (!spec.gateway) return Error::invalid("the spec has no gateway section");
-  auto shared = gateway::GatewayShared::create(*spec.gateway, spec.upstreams, metrics_);
+  Built out;
+  // Background work (health checks) runs on the first I/O thread.
+  auto shared = gateway::GatewayShared::create(*spec.gateway, spec.upstreams, metrics_,
+                                               workers[0].ctx->get_executor());
   if (!shared) return Error::invalid("gateway: " + shared.error().message());
-  std::vector<std::shared_ptr<gateway::Gateway>> out;
+  out.shared = std::move(*shared);
   for (const auto& w : workers) {
     auto created = gateway::Gateway::create(*spec.gateway, spec.upstreams, w.ctx->get_executor(),
-                                            metrics_, store_, *shared);
-    if (!created) return Error::invalid("gateway: " + created.error().message());
-    out.push_back(std::move(*created));
+                                            metrics_, store_, out.shared);
+    if (!created) {
+      out.shared->stop();
+      return Error::invalid("gateway: " + created.error().message());
+    }
+    out.gateways.push_back(std::move(*created));
   }
   return out;
 }
@@ -61,18 +67,20 @@ std::unique_ptr<GatewayRunner> GatewayRunner::create(const spec::Spec& spec, IoT
   std::unique_ptr<GatewayRunner> runner(new GatewayRunner(metrics, health, store));
   std::vector<Worker> workers(io.size());
   for (size_t i = 0; i < workers.size(); ++i) workers[i].ctx = &io.context(i);
-  auto gateways = runner->build(spec, workers);
-  if (!gateways) {
-    error = gateways.error().message();
+  auto built = runner->build(spec, workers);
+  if (!built) {
+    error = built.error().message();
     return nullptr;
   }
-  runner->listener_ = (*gateways)[0]->server_options();
+  runner->shared_ = built->shared;
+  auto& gateways = built->gateways;
+  runner->listener_ = gateways[0]->server_options();
   runner->listener_.streaming = {};
   uint16_t bound = 0;
   for (size_t i = 0; i < workers.size(); ++i) {
     Worker& w = workers[i];
     w.slot = std::make_shared<Slot>();
-    w.slot->current = std::move((*gateways)[i]);
+    w.slot->current = std::move(gateways[i]);
     http::Handler handler = [slot = w.slot](http::Request& req, const http::RequestInfo& info) {
       return serve_on(slot->current, req, info);
     };
@@ -121,6 +129,10 @@ void GatewayRunner::start() {
 
 void GatewayRunner::stop(Duration drain, std::function<void()> done) {
   if (stopping_.exchange(true)) return;
+  {
+    std::lock_guard lock(reload_mu_);
+    shared_->stop();  // background work first: it would keep an I/O thread busy
+  }
   health_.set_ready("gateway", false, "stopping");
   // Each server drains on its own thread; the last to finish calls `done`.
   auto left = std::make_shared<std::atomic<size_t>>(workers_.size());
@@ -135,20 +147,22 @@ void GatewayRunner::stop(Duration drain, std::function<void()> done) {
 Result<std::vector<std::string>> GatewayRunner::reload(const spec::Spec& spec) {
   std::lock_guard lock(reload_mu_);
   if (stopping_) return Error::invalid("the gateway is stopping");
-  auto gateways = build(spec, workers_);
-  if (!gateways) return gateways.error();
+  auto built = build(spec, workers_);
+  if (!built) return built.error();
   std::vector<std::string> warnings;
-  for (const auto& what : listener_changes(listener_, (*gateways)[0]->server_options())) {
+  for (const auto& what : listener_changes(listener_, built->gateways[0]->server_options())) {
     warnings.push_back("the gateway's " + what + " changed; it takes effect on restart");
   }
   for (size_t i = 0; i < workers_.size(); ++i) {
     // The old gateway is released on its own thread: its upstream clients
     // are bound there.
     asio::post(*workers_[i].ctx,
-               [slot = workers_[i].slot, g = std::move((*gateways)[i])]() mutable {
+               [slot = workers_[i].slot, g = std::move(built->gateways[i])]() mutable {
                  std::swap(slot->current, g);
                });
   }
+  shared_->stop();  // the old health checks; requests in flight need none
+  shared_ = std::move(built->shared);
   spdlog::info("gateway reloaded: {} routes, {} upstreams", spec.gateway->routes.size(),
                spec.upstreams.size());
   return warnings;

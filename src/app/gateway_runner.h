@@ -63,15 +63,20 @@ class GatewayRunner {
   GatewayRunner(observe::Registry& metrics, observe::Health& health, log::Store* store)
       : metrics_(metrics), health_(health), store_(store) {}
 
-  // One gateway per worker, all on one new GatewayShared.
-  Result<std::vector<std::shared_ptr<gateway::Gateway>>> build(const spec::Spec& spec,
-                                                               const std::vector<Worker>& workers);
+  struct Built {
+    std::shared_ptr<gateway::GatewayShared> shared;
+    std::vector<std::shared_ptr<gateway::Gateway>> gateways;  // one per worker
+  };
+  // One gateway per worker, all on one new GatewayShared whose background
+  // work runs on the first worker's thread.
+  Result<Built> build(const spec::Spec& spec, const std::vector<Worker>& workers);
 
   observe::Registry& metrics_;
   observe::Health& health_;
   log::Store* store_;
   std::vector<Worker> workers_;
-  http::ServerOptions listener_;  // as built; a reload cannot change it
+  std::shared_ptr<gateway::GatewayShared> shared_;  // the current gateways'; under reload_mu_
+  http::ServerOptions listener_;                    // as built; a reload cannot change it
   std::mutex reload_mu_;
   std::atomic<bool> stopping_{false};
 };

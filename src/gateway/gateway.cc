@@ -75,14 +75,16 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
   for (const auto& r : spec.routes) routes.push_back(to_route(r));
   auto table = RouteTable::build(std::move(routes));
   if (!table) return Error::invalid("gateway: " + table.error().message());
+  const bool owns_shared = !shared;
   if (!shared) {
-    auto created = GatewayShared::create(spec, upstreams, metrics);
+    auto created = GatewayShared::create(spec, upstreams, metrics, executor);
     if (!created) return created.error();
     shared = std::move(*created);
   }
   std::unique_ptr<Gateway> g(new Gateway(spec, std::move(shared), std::move(*table)));
+  g->owns_shared_ = owns_shared;
   for (const auto& u : upstreams) {
-    auto up = Upstream::create(u, executor, metrics, g->shared_->guards(u.name));
+    auto up = Upstream::create(u, g->shared_->upstream(u.name), executor, metrics);
     if (!up) return up.error();
     g->upstreams_[u.name] = std::move(*up);
   }
@@ -129,7 +131,11 @@ Gateway::Gateway(spec::GatewaySpec spec, std::shared_ptr<GatewayShared> shared, 
       auth_(shared_->authenticator()),
       table_(std::move(table)) {}
 
-Gateway::~Gateway() = default;
+Gateway::~Gateway() {
+  // A gateway made with state of its own stops that state's background work
+  // (health checks); shared state is stopped by whoever made it.
+  if (owns_shared_) shared_->stop();
+}
 
 http::ServerOptions Gateway::server_options() {
   http::ServerOptions o;
@@ -303,7 +309,8 @@ asio::awaitable<http::Response> Gateway::proxy(RouteRuntime& rt, http::Request& 
   std::string target = strip_prefix(sv(req.target()), rt.spec->to.strip_prefix);
   http::Request out = upstream_request(req, target, info);
   ex.upstream = rt.upstream->name();
-  UpstreamResult result = co_await rt.upstream->forward(std::move(out), idempotent(req.method()));
+  UpstreamResult result =
+      co_await rt.upstream->forward(std::move(out), idempotent(req.method()), info.remote_address);
   ex.attempts = result.attempts;
   using Outcome = UpstreamResult::Outcome;
   switch (result.outcome) {

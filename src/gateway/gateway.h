@@ -122,6 +122,7 @@ class Gateway {
   std::shared_ptr<GatewayShared> shared_;
   const Authenticator& auth_;
   RouteTable table_;
+  bool owns_shared_ = false;  // made without a GatewayShared: stops it when destroyed
   std::map<std::string, std::unique_ptr<Upstream>> upstreams_;
   std::vector<RouteRuntime> routes_;
   bool streams_ = false;  // some route has `to.stream`

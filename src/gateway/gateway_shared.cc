@@ -4,7 +4,7 @@ namespace junction::gateway {
 
 Result<std::shared_ptr<GatewayShared>> GatewayShared::create(
     const spec::GatewaySpec& spec, const std::vector<spec::UpstreamSpec>& upstreams,
-    observe::Registry& metrics) {
+    observe::Registry& metrics, asio::any_io_executor background) {
   auto auth = Authenticator::create(spec);
   if (!auth) return auth.error();
   std::shared_ptr<GatewayShared> shared(new GatewayShared(std::move(*auth)));
@@ -21,9 +21,9 @@ Result<std::shared_ptr<GatewayShared>> GatewayShared::create(
     if (!limiter) return Error::invalid("route " + r.path + ": " + limiter.error().message());
     shared->limiters_[i] = std::make_unique<RateLimiter>(std::move(*limiter));
   }
-  for (const auto& u : upstreams) {
-    shared->guards_[u.name] = std::make_shared<UpstreamGuards>(u, metrics);
-  }
+  auto made = make_shared_upstreams(upstreams, std::move(background), metrics);
+  if (!made) return made.error();
+  shared->upstreams_ = std::move(*made);
   return shared;
 }
 
@@ -32,9 +32,17 @@ RateLimiter* GatewayShared::limiter(size_t route) const {
   return it == limiters_.end() ? nullptr : it->second.get();
 }
 
-std::shared_ptr<UpstreamGuards> GatewayShared::guards(const std::string& upstream) const {
-  auto it = guards_.find(upstream);
-  return it == guards_.end() ? nullptr : it->second;
+std::shared_ptr<SharedUpstream> GatewayShared::upstream(const std::string& name) const {
+  auto it = upstreams_.find(name);
+  return it == upstreams_.end() ? nullptr : it->second;
+}
+
+GatewayShared::~GatewayShared() {
+  stop();
+}
+
+void GatewayShared::stop() {
+  for (auto& [name, upstream] : upstreams_) upstream->stop();
 }
 
 }  // namespace junction::gateway

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <map>
 #include <memory>
 #include <vector>
@@ -7,7 +8,7 @@
 #include "core/error.h"
 #include "gateway/authenticator.h"
 #include "gateway/rate_limiter.h"
-#include "gateway/upstream.h"
+#include "gateway/upstream_shared.h"
 #include "observe/metrics.h"
 #include "spec/gateway_parse.h"
 
@@ -15,7 +16,8 @@ namespace junction::gateway {
 
 // The state that is one per gateway although a Gateway runs per I/O thread:
 // the authenticator, every route's rate-limit buckets (a limit of 1000/min
-// means 1000 across all threads) and every upstream's guards. Each member is thread-safe.
+// means 1000 across all threads) and every upstream's SharedUpstream (target
+// health, retry budget, circuit breaker, bulkhead). Each member is thread-safe.
 // Everything else a Gateway holds (route table, upstream clients, targets)
 // is immutable or bound to its own thread, and built per thread.
 class GatewayShared {
@@ -24,20 +26,26 @@ class GatewayShared {
   // list, or a rate limit that does not parse, naming the route.
   static Result<std::shared_ptr<GatewayShared>> create(
       const spec::GatewaySpec& spec, const std::vector<spec::UpstreamSpec>& upstreams,
-      observe::Registry& metrics);
+      observe::Registry& metrics, asio::any_io_executor background);
+  ~GatewayShared();
+
+  // Stops the background work (health checks), which would otherwise keep
+  // `background` busy. Call before that executor stops; requests are still
+  // served.
+  void stop();
 
   const Authenticator& authenticator() const { return auth_; }
   // The limiter of spec.routes[route], or null for a route without one.
   RateLimiter* limiter(size_t route) const;
-  // The guards of the upstream named `name`; null for an unknown name.
-  std::shared_ptr<UpstreamGuards> guards(const std::string& upstream) const;
+  // The shared state of the upstream named `name`; null for an unknown name.
+  std::shared_ptr<SharedUpstream> upstream(const std::string& name) const;
 
  private:
   explicit GatewayShared(Authenticator auth) : auth_(std::move(auth)) {}
 
   Authenticator auth_;
   std::map<size_t, std::unique_ptr<RateLimiter>> limiters_;
-  std::map<std::string, std::shared_ptr<UpstreamGuards>> guards_;
+  std::map<std::string, std::shared_ptr<SharedUpstream>> upstreams_;
 };
 
 }  // namespace junction::gateway

@@ -123,8 +123,8 @@ asio::awaitable<http::Response> Gateway::proxy_stream(RouteRuntime& rt, http::Re
     body = &in;
   }
   ex.upstream = rt.upstream->name();
-  UpstreamResult result =
-      co_await rt.upstream->open(std::move(out), body, idempotent(req.method()));
+  UpstreamResult result = co_await rt.upstream->open(std::move(out), body, idempotent(req.method()),
+                                                     info.remote_address);
   ex.attempts = result.attempts;
   if (in.body_failure() != http::RequestStream::BodyFailure::kNone) {
     // The client's fault, not the upstream's: it sent too much or stopped.

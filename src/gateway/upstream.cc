@@ -14,18 +14,6 @@ namespace {
 using resilience::CircuitState;
 using resilience::Clock;
 
-resilience::CircuitBreakerConfig breaker_config(const spec::UpstreamSpec& spec) {
-  resilience::CircuitBreakerConfig c;
-  c.window = resilience::CircuitBreakerConfig::Window::kLastCalls;
-  c.window_calls = spec.window;
-  c.minimum_calls = spec.minimum_calls;
-  c.failure_rate_threshold = spec.failure_rate;
-  c.slow_call_duration = spec.timeout;
-  c.wait_in_open = spec.wait_in_open;
-  c.permitted_in_half_open = spec.half_open_calls;
-  return c;
-}
-
 http::ClientOptions client_options(const spec::UpstreamSpec& spec) {
   http::ClientOptions o;
   o.request_timeout = spec.timeout;
@@ -77,53 +65,29 @@ class BodyEndClock final : public http::BodySource {
 
 }  // namespace
 
-UpstreamGuards::UpstreamGuards(const spec::UpstreamSpec& spec, observe::Registry& metrics)
-    : bulkhead(spec.max_concurrent),
-      breaker(
-          breaker_config(spec),
-          [name = spec.name,
-           &gauge = metrics.gauge("junction_gateway_upstream_circuit_state",
-                                  "circuit breaker state: 0 closed, 1 open, 2 half-open",
-                                  {{"upstream", spec.name}})](CircuitState from, CircuitState to) {
-            gauge.set(static_cast<double>(to));
-            spdlog::warn("upstream {}: circuit {} -> {}", name, resilience::to_string(from),
-                         resilience::to_string(to));
-          }) {}
-
 Result<std::unique_ptr<Upstream>> Upstream::create(const spec::UpstreamSpec& spec,
+                                                   std::shared_ptr<SharedUpstream> shared,
                                                    asio::any_io_executor executor,
-                                                   observe::Registry& metrics,
-                                                   std::shared_ptr<UpstreamGuards> guards) {
-  std::vector<Target> targets;
-  for (const auto& text : spec.targets) {
-    auto url = http::parse_url(text);
-    if (!url) return Error::invalid("upstream " + spec.name + ": " + url.error().message());
-    Target t{*url, url->target, 0};
-    if (url->target.find('?') != std::string::npos) {
-      return Error::invalid("upstream " + spec.name + ": a target may not have a query");
-    }
-    while (!t.base_path.empty() && t.base_path.back() == '/') t.base_path.pop_back();
-    targets.push_back(std::move(t));
+                                                   observe::Registry& metrics) {
+  if (!shared || shared->name() != spec.name) {
+    return Error::invalid("upstream " + spec.name + ": no shared state of that name");
   }
-  if (targets.empty()) return Error::invalid("upstream " + spec.name + " has no targets");
-  if (!guards) guards = std::make_shared<UpstreamGuards>(spec, metrics);
   return std::unique_ptr<Upstream>(
-      new Upstream(spec, std::move(executor), metrics, std::move(targets), std::move(guards)));
+      new Upstream(spec, std::move(shared), std::move(executor), metrics));
 }
 
-Upstream::Upstream(const spec::UpstreamSpec& spec, asio::any_io_executor executor,
-                   observe::Registry& metrics, std::vector<Target> targets,
-                   std::shared_ptr<UpstreamGuards> guards)
-    : name_(spec.name),
+Upstream::Upstream(const spec::UpstreamSpec& spec, std::shared_ptr<SharedUpstream> shared,
+                   asio::any_io_executor executor, observe::Registry& metrics)
+    : shared_(std::move(shared)),
       executor_(executor),
-      targets_(std::move(targets)),
+      in_flight_(shared_->targets().size(), 0),
       balance_(spec.balance),
+      hash_header_(spec.hash_header),
       timeout_(spec.timeout),
       attempts_(spec.attempts),
       backoff_(spec.backoff, spec.max_backoff),
-      guards_(std::move(guards)),
-      bulkhead_(guards_->bulkhead),
-      breaker_(guards_->breaker),
+      bulkhead_(shared_->bulkhead()),
+      breaker_(shared_->breaker()),
       client_(executor, client_options(spec)),
       retries_(metrics.counter("junction_gateway_upstream_retries_total",
                                "retried calls to an upstream", {{"upstream", spec.name}})),
@@ -138,6 +102,7 @@ Upstream::Upstream(const spec::UpstreamSpec& spec, asio::any_io_executor executo
                                     "upstream answers by status class",
                                     {{"upstream", spec.name}, {"class", kClasses[i]}});
   }
+  usable_.reserve(in_flight_.size());
 }
 
 Upstream::~Upstream() = default;
@@ -146,110 +111,83 @@ CircuitState Upstream::circuit_state() {
   return breaker_.state(Clock::now());
 }
 
-size_t Upstream::pick() {
-  if (balance_ == spec::Balance::kLeastRequest) {
-    // Ties go round robin, so idle targets share the load.
-    size_t best = guards_->next_target.fetch_add(1, std::memory_order_relaxed) % targets_.size();
-    for (size_t i = 0; i < targets_.size(); ++i) {
-      size_t c = (best + i) % targets_.size();
-      if (targets_[c].in_flight < targets_[best].in_flight) best = c;
-    }
-    return best;
+std::optional<uint64_t> Upstream::hash_key(const http::Request& req,
+                                           std::string_view client) const {
+  if (balance_ != spec::Balance::kHash) return std::nullopt;
+  if (hash_header_.empty()) {
+    if (client.empty()) return std::nullopt;
+    return stable_hash(client);
   }
-  return guards_->next_target.fetch_add(1, std::memory_order_relaxed) % targets_.size();
+  auto it = req.find(hash_header_);
+  if (it == req.end() || it->value().empty()) return std::nullopt;
+  return stable_hash(std::string_view(it->value().data(), it->value().size()));
 }
 
-asio::awaitable<UpstreamResult> Upstream::attempt(http::Request& req) {
+template <class Usable>
+std::optional<size_t> Upstream::choose(std::optional<uint64_t> key, size_t turn, Usable&& usable) {
+  if (balance_ == spec::Balance::kHash && key) return shared_->ring().pick(*key, usable);
+  // Round robin over the targets in rotation, not over all of them: with
+  // one of three out, skipping it would send its turns to its successor.
+  usable_.clear();
+  for (size_t t = 0; t < in_flight_.size(); ++t) {
+    if (usable(t)) usable_.push_back(t);
+  }
+  if (usable_.empty()) return std::nullopt;
+  const size_t first = turn % usable_.size();
+  if (balance_ != spec::Balance::kLeastRequest) return usable_[first];
+  // Ties go round robin, so idle targets share the load.
+  size_t best = usable_[first];
+  for (size_t i = 1; i < usable_.size(); ++i) {
+    size_t t = usable_[(first + i) % usable_.size()];
+    if (in_flight_[t] < in_flight_[best]) best = t;
+  }
+  return best;
+}
+
+size_t Upstream::pick(std::optional<uint64_t> key, size_t avoid) {
+  const TimePoint now = Clock::now();
+  const UpstreamHealth& health = shared_->health();
+  const size_t turn = shared_->next_turn();
+  auto fresh = [&](size_t t) { return t != avoid && health.available(t, now); };
+  if (auto t = choose(key, turn, fresh)) return *t;
+  auto in_rotation = [&](size_t t) { return health.available(t, now); };
+  if (avoid != kNone) {
+    if (auto t = choose(key, turn, in_rotation)) return *t;
+  }
+  shared_->panics().inc();
+  auto any = [](size_t) { return true; };
+  return *choose(key, turn, any);
+}
+
+asio::awaitable<UpstreamResult> Upstream::attempt(http::Request& req, std::optional<uint64_t> key,
+                                                  size_t& target) {
   UpstreamResult result;
   auto start = Clock::now();
   if (!breaker_.acquire(start)) {
     result.outcome = UpstreamResult::Outcome::kCircuitOpen;
     co_return result;
   }
-  Target& target = targets_[pick()];
-  http::Url url = target.url;
-  url.target = target.base_path + std::string(req.target());
-  ++target.in_flight;
+  target = pick(key, target);
+  const UpstreamTarget& t = shared_->targets()[target];
+  http::Url url = t.url;
+  url.target = t.base_path + std::string(req.target());
+  ++in_flight_[target];
   auto sent = co_await client_.send(url, req);
-  --target.in_flight;
+  --in_flight_[target];
   auto end = Clock::now();
   Duration took = std::chrono::duration_cast<Duration>(end - start);
   latency_.observe(took);
   if (!sent) {
     breaker_.record_failure(end, took);
     failures_.inc();
+    shared_->record_call(target, true, end);
     bool timed_out = took >= timeout_;
     result.outcome =
         timed_out ? UpstreamResult::Outcome::kTimeout : UpstreamResult::Outcome::kFailed;
-    spdlog::debug("upstream {}: {}", name_, sent.error().message());
+    spdlog::debug("upstream {}: {}", name(), sent.error().message());
     co_return result;
   }
-  by_class_[std::min<unsigned>(std::max<unsigned>(sent->result_int(), 100), 599) / 100 - 1]->inc();
-  if (unprocessed(sent->result_int())) {
-    breaker_.record_failure(end, took);
-    failures_.inc();
-  } else {
-    breaker_.record_success(end, took);
-  }
-  result.outcome = UpstreamResult::Outcome::kResponse;
-  result.response = std::move(*sent);
-  co_return result;
-}
-
-asio::awaitable<UpstreamResult> Upstream::forward(http::Request req, bool idempotent) {
-  auto permit = bulkhead_.try_enter();
-  if (!permit) {
-    UpstreamResult full;
-    full.outcome = UpstreamResult::Outcome::kBulkheadFull;
-    co_return full;
-  }
-  int allowed = idempotent ? attempts_ : 1;
-  UpstreamResult result;
-  for (int n = 1;; ++n) {
-    result = co_await attempt(req);
-    result.attempts = n;
-    bool retry = result.outcome == UpstreamResult::Outcome::kFailed ||
-                 result.outcome == UpstreamResult::Outcome::kTimeout ||
-                 (result.outcome == UpstreamResult::Outcome::kResponse &&
-                  unprocessed(result.response.result_int()));
-    if (!retry || n >= allowed) break;
-    retries_.inc();
-    asio::steady_timer timer(executor_, backoff_.delay(n));
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  }
-  co_return result;
-}
-
-asio::awaitable<UpstreamResult> Upstream::open_attempt(http::Request& req, http::BodySource* body) {
-  UpstreamResult result;
-  auto start = Clock::now();
-  if (!breaker_.acquire(start)) {
-    result.outcome = UpstreamResult::Outcome::kCircuitOpen;
-    co_return result;
-  }
-  Target& target = targets_[pick()];
-  http::Url url = target.url;
-  url.target = target.base_path + std::string(req.target());
-  ++target.in_flight;
-  std::optional<BodyEndClock> timed;
-  if (body) timed.emplace(*body);
-  http::BodySource* source = timed ? &*timed : nullptr;
-  auto opened = co_await client_.open(url, req, source);
-  --target.in_flight;
-  auto end = Clock::now();
-  auto judged_from = timed && timed->ended() ? *timed->ended() : start;
-  Duration took = std::chrono::duration_cast<Duration>(end - judged_from);
-  latency_.observe(took);
-  if (!opened) {
-    breaker_.record_failure(end, took);
-    failures_.inc();
-    bool timed_out = took >= timeout_;
-    result.outcome =
-        timed_out ? UpstreamResult::Outcome::kTimeout : UpstreamResult::Outcome::kFailed;
-    spdlog::debug("upstream {}: {}", name_, opened.error().message());
-    co_return result;
-  }
-  unsigned status = opened->head.result_int();
+  const unsigned status = sent->result_int();
   by_class_[std::min<unsigned>(std::max<unsigned>(status, 100), 599) / 100 - 1]->inc();
   if (unprocessed(status)) {
     breaker_.record_failure(end, took);
@@ -257,6 +195,90 @@ asio::awaitable<UpstreamResult> Upstream::open_attempt(http::Request& req, http:
   } else {
     breaker_.record_success(end, took);
   }
+  // Outlier detection counts every 5xx, as Envoy's consecutive_5xx does: a
+  // target answering 500 to everything is as useless as one that is down.
+  shared_->record_call(target, status >= 500, end);
+  result.outcome = UpstreamResult::Outcome::kResponse;
+  result.response = std::move(*sent);
+  co_return result;
+}
+
+asio::awaitable<UpstreamResult> Upstream::forward(http::Request req, bool idempotent,
+                                                  std::string_view client_address) {
+  // Read before the first suspension: the address belongs to the caller.
+  const std::optional<uint64_t> key = hash_key(req, client_address);
+  auto permit = bulkhead_.try_enter();
+  if (!permit) {
+    UpstreamResult full;
+    full.outcome = UpstreamResult::Outcome::kBulkheadFull;
+    co_return full;
+  }
+  RetryBudget& budget = shared_->retry_budget();
+  budget.record_request(Clock::now());
+  int allowed = idempotent ? attempts_ : 1;
+  UpstreamResult result;
+  size_t target = kNone;  // the last target tried: a retry avoids it
+  for (int n = 1;; ++n) {
+    result = co_await attempt(req, key, target);
+    result.attempts = n;
+    bool retry = result.outcome == UpstreamResult::Outcome::kFailed ||
+                 result.outcome == UpstreamResult::Outcome::kTimeout ||
+                 (result.outcome == UpstreamResult::Outcome::kResponse &&
+                  unprocessed(result.response.result_int()));
+    if (!retry || n >= allowed) break;
+    if (!budget.try_retry(Clock::now())) {
+      shared_->retry_budget_exhausted().inc();
+      break;
+    }
+    retries_.inc();
+    asio::steady_timer timer(executor_, backoff_.delay(n));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return result;
+}
+
+asio::awaitable<UpstreamResult> Upstream::open_attempt(http::Request& req, http::BodySource* body,
+                                                       std::optional<uint64_t> key,
+                                                       size_t& target) {
+  UpstreamResult result;
+  auto start = Clock::now();
+  if (!breaker_.acquire(start)) {
+    result.outcome = UpstreamResult::Outcome::kCircuitOpen;
+    co_return result;
+  }
+  target = pick(key, target);
+  const UpstreamTarget& t = shared_->targets()[target];
+  http::Url url = t.url;
+  url.target = t.base_path + std::string(req.target());
+  ++in_flight_[target];
+  std::optional<BodyEndClock> timed;
+  if (body) timed.emplace(*body);
+  http::BodySource* source = timed ? &*timed : nullptr;
+  auto opened = co_await client_.open(url, req, source);
+  --in_flight_[target];
+  auto end = Clock::now();
+  auto judged_from = timed && timed->ended() ? *timed->ended() : start;
+  Duration took = std::chrono::duration_cast<Duration>(end - judged_from);
+  latency_.observe(took);
+  if (!opened) {
+    breaker_.record_failure(end, took);
+    failures_.inc();
+    shared_->record_call(target, true, end);
+    bool timed_out = took >= timeout_;
+    result.outcome =
+        timed_out ? UpstreamResult::Outcome::kTimeout : UpstreamResult::Outcome::kFailed;
+    spdlog::debug("upstream {}: {}", name(), opened.error().message());
+    co_return result;
+  }
+  const unsigned status = opened->head.result_int();
+  by_class_[std::min<unsigned>(std::max<unsigned>(status, 100), 599) / 100 - 1]->inc();
+  if (unprocessed(status)) {
+    breaker_.record_failure(end, took);
+    failures_.inc();
+  } else {
+    breaker_.record_success(end, took);
+  }
+  shared_->record_call(target, status >= 500, end);
   result.outcome = UpstreamResult::Outcome::kResponse;
   result.response = std::move(opened->head);
   result.body = std::move(opened->body);
@@ -264,23 +286,31 @@ asio::awaitable<UpstreamResult> Upstream::open_attempt(http::Request& req, http:
 }
 
 asio::awaitable<UpstreamResult> Upstream::open(http::Request req, http::BodySource* body,
-                                               bool idempotent) {
+                                               bool idempotent, std::string_view client_address) {
+  const std::optional<uint64_t> key = hash_key(req, client_address);
   auto permit = bulkhead_.try_enter();
   if (!permit) {
     UpstreamResult full;
     full.outcome = UpstreamResult::Outcome::kBulkheadFull;
     co_return full;
   }
+  RetryBudget& budget = shared_->retry_budget();
+  budget.record_request(Clock::now());
   int allowed = idempotent && body == nullptr ? attempts_ : 1;
   UpstreamResult result;
+  size_t target = kNone;
   for (int n = 1;; ++n) {
-    result = co_await open_attempt(req, body);
+    result = co_await open_attempt(req, body, key, target);
     result.attempts = n;
     bool retry = result.outcome == UpstreamResult::Outcome::kFailed ||
                  result.outcome == UpstreamResult::Outcome::kTimeout ||
                  (result.outcome == UpstreamResult::Outcome::kResponse &&
                   unprocessed(result.response.result_int()));
     if (!retry || n >= allowed) break;
+    if (!budget.try_retry(Clock::now())) {
+      shared_->retry_budget_exhausted().inc();
+      break;
+    }
     result.body.reset();  // closes the connection of the answer given up on
     retries_.inc();
     asio::steady_timer timer(executor_, backoff_.delay(n));

@@ -1,19 +1,20 @@
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
+#include "gateway/upstream_shared.h"
 #include "http/body_source.h"
 #include "http/client.h"
 #include "http/types.h"
-#include "http/url.h"
 #include "observe/metrics.h"
 #include "resilience/backoff.h"
 #include "resilience/bulkhead.h"
@@ -41,38 +42,38 @@ struct UpstreamResult {
   std::unique_ptr<http::BodySource> body;
 };
 
-// The resilience around one named upstream that must be one across the
-// gateway's threads: the circuit breaker judges the upstream's whole
-// traffic, and max_concurrent bounds the calls of every thread together.
-struct UpstreamGuards {
-  UpstreamGuards(const spec::UpstreamSpec& spec, observe::Registry& metrics);
-  resilience::Bulkhead bulkhead;
-  resilience::CircuitBreaker breaker;
-  // Round robin over all threads' requests, not per thread.
-  std::atomic<size_t> next_target{0};
-};
-
-// One named upstream: its targets, how one is chosen, and the resilience
-// around every call: a bulkhead (max_concurrent), a circuit breaker over the
-// upstream as a whole, a timeout per attempt, and retries with full-jitter
-// backoff, only for idempotent methods and only after a transport failure or
-// a 502/503/504, which say the request was not processed.
+// One named upstream as one thread sees it: how a target is chosen, and the
+// resilience around every call: a bulkhead (max_concurrent), a circuit
+// breaker over the upstream as a whole, a timeout per attempt, and retries
+// with full-jitter backoff, only for idempotent methods, only after a
+// transport failure or a 502/503/504, which say the request was not
+// processed, and only while the shared retry budget allows.
 //
-// Runs on one executor (the gateway's server thread): its client's pool and
-// the backoff's generator are not thread-safe. A gateway on several threads
-// has an Upstream per thread, all sharing one UpstreamGuards.
+// A target is chosen among those that pass their health checks and are not
+// ejected (see SharedUpstream); a retry prefers another target than the one
+// that just failed. When no target is in rotation, every target is (Envoy's
+// panic mode): health checks and ejections are heuristics, and when they
+// rule out everything the likelier fault is the checks' view, while a 503
+// would fail every request for certain. The circuit breaker still guards
+// an upstream that is really down.
+//
+// Runs on one executor (the gateway's server thread): its client's pool, the
+// backoff's generator and the least-request counts are not thread-safe. What
+// all threads share lives in the SharedUpstream: target health, the retry
+// budget, the circuit breaker, the bulkhead and the round-robin turn.
 class Upstream {
  public:
-  // Without `guards`, the Upstream gets guards of its own.
   static Result<std::unique_ptr<Upstream>> create(const spec::UpstreamSpec& spec,
+                                                  std::shared_ptr<SharedUpstream> shared,
                                                   asio::any_io_executor executor,
-                                                  observe::Registry& metrics,
-                                                  std::shared_ptr<UpstreamGuards> guards = nullptr);
+                                                  observe::Registry& metrics);
   ~Upstream();
 
   // Sends `req` (its target the path and query to ask for, relative to a
   // target's base path) to a target chosen by the balance policy.
-  asio::awaitable<UpstreamResult> forward(http::Request req, bool idempotent);
+  // `client_address` is the hash key of `hash_on: ip`.
+  asio::awaitable<UpstreamResult> forward(http::Request req, bool idempotent,
+                                          std::string_view client_address = {});
 
   // Like forward(), but returns once the response header is in; the body is
   // read from the result. With `body` set, the request body is read from it
@@ -81,35 +82,45 @@ class Upstream {
   // write and read is bounded by `timeout` on its own; the breaker and the
   // latency histogram see the time from the end of the request body to the
   // response header, so long uploads do not count as slow calls.
-  asio::awaitable<UpstreamResult> open(http::Request req, http::BodySource* body, bool idempotent);
+  asio::awaitable<UpstreamResult> open(http::Request req, http::BodySource* body, bool idempotent,
+                                       std::string_view client_address = {});
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const { return shared_->name(); }
   resilience::CircuitState circuit_state();
 
  private:
-  struct Target {
-    http::Url url;  // target "/" or a base path without trailing slash
-    std::string base_path;
-    uint32_t in_flight = 0;
-  };
-  Upstream(const spec::UpstreamSpec& spec, asio::any_io_executor executor,
-           observe::Registry& metrics, std::vector<Target> targets,
-           std::shared_ptr<UpstreamGuards> guards);
+  static constexpr size_t kNone = static_cast<size_t>(-1);
 
-  size_t pick();
-  asio::awaitable<UpstreamResult> attempt(http::Request& req);
-  asio::awaitable<UpstreamResult> open_attempt(http::Request& req, http::BodySource* body);
+  Upstream(const spec::UpstreamSpec& spec, std::shared_ptr<SharedUpstream> shared,
+           asio::any_io_executor executor, observe::Registry& metrics);
 
-  std::string name_;
+  // The target a request with this hash key (nullopt: none) goes to now,
+  // avoiding `avoid` when another is in rotation; an index into the shared
+  // targets. Advances the round robin.
+  size_t pick(std::optional<uint64_t> key, size_t avoid);
+  // The target by the balance policy among those `usable` says may be
+  // called; `turn` is this pick's place in the round robin.
+  template <class Usable>
+  std::optional<size_t> choose(std::optional<uint64_t> key, size_t turn, Usable&& usable);
+  std::optional<uint64_t> hash_key(const http::Request& req, std::string_view client) const;
+  // One call. `target`: in, the target to avoid; out, the one called.
+  asio::awaitable<UpstreamResult> attempt(http::Request& req, std::optional<uint64_t> key,
+                                          size_t& target);
+  // attempt() for open(): the response body is left to read.
+  asio::awaitable<UpstreamResult> open_attempt(http::Request& req, http::BodySource* body,
+                                               std::optional<uint64_t> key, size_t& target);
+
+  std::shared_ptr<SharedUpstream> shared_;
   asio::any_io_executor executor_;
-  std::vector<Target> targets_;
+  std::vector<uint32_t> in_flight_;  // per target, this thread's calls
+  std::vector<size_t> usable_;       // choose()'s scratch: the targets it may pick
   spec::Balance balance_;
+  std::string hash_header_;
   Duration timeout_;
   int attempts_;
   resilience::Backoff backoff_;
-  std::shared_ptr<UpstreamGuards> guards_;
-  resilience::Bulkhead& bulkhead_;
-  resilience::CircuitBreaker& breaker_;
+  resilience::Bulkhead& bulkhead_;       // shared_'s
+  resilience::CircuitBreaker& breaker_;  // shared_'s
   http::Client client_;
   std::array<observe::Counter*, 5> by_class_{};  // answers by status class, 1xx..5xx
   observe::Counter& retries_;

@@ -168,12 +168,17 @@ const Schema& upstream_schema() {
        "round_robin",
        "how a target is chosen",
        false,
-       {"round_robin", "least_request"}},
+       {"round_robin", "least_request", "hash"}},
+      {"hash_on", FieldType::kString, "", "balance hash: ip or header:<name>"},
       {"timeout", FieldType::kDuration, "15s", "one attempt, connecting included: 504 past it"},
-      {"retries", FieldType::kObject, "", "attempts, backoff, max_backoff"},
+      {"retries", FieldType::kObject, "", "attempts, backoff, max_backoff, budget, min_per_second"},
       {"circuit_breaker", FieldType::kObject, "",
        "failure_rate, window, minimum_calls, wait_in_open, half_open_calls"},
       {"max_concurrent", FieldType::kInt, "1000", "requests in flight; beyond it 503"},
+      {"health_check", FieldType::kObject, "",
+       "path, interval, timeout, healthy_threshold, unhealthy_threshold, expect_status"},
+      {"outlier", FieldType::kObject, "",
+       "consecutive_failures, base_ejection, max_ejection, max_ejection_percent"},
   }};
   return schema;
 }
@@ -183,6 +188,30 @@ const Schema& retries_schema() {
       {"attempts", FieldType::kInt, "2", "tries of an idempotent request, the first included"},
       {"backoff", FieldType::kDuration, "50ms", "ceiling of the first retry's delay (full jitter)"},
       {"max_backoff", FieldType::kDuration, "1s", "ceiling of any retry's delay"},
+      {"budget", FieldType::kString, "20%", "retries in 10s at most this share of the requests"},
+      {"min_per_second", FieldType::kInt, "3", "retries allowed per second whatever the budget"},
+  }};
+  return schema;
+}
+
+const Schema& health_check_schema() {
+  static const Schema schema{{
+      {"path", FieldType::kString, "", "GET this path (under the target's base path)", true},
+      {"interval", FieldType::kDuration, "5s", "from the start of one round of checks to the next"},
+      {"timeout", FieldType::kDuration, "1s", "a check not answered in time failed"},
+      {"healthy_threshold", FieldType::kInt, "2", "passed checks in a row to come back"},
+      {"unhealthy_threshold", FieldType::kInt, "3", "failed checks in a row to be taken out"},
+      {"expect_status", FieldType::kString, "200-399", "a status or range that passes"},
+  }};
+  return schema;
+}
+
+const Schema& outlier_schema() {
+  static const Schema schema{{
+      {"consecutive_failures", FieldType::kInt, "5", "failed calls in a row that eject a target"},
+      {"base_ejection", FieldType::kDuration, "30s", "times the target's ejections: time out"},
+      {"max_ejection", FieldType::kDuration, "5m", "the longest ejection"},
+      {"max_ejection_percent", FieldType::kString, "50%", "of the targets, at most, out at once"},
   }};
   return schema;
 }
@@ -530,6 +559,115 @@ T positive(const Config& c, const char* field, int64_t max, Diagnostics& diags) 
   return static_cast<T>(v);
 }
 
+// "200" or "200-399", within 100..599.
+bool parse_status_range(const std::string& text, unsigned& lo, unsigned& hi) {
+  auto number = [](std::string_view digits, unsigned& out) {
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    return !digits.empty() && ec == std::errc() && end == digits.data() + digits.size() &&
+           out >= 100 && out <= 599;
+  };
+  size_t dash = text.find('-');
+  std::string_view all(text);
+  if (dash == std::string::npos) {
+    if (!number(all, lo)) return false;
+    hi = lo;
+    return true;
+  }
+  return number(all.substr(0, dash), lo) && number(all.substr(dash + 1), hi) && lo <= hi;
+}
+
+void parse_balance(const Config& c, UpstreamSpec& u, Diagnostics& diags) {
+  const std::string& balance = c.str("balance");
+  u.balance = balance == "least_request" ? Balance::kLeastRequest
+              : balance == "hash"        ? Balance::kHash
+                                         : Balance::kRoundRobin;
+  if (!c.has("hash_on")) {
+    if (u.balance == Balance::kHash) {
+      diags.error(c.location("balance"), "balance hash needs hash_on",
+                  "hash_on: ip, or hash_on: header:<name> like header:X-User-Id");
+    }
+    return;
+  }
+  const std::string& on = c.str("hash_on");
+  if (u.balance != Balance::kHash) {
+    diags.error(c.location("hash_on"), "hash_on applies to balance: hash only");
+  } else if (on.starts_with("header:") && on.size() > 7) {
+    u.hash_header = on.substr(7);
+  } else if (on != "ip") {
+    diags.error(c.location("hash_on"), "invalid hash_on '" + on + "'",
+                "expected ip or header:<name>");
+  }
+}
+
+void parse_retries(const Node& block, UpstreamSpec& u, Diagnostics& diags) {
+  Config r = Config::bind(retries_schema(), block, diags);
+  u.attempts = positive<int>(r, "attempts", 10, diags);
+  u.backoff = r.duration("backoff");
+  u.max_backoff = r.duration("max_backoff");
+  const std::string& budget = r.str("budget");
+  if (budget == "0" || budget == "0%") {
+    u.retry_budget = 0;
+  } else if (auto share = parse_percent(budget)) {
+    u.retry_budget = *share;
+  } else {
+    diags.error(r.location("budget"), "invalid retry budget '" + budget + "'",
+                "expected a percentage from 0 to 100, like 20%");
+  }
+  int64_t floor = r.integer("min_per_second");
+  if (floor < 0 || floor > 100000) {
+    diags.error(r.location("min_per_second"), "min_per_second must be between 0 and 100000");
+  } else {
+    u.retry_min_per_second = static_cast<uint32_t>(floor);
+  }
+}
+
+void parse_health_check(const Node& block, UpstreamSpec& u, Diagnostics& diags) {
+  Config c = Config::bind(health_check_schema(), block, diags);
+  HealthCheckSpec hc;
+  hc.path = c.str("path");
+  if (c.has("path") && !hc.path.starts_with("/")) {
+    diags.error(c.location("path"), "a health check path must start with '/'");
+  }
+  hc.interval = c.duration("interval");
+  if (hc.interval <= Duration::zero()) {
+    diags.error(c.location("interval"), "interval must be positive");
+  }
+  hc.timeout = c.duration("timeout");
+  if (hc.timeout <= Duration::zero()) {
+    diags.error(c.location("timeout"), "timeout must be positive");
+  }
+  hc.healthy_threshold = positive<uint32_t>(c, "healthy_threshold", 1000, diags);
+  hc.unhealthy_threshold = positive<uint32_t>(c, "unhealthy_threshold", 1000, diags);
+  if (!parse_status_range(c.str("expect_status"), hc.expect_min, hc.expect_max)) {
+    diags.error(c.location("expect_status"),
+                "invalid expect_status '" + c.str("expect_status") + "'",
+                "expected a status like 200 or a range like 200-399, within 100-599");
+  }
+  u.health_check = std::move(hc);
+}
+
+void parse_outlier(const Node& block, UpstreamSpec& u, Diagnostics& diags) {
+  Config c = Config::bind(outlier_schema(), block, diags);
+  OutlierSpec o;
+  o.consecutive_failures = positive<uint32_t>(c, "consecutive_failures", 1000, diags);
+  o.base_ejection = c.duration("base_ejection");
+  if (o.base_ejection <= Duration::zero()) {
+    diags.error(c.location("base_ejection"), "base_ejection must be positive");
+  }
+  o.max_ejection = c.duration("max_ejection");
+  if (o.max_ejection < o.base_ejection) {
+    diags.error(c.location("max_ejection"), "max_ejection must be at least base_ejection");
+  }
+  if (auto share = parse_percent(c.str("max_ejection_percent"))) {
+    o.max_ejection_percent = *share;
+  } else {
+    diags.error(c.location("max_ejection_percent"),
+                "invalid max_ejection_percent '" + c.str("max_ejection_percent") + "'",
+                "expected a percentage above 0 and at most 100, like 50%");
+  }
+  u.outlier = o;
+}
+
 }  // namespace
 
 void parse_gateway(const Node& block, Diagnostics& diags, GatewaySpec& out) {
@@ -597,14 +735,11 @@ void parse_upstreams(const Node& block, Diagnostics& diags, std::vector<Upstream
                     "expected an http:// or https:// URL with a host, like http://10.0.0.5:8080");
       }
     }
-    u.balance = c.str("balance") == "least_request" ? Balance::kLeastRequest : Balance::kRoundRobin;
+    parse_balance(c, u, diags);
     u.timeout = c.duration("timeout");
     if (u.timeout <= Duration::zero())
       diags.error(c.location("timeout"), "timeout must be positive");
-    Config r = Config::bind(retries_schema(), c.node("retries"), diags);
-    u.attempts = positive<int>(r, "attempts", 10, diags);
-    u.backoff = r.duration("backoff");
-    u.max_backoff = r.duration("max_backoff");
+    parse_retries(c.node("retries"), u, diags);
     Config b = Config::bind(breaker_schema(), c.node("circuit_breaker"), diags);
     if (auto rate = parse_percent(b.str("failure_rate"))) {
       u.failure_rate = *rate;
@@ -618,6 +753,8 @@ void parse_upstreams(const Node& block, Diagnostics& diags, std::vector<Upstream
     u.wait_in_open = b.duration("wait_in_open");
     u.half_open_calls = positive<uint32_t>(b, "half_open_calls", 1000, diags);
     u.max_concurrent = positive<uint32_t>(c, "max_concurrent", 1000000, diags);
+    if (c.has("health_check")) parse_health_check(c.node("health_check"), u, diags);
+    if (c.has("outlier")) parse_outlier(c.node("outlier"), u, diags);
     out.push_back(std::move(u));
   }
 }

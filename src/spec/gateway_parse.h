@@ -135,22 +135,52 @@ struct GatewaySpec {
   Location where;
 };
 
-enum class Balance : uint8_t { kRoundRobin, kLeastRequest };
+enum class Balance : uint8_t { kRoundRobin, kLeastRequest, kHash };
+
+// Active health checks: every `interval`, a GET of `path` (under the target's
+// base path) to every target; a target is taken out of rotation after
+// `unhealthy_threshold` failed checks in a row and put back after
+// `healthy_threshold` passed ones.
+struct HealthCheckSpec {
+  std::string path;
+  Duration interval = std::chrono::seconds(5);
+  Duration timeout = std::chrono::seconds(1);
+  uint32_t healthy_threshold = 2;
+  uint32_t unhealthy_threshold = 3;
+  unsigned expect_min = 200;  // a check passes on a status in [expect_min, expect_max]
+  unsigned expect_max = 399;
+};
+
+// Passive outlier ejection: `consecutive_failures` calls in a row that failed
+// (no answer, a timeout, a 5xx) take a target out for base_ejection times the
+// number of its ejections, up to max_ejection.
+struct OutlierSpec {
+  uint32_t consecutive_failures = 5;
+  Duration base_ejection = std::chrono::seconds(30);
+  Duration max_ejection = std::chrono::minutes(5);
+  double max_ejection_percent = 50;  // of the targets, rounded down
+};
 
 struct UpstreamSpec {
   std::string name;
   std::vector<std::string> targets;  // "http://host:port", optionally with a base path
   Balance balance = Balance::kRoundRobin;
+  // kHash: the request header whose value is hashed; empty: the client's address.
+  std::string hash_header;
   Duration timeout = std::chrono::seconds(15);  // one attempt, connecting included
   int attempts = 2;  // total tries of an idempotent request; 1 = no retry
   Duration backoff = std::chrono::milliseconds(50);  // first retry's ceiling, doubling
   Duration max_backoff = std::chrono::seconds(1);
-  double failure_rate = 50;  // percent
-  uint32_t window = 20;      // calls judged by the circuit breaker
+  double retry_budget = 20;           // percent of the requests of the budget's window
+  uint32_t retry_min_per_second = 3;  // retries allowed whatever the budget
+  double failure_rate = 50;           // percent
+  uint32_t window = 20;               // calls judged by the circuit breaker
   uint32_t minimum_calls = 10;
   Duration wait_in_open = std::chrono::seconds(30);
   uint32_t half_open_calls = 3;
   uint32_t max_concurrent = 1000;
+  std::optional<HealthCheckSpec> health_check;  // unset: no active checks
+  std::optional<OutlierSpec> outlier;           // unset: no ejection
   Location where;
 };
 

@@ -249,7 +249,7 @@ upstreams:
   b: { targets: [] }
 )"),
             "spec.yaml:5:14: error: invalid value 'random' for field 'balance'; expected one of: "
-            "round_robin, least_request\n"
+            "round_robin, least_request, hash\n"
             "spec.yaml:4:14: error: invalid target 'ftp://x'; expected an http:// or https:// "
             "URL with a host, like http://10.0.0.5:8080\n"
             "spec.yaml:4:14: error: invalid target 'http://'; expected an http:// or https:// URL "
@@ -320,6 +320,130 @@ gateway:
       to: { static: { status: 200 } }
 )"),
             "spec.yaml:4:53: error: max_streamed_body must be positive\n");
+}
+
+TEST_F(GatewaySpecTest, UpstreamHealthOutlierHashAndBudget) {
+  auto spec = parse(R"(apiVersion: junction/v1
+upstreams:
+  users:
+    targets: ["http://127.0.0.1:8081", "http://127.0.0.1:8082"]
+    balance: hash
+    hash_on: header:X-User-Id
+    retries: { attempts: 3, budget: 25%, min_per_second: 0 }
+    health_check: { path: /healthz, interval: 200ms, timeout: 100ms, healthy_threshold: 1,
+                    unhealthy_threshold: 4, expect_status: 204 }
+    outlier: { consecutive_failures: 2, base_ejection: 1s, max_ejection: 10s,
+               max_ejection_percent: 34% }
+  plain:
+    targets: ["http://127.0.0.1:8083"]
+    balance: hash
+    hash_on: ip
+    health_check: { path: /up }
+    outlier: {}
+)");
+  ASSERT_TRUE(spec) << diags_.format();
+  ASSERT_EQ(spec->upstreams.size(), 2u);
+  const auto& u = spec->upstreams[0];
+  EXPECT_EQ(u.balance, Balance::kHash);
+  EXPECT_EQ(u.hash_header, "X-User-Id");
+  EXPECT_EQ(u.attempts, 3);
+  EXPECT_EQ(u.retry_budget, 25);
+  EXPECT_EQ(u.retry_min_per_second, 0u);
+  ASSERT_TRUE(u.health_check);
+  EXPECT_EQ(u.health_check->path, "/healthz");
+  EXPECT_EQ(u.health_check->interval, std::chrono::milliseconds(200));
+  EXPECT_EQ(u.health_check->timeout, std::chrono::milliseconds(100));
+  EXPECT_EQ(u.health_check->healthy_threshold, 1u);
+  EXPECT_EQ(u.health_check->unhealthy_threshold, 4u);
+  EXPECT_EQ(u.health_check->expect_min, 204u);
+  EXPECT_EQ(u.health_check->expect_max, 204u);
+  ASSERT_TRUE(u.outlier);
+  EXPECT_EQ(u.outlier->consecutive_failures, 2u);
+  EXPECT_EQ(u.outlier->base_ejection, std::chrono::seconds(1));
+  EXPECT_EQ(u.outlier->max_ejection, std::chrono::seconds(10));
+  EXPECT_EQ(u.outlier->max_ejection_percent, 34);
+  const auto& p = spec->upstreams[1];
+  EXPECT_EQ(p.balance, Balance::kHash);
+  EXPECT_EQ(p.hash_header, "");  // ip
+  EXPECT_EQ(p.retry_budget, 20);
+  EXPECT_EQ(p.retry_min_per_second, 3u);
+  ASSERT_TRUE(p.health_check);
+  EXPECT_EQ(p.health_check->interval, std::chrono::seconds(5));
+  EXPECT_EQ(p.health_check->timeout, std::chrono::seconds(1));
+  EXPECT_EQ(p.health_check->healthy_threshold, 2u);
+  EXPECT_EQ(p.health_check->unhealthy_threshold, 3u);
+  EXPECT_EQ(p.health_check->expect_min, 200u);
+  EXPECT_EQ(p.health_check->expect_max, 399u);
+  ASSERT_TRUE(p.outlier);
+  EXPECT_EQ(p.outlier->consecutive_failures, 5u);
+  EXPECT_EQ(p.outlier->base_ejection, std::chrono::seconds(30));
+  EXPECT_EQ(p.outlier->max_ejection, std::chrono::minutes(5));
+  EXPECT_EQ(p.outlier->max_ejection_percent, 50);
+}
+
+TEST_F(GatewaySpecTest, WithoutHealthCheckOrOutlierNeitherIsOn) {
+  auto spec = parse(R"(apiVersion: junction/v1
+upstreams:
+  a: { targets: ["http://127.0.0.1:8081"], retries: { budget: 0% } }
+)");
+  ASSERT_TRUE(spec) << diags_.format();
+  EXPECT_FALSE(spec->upstreams[0].health_check);
+  EXPECT_FALSE(spec->upstreams[0].outlier);
+  EXPECT_EQ(spec->upstreams[0].balance, Balance::kRoundRobin);
+  EXPECT_EQ(spec->upstreams[0].retry_budget, 0);
+}
+
+TEST_F(GatewaySpecTest, HealthOutlierHashAndBudgetMistakesPointAtTheirPlace) {
+  EXPECT_EQ(errors(R"(apiVersion: junction/v1
+upstreams:
+  a:
+    targets: ["http://h:1"]
+    balance: hash
+    retries: { budget: 150%, min_per_second: -1 }
+  b:
+    targets: ["http://h:1"]
+    hash_on: ip
+  c:
+    targets: ["http://h:1"]
+    balance: hash
+    hash_on: cookie
+  d:
+    targets: ["http://h:1"]
+    health_check: { interval: 0s, timeout: 0s, healthy_threshold: 0, expect_status: 300-200 }
+  e:
+    targets: ["http://h:1"]
+    health_check: { path: healthz, unhealthy_threshold: 1001, expect_status: 99 }
+  f:
+    targets: ["http://h:1"]
+    outlier: { consecutive_failures: 0, base_ejection: 0s, max_ejection_percent: 0% }
+  g:
+    targets: ["http://h:1"]
+    outlier: { base_ejection: 1m, max_ejection: 30s, max_ejection_percent: 101% }
+)"),
+            "spec.yaml:5:14: error: balance hash needs hash_on; hash_on: ip, or hash_on: "
+            "header:<name> like header:X-User-Id\n"
+            "spec.yaml:6:24: error: invalid retry budget '150%'; expected a percentage from 0 to "
+            "100, like 20%\n"
+            "spec.yaml:6:46: error: min_per_second must be between 0 and 100000\n"
+            "spec.yaml:9:14: error: hash_on applies to balance: hash only\n"
+            "spec.yaml:13:14: error: invalid hash_on 'cookie'; expected ip or header:<name>\n"
+            "spec.yaml:16:19: error: missing required field 'path'\n"
+            "spec.yaml:16:31: error: interval must be positive\n"
+            "spec.yaml:16:44: error: timeout must be positive\n"
+            "spec.yaml:16:67: error: healthy_threshold must be between 1 and 1000\n"
+            "spec.yaml:16:85: error: invalid expect_status '300-200'; expected a status like 200 "
+            "or a range like 200-399, within 100-599\n"
+            "spec.yaml:19:27: error: a health check path must start with '/'\n"
+            "spec.yaml:19:57: error: unhealthy_threshold must be between 1 and 1000\n"
+            "spec.yaml:19:78: error: invalid expect_status '99'; expected a status like 200 or a "
+            "range like 200-399, within 100-599\n"
+            "spec.yaml:22:38: error: consecutive_failures must be between 1 and 1000\n"
+            "spec.yaml:22:56: error: base_ejection must be positive\n"
+            "spec.yaml:22:82: error: invalid max_ejection_percent '0%'; expected a percentage "
+            "above 0 and at most 100, like 50%\n"
+            "spec.yaml:25:49: error: max_ejection must be at least base_ejection\n"
+            "spec.yaml:25:76: error: invalid max_ejection_percent '101%'; expected a percentage "
+            "above 0 and at most 100, like 50%\n");
 }
 
 }  // namespace
