@@ -40,12 +40,14 @@ GatewayRunner::~GatewayRunner() {
 
 void GatewayRunner::start() {
   health_.set_ready("gateway", true);
+  gateway_->start(health_);
   server_->start();
 }
 
 void GatewayRunner::stop(Duration drain, std::function<void()> done) {
   if (stopping_.exchange(true)) return;
   health_.set_ready("gateway", false, "stopping");
+  gateway_->stop();
   asio::co_spawn(ctx_, server_->shutdown(drain),
                  [done = std::move(done)](std::exception_ptr) { done(); });
 }

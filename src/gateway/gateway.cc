@@ -10,6 +10,7 @@
 
 #include "gateway/forward.h"
 #include "gateway/normalized_path.h"
+#include "gateway/route_policy_request.h"
 #include "http/problem.h"
 
 namespace junction::gateway {
@@ -105,9 +106,12 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
   for (const auto& r : spec.routes) routes.push_back(to_route(r));
   auto table = RouteTable::build(std::move(routes));
   if (!table) return Error::invalid("gateway: " + table.error().message());
-  auto auth = Authenticator::create(spec);
+  auto jwks = make_remote_jwks(spec, executor, metrics);
+  if (!jwks) return jwks.error();
+  auto auth = Authenticator::create(spec, *jwks);
   if (!auth) return auth.error();
   std::unique_ptr<Gateway> g(new Gateway(spec, std::move(*auth), std::move(*table)));
+  g->jwks_ = std::move(*jwks);
   for (const auto& u : upstreams) {
     auto up = Upstream::create(u, executor, metrics);
     if (!up) return up.error();
@@ -159,7 +163,17 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
 Gateway::Gateway(spec::GatewaySpec spec, Authenticator auth, RouteTable table)
     : spec_(std::move(spec)), auth_(std::move(auth)), table_(std::move(table)) {}
 
-Gateway::~Gateway() = default;
+Gateway::~Gateway() {
+  stop();
+}
+
+void Gateway::start(observe::Health& health) {
+  if (jwks_) jwks_->start(&health);
+}
+
+void Gateway::stop() {
+  if (jwks_) jwks_->stop();
+}
 
 http::ServerOptions Gateway::server_options() const {
   http::ServerOptions o;
@@ -173,7 +187,7 @@ http::ServerOptions Gateway::server_options() const {
     tls.cert_file = spec_.tls->cert_file.string();
     tls.key_file = spec_.tls->key_file.string();
     tls.client_ca_file = spec_.tls->client_ca_file.string();
-    tls.require_client_cert = !tls.client_ca_file.empty();
+    tls.require_client_cert = !tls.client_ca_file.empty() && spec_.tls->client_cert_required;
     o.tls = std::move(tls);
   }
   return o;
@@ -258,29 +272,45 @@ asio::awaitable<http::Response> Gateway::route(http::Request& req, const http::R
   }
   RouteRuntime& rt = routes_[match.route];
   ex.route = &rt;
-  http::Response res = co_await serve(rt, req, info, headers, ex);
+  http::Response res = co_await serve(rt, req, info, headers, match.params, ex);
   if (rt.cors && !origin.empty()) rt.cors->decorate(res, origin);
   co_return res;
 }
 
 asio::awaitable<http::Response> Gateway::serve(RouteRuntime& rt, http::Request& req,
                                                const http::RequestInfo& info,
-                                               const Headers& headers, Exchange& ex) {
+                                               const Headers& headers, const PathParams& params,
+                                               Exchange& ex) {
   const unsigned version = req.version();
   const auto& rs = *rt.spec;
 
-  auto identity = auth_.authenticate(headers, rs.require);
+  auto identity = auth_.authenticate(headers, rs.require, info.client_subject);
+  if (!identity && identity.error().cls() == ErrorClass::kTransient) {
+    auto res = http::problem_response(503, "Service Unavailable", identity.error().message(),
+                                      info.request_id, version);
+    res.set(bhttp::field::retry_after, "5");
+    co_return res;
+  }
   if (!identity) {
     bool forbidden = identity.error().cls() == ErrorClass::kForbidden;
     int status = forbidden ? 403 : 401;
     auto res = http::problem_response(status, forbidden ? "Forbidden" : "Unauthorized",
                                       identity.error().message(), info.request_id, version);
-    if (!forbidden)
-      res.set(bhttp::field::www_authenticate,
-              auth_.challenge(rs.require.auth, headers.get("Authorization").has_value()));
+    std::string challenge =
+        auth_.challenge(rs.require.auth, headers.get("Authorization").has_value());
+    if (!forbidden && !challenge.empty()) res.set(bhttp::field::www_authenticate, challenge);
     co_return res;
   }
   ex.consumer = identity->consumer;
+  if (rs.require.allow_if) {
+    RoutePolicyRequest policy_request(sv(req.method_string()), sv(req.target()), headers, params,
+                                      *identity);
+    if (!rs.require.allow_if->allows(policy_request)) {
+      co_return http::problem_response(403, "Forbidden",
+                                       "the request is not allowed by the route's policy",
+                                       info.request_id, version);
+    }
+  }
 
   std::vector<std::pair<std::string_view, std::string>> limit_headers;
   if (rt.limiter) {

@@ -17,6 +17,7 @@
 #include "gateway/topic_target.h"
 #include "gateway/upstream.h"
 #include "http/server.h"
+#include "observe/health.h"
 #include "observe/metrics.h"
 #include "spec/gateway_parse.h"
 
@@ -49,6 +50,11 @@ class Gateway {
 
   asio::awaitable<http::Response> handle(http::Request& req, const http::RequestInfo& info);
 
+  // Starts background work (fetching a jwks_url) that reports readiness to
+  // `health`; stop() ends it, and runs before destruction at the latest.
+  void start(observe::Health& health);
+  void stop();
+
   // Listen address, TLS and limits for the http::Server that serves it.
   http::ServerOptions server_options() const;
 
@@ -71,7 +77,7 @@ class Gateway {
                                         Exchange& ex);
   asio::awaitable<http::Response> serve(RouteRuntime& route, http::Request& req,
                                         const http::RequestInfo& info, const Headers& headers,
-                                        Exchange& ex);
+                                        const PathParams& params, Exchange& ex);
   asio::awaitable<http::Response> proxy(RouteRuntime& route, http::Request& req,
                                         const http::RequestInfo& info, Exchange& ex);
   asio::awaitable<http::Response> publish(RouteRuntime& route, http::Request& req,
@@ -80,6 +86,8 @@ class Gateway {
   void record(const Exchange& ex, const http::Response& res);
 
   spec::GatewaySpec spec_;
+  // Shared by every thread's Authenticator; null without a jwks_url.
+  std::shared_ptr<RemoteJwks> jwks_;
   Authenticator auth_;
   RouteTable table_;
   std::map<std::string, std::unique_ptr<Upstream>> upstreams_;
