@@ -74,14 +74,14 @@ RemoteJwks::~RemoteJwks() = default;
 
 void RemoteJwks::start(observe::Health* health) {
   if (started_.exchange(true)) return;
+  if (health) health->set_ready("jwks", false, "no key set fetched yet");
   health_ = health;
-  if (health_) health_->set_ready("jwks", false, "no key set fetched yet");
   asio::co_spawn(executor_, run(shared_from_this()), asio::detached);
 }
 
 void RemoteJwks::stop() {
   if (stopped_.exchange(true) || !started_) return;
-  if (health_) health_->remove("jwks");
+  if (observe::Health* health = health_.load()) health->remove("jwks");
   asio::post(executor_, [self = shared_from_this()] { self->timer_.cancel(); });
 }
 
@@ -152,7 +152,8 @@ void RemoteJwks::accept(std::shared_ptr<const auth::JwkSet> set) {
   for (const std::string& skipped : set->skipped) {
     spdlog::warn("jwks {}: {} (skipped)", log_name_, skipped);
   }
-  if (!previous && health_) health_->set_ready("jwks", true);
+  observe::Health* health = health_.load();
+  if (!previous && health && !stopped_) health->set_ready("jwks", true);
 }
 
 void RemoteJwks::reject(const Error& error) {

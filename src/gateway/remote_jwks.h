@@ -84,9 +84,9 @@ class RemoteJwks : public std::enable_shared_from_this<RemoteJwks> {
   std::optional<http::Client> client_;
   asio::steady_timer timer_;
   bool wake_pending_ = false;
-  observe::Health* health_ = nullptr;
 
   std::atomic<std::shared_ptr<const auth::JwkSet>> keys_;
+  std::atomic<observe::Health*> health_{nullptr};  // start() may run on another thread than stop()
   std::atomic<bool> started_{false};
   std::atomic<bool> stopped_{false};
   // steady_clock ticks of the last kid-triggered re-fetch; min(): never.

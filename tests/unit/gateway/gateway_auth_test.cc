@@ -108,6 +108,13 @@ TEST_F(GatewayAuthTest, AllowIfReadsQueryAndHeaders) {
   EXPECT_EQ(call(bhttp::verb::get, "/search?q=a%20c", {}, {}, acme).result_int(), 403);
   EXPECT_EQ(call(bhttp::verb::get, "/search?q=a%20b").result_int(), 403);
   EXPECT_EQ(call(bhttp::verb::get, "/search", {}, {}, acme).result_int(), 403);
+  // The first of repeated parameters counts; names are decoded too.
+  EXPECT_EQ(call(bhttp::verb::get, "/search?%71=a%20b&q=x", {}, {}, acme).result_int(), 200);
+  EXPECT_EQ(call(bhttp::verb::get, "/search?q=x&q=a%20b", {}, {}, acme).result_int(), 403);
+  // A malformed escape is no value at all, and '+' is not a space.
+  EXPECT_EQ(call(bhttp::verb::get, "/search?q=a%2", {}, {}, acme).result_int(), 403);
+  EXPECT_EQ(call(bhttp::verb::get, "/search?q=a+b", {}, {}, acme).result_int(), 403);
+  EXPECT_EQ(call(bhttp::verb::get, "/search?q", {}, {}, acme).result_int(), 403);
 }
 
 TEST_F(GatewayAuthTest, ClientCertificates) {

@@ -252,8 +252,8 @@ TEST_F(RemoteJwksAuthenticatorTest, RotatedKeysAreFoundByTheRefetch) {
   EXPECT_FALSE(a.authenticate(bearer("k1", "k2"), jwt_route_).ok());
   EXPECT_EQ(metrics_.counter("junction_gateway_jwks_refetches_total", "").value(), 1u);
 
-  // Cooldown is 1h and one re-fetch happened: a new kid waits for the
-  // next refresh. A fresh source shows the re-fetch path itself.
+  // The cooldown is 1h and one re-fetch happened: a new kid now waits for
+  // the next refresh instead of reaching the IdP.
   EXPECT_EQ(a.authenticate(bearer("k2", "k2"), jwt_route_).error().cls(),
             ErrorClass::kUnauthorized);
   EXPECT_EQ(idp_.hit_count(), hits);
