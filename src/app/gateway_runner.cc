@@ -124,6 +124,10 @@ GatewayRunner::~GatewayRunner() {
 
 void GatewayRunner::start() {
   health_.set_ready("gateway", true);
+  {
+    std::lock_guard lock(reload_mu_);
+    shared_->start(health_);
+  }
   for (auto& w : workers_) w.server->start();
 }
 
@@ -163,6 +167,7 @@ Result<std::vector<std::string>> GatewayRunner::reload(const spec::Spec& spec) {
   }
   shared_->stop();  // the old health checks; requests in flight need none
   shared_ = std::move(built->shared);
+  shared_->start(health_);
   spdlog::info("gateway reloaded: {} routes, {} upstreams", spec.gateway->routes.size(),
                spec.upstreams.size());
   return warnings;

@@ -86,20 +86,26 @@ JwtVerifier::JwtVerifier(JwtVerifierOptions options) : options_(std::move(option
 
 Result<JwtVerifier> JwtVerifier::create(JwtVerifierOptions options) {
   if (options.algorithms.empty()) return Error::invalid("jwt: no algorithm allowed");
-  if (options.keys.empty()) return Error::invalid("jwt: no verification key");
+  if (options.keys.empty() && !options.keys_per_call) {
+    return Error::invalid("jwt: no verification key");
+  }
   if (options.leeway < Duration::zero()) return Error::invalid("jwt: leeway is negative");
   if (options.max_token_bytes == 0) return Error::invalid("jwt: max token size is zero");
   return JwtVerifier(std::move(options));
 }
 
 Result<Claims> JwtVerifier::verify(std::string_view token) const {
+  return verify(token, options_.keys);
+}
+
+Result<Claims> JwtVerifier::verify(std::string_view token, const std::vector<Key>& keys) const {
   if (token.size() > options_.max_token_bytes) return refuse("token too large");
   std::optional<Segments> segments = split(token);
   if (!segments) return refuse("malformed token");
 
   auto header = read_header(segments->header);
   if (!header) return std::move(header).error();
-  auto key = select_key(header->alg, header->kid);
+  auto key = select_key(header->alg, header->kid, keys);
   if (!key) return std::move(key).error();
   auto signature = base64url_decode(segments->signature);
   if (!signature) return refuse("malformed token signature");
@@ -146,11 +152,11 @@ bool JwtVerifier::allows(JwsAlgorithm alg) const {
   return false;
 }
 
-Result<const Key*> JwtVerifier::select_key(JwsAlgorithm alg,
-                                           const std::optional<std::string>& kid) const {
+Result<const Key*> JwtVerifier::select_key(JwsAlgorithm alg, const std::optional<std::string>& kid,
+                                           const std::vector<Key>& keys) const {
   if (kid) {
     bool known = false;
-    for (const Key& key : options_.keys) {
+    for (const Key& key : keys) {
       if (key.kid() != *kid) continue;
       known = true;
       if (key_fits(alg, key)) return &key;
@@ -159,7 +165,7 @@ Result<const Key*> JwtVerifier::select_key(JwsAlgorithm alg,
   }
   const Key* only = nullptr;
   int fitting = 0;
-  for (const Key& key : options_.keys) {
+  for (const Key& key : keys) {
     if (!key_fits(alg, key)) continue;
     only = &key;
     ++fitting;
@@ -210,6 +216,17 @@ int64_t JwtVerifier::now() const {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+std::optional<std::string> token_key_id(std::string_view token, size_t max_token_bytes) {
+  if (token.size() > max_token_bytes) return std::nullopt;
+  std::optional<Segments> segments = split(token);
+  if (!segments) return std::nullopt;
+  std::optional<json::object> header = decode_object(segments->header);
+  if (!header) return std::nullopt;
+  const json::value* kid = header->if_contains("kid");
+  if (kid == nullptr || !kid->is_string()) return std::nullopt;
+  return std::string(kid->get_string());
 }
 
 }  // namespace junction::auth

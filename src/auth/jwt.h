@@ -26,6 +26,9 @@ struct JwtVerifierOptions {
   // Looked up by the token's "kid"; a token without one uses the only key
   // that fits its algorithm, and is refused when several do.
   std::vector<Key> keys;
+  // True: `keys` may be empty because every verify() call passes the key
+  // set of the moment (a JWKS fetched from a URL and rotated at runtime).
+  bool keys_per_call = false;
   // "iss" must be one of these. Empty: the issuer is not checked.
   std::vector<std::string> issuers;
   // One "aud" value (a string or an array) must be one of these. Empty: a
@@ -53,6 +56,8 @@ class JwtVerifier {
   static Result<JwtVerifier> create(JwtVerifierOptions options);
 
   Result<Claims> verify(std::string_view token) const;
+  // With `keys` instead of the options' keys.
+  Result<Claims> verify(std::string_view token, const std::vector<Key>& keys) const;
 
  private:
   // What the verifier needs from the JOSE header.
@@ -65,11 +70,17 @@ class JwtVerifier {
 
   Result<TokenHeader> read_header(std::string_view segment) const;
   bool allows(JwsAlgorithm alg) const;
-  Result<const Key*> select_key(JwsAlgorithm alg, const std::optional<std::string>& kid) const;
+  Result<const Key*> select_key(JwsAlgorithm alg, const std::optional<std::string>& kid,
+                                const std::vector<Key>& keys) const;
   Status check_registered_claims(const boost::json::object& payload) const;
   int64_t now() const;
 
   JwtVerifierOptions options_;
 };
+
+// The "kid" a compact token's header names, without verifying anything: to
+// tell a token signed with a key we have not fetched yet from a forgery.
+// Nullopt for a token without one, a malformed or an oversized one.
+std::optional<std::string> token_key_id(std::string_view token, size_t max_token_bytes = 8 * 1024);
 
 }  // namespace junction::auth

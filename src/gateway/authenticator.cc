@@ -9,6 +9,7 @@ namespace {
 
 Result<std::vector<auth::Key>> jwt_keys(const spec::JwtSpec& spec) {
   std::vector<auth::Key> keys;
+  if (!spec.jwks_url.empty()) return keys;  // fetched at runtime
   if (!spec.secret.empty()) {
     auto key = auth::Key::hmac(spec.secret);
     if (!key) return Error::invalid("gateway.auth.jwt.secret: " + key.error().message());
@@ -26,15 +27,50 @@ Result<std::vector<auth::Key>> jwt_keys(const spec::JwtSpec& spec) {
   return std::move(set->keys);
 }
 
-bool contains(const std::vector<std::string>& have, const std::string& want) {
+bool contains(const std::vector<std::string>& have, std::string_view want) {
   return std::find(have.begin(), have.end(), want) != have.end();
+}
+
+bool has_kid(const std::vector<auth::Key>& keys, std::string_view kid) {
+  return std::any_of(keys.begin(), keys.end(),
+                     [&](const auth::Key& key) { return key.kid() == kid; });
+}
+
+Result<Identity> from_client_certificate(std::string_view subject,
+                                         const std::vector<std::string>& allowed) {
+  if (subject.empty()) return Error::unauthorized("a client certificate is required");
+  if (!allowed.empty() && !contains(allowed, subject)) {
+    return Error::forbidden("the client certificate is not allowed on this route");
+  }
+  Identity id;
+  id.kind = Identity::Kind::kClientCertificate;
+  id.consumer = std::string(subject);
+  return id;
 }
 
 }  // namespace
 
-Result<Authenticator> Authenticator::create(const spec::GatewaySpec& spec) {
+Result<std::shared_ptr<RemoteJwks>> make_remote_jwks(const spec::GatewaySpec& spec,
+                                                     asio::any_io_executor executor,
+                                                     observe::Registry& metrics) {
+  if (!spec.jwt || spec.jwt->jwks_url.empty()) return std::shared_ptr<RemoteJwks>();
+  RemoteJwks::Options options;
+  options.url = spec.jwt->jwks_url;
+  options.refresh = spec.jwt->jwks_refresh;
+  options.cooldown = spec.jwt->jwks_cooldown;
+  options.ca_file = spec.jwt->jwks_ca.string();
+  auto jwks = RemoteJwks::create(std::move(options), std::move(executor), metrics);
+  if (!jwks) return Error::invalid("gateway.auth.jwt." + jwks.error().message());
+  return jwks;
+}
+
+Result<Authenticator> Authenticator::create(const spec::GatewaySpec& spec,
+                                            std::shared_ptr<RemoteJwks> remote_jwks) {
   Authenticator a;
   if (spec.jwt) {
+    if (!spec.jwt->jwks_url.empty() && !remote_jwks) {
+      return Error::invalid("gateway.auth.jwt.jwks_url: no key fetcher was given");
+    }
     auth::JwtVerifierOptions options;
     for (const auto& name : spec.jwt->algorithms) {
       if (auto alg = auth::jws_algorithm_from_name(name)) options.algorithms.push_back(*alg);
@@ -42,12 +78,14 @@ Result<Authenticator> Authenticator::create(const spec::GatewaySpec& spec) {
     auto keys = jwt_keys(*spec.jwt);
     if (!keys) return keys.error();
     options.keys = std::move(*keys);
+    options.keys_per_call = !spec.jwt->jwks_url.empty();
     options.issuers = spec.jwt->issuers;
     options.audiences = spec.jwt->audiences;
     options.leeway = spec.jwt->leeway;
     auto verifier = auth::JwtVerifier::create(std::move(options));
     if (!verifier) return Error::invalid("gateway.auth.jwt: " + verifier.error().message());
     a.jwt_ = std::make_shared<const auth::JwtVerifier>(std::move(*verifier));
+    if (!spec.jwt->jwks_url.empty()) a.remote_jwks_ = std::move(remote_jwks);
   }
   if (spec.api_keys) {
     auto store = auth::ApiKeyStore::parse(spec.api_keys->keys);
@@ -64,14 +102,36 @@ Result<Identity> Authenticator::from_jwt(std::string_view authorization) const {
       !iequals(authorization.substr(0, kBearer.size()), kBearer)) {
     return Error::unauthorized("a bearer token is required");
   }
-  auto claims = jwt_->verify(authorization.substr(kBearer.size()));
-  if (!claims) return Error::unauthorized("the bearer token is not valid");
+  auto claims = verify(authorization.substr(kBearer.size()));
+  if (!claims) return std::move(claims).error();
   Identity id;
   id.kind = Identity::Kind::kJwt;
   if (auto sub = claims->subject()) id.consumer = std::string(*sub);
   id.scopes = claims->scopes();
   id.roles = claims->roles();
+  id.claims = std::move(*claims);
   return id;
+}
+
+Result<auth::Claims> Authenticator::verify(std::string_view token) const {
+  constexpr std::string_view kInvalid = "the bearer token is not valid";
+  if (!remote_jwks_) {
+    auto claims = jwt_->verify(token);
+    if (!claims) return Error::unauthorized(std::string(kInvalid));
+    return claims;
+  }
+  // One load per request: a rotation mid-verification cannot mix key sets.
+  std::shared_ptr<const auth::JwkSet> keys = remote_jwks_->keys();
+  if (!keys) return Error::transient("the token keys are not available yet; try again later");
+  auto claims = jwt_->verify(token, keys->keys);
+  if (!claims) {
+    // Signed with a key published after our last fetch, perhaps: fetch
+    // again (rate limited), so that a retry finds it.
+    auto kid = auth::token_key_id(token);
+    if (kid && !has_kid(keys->keys, *kid)) remote_jwks_->request_refetch();
+    return Error::unauthorized(std::string(kInvalid));
+  }
+  return claims;
 }
 
 Result<Identity> Authenticator::from_api_key(std::string_view key) const {
@@ -84,9 +144,13 @@ Result<Identity> Authenticator::from_api_key(std::string_view key) const {
 }
 
 Result<Identity> Authenticator::authenticate(const Headers& headers,
-                                             const spec::RouteRequireSpec& require) const {
+                                             const spec::RouteRequireSpec& require,
+                                             std::string_view client_subject) const {
   using spec::AuthMode;
   if (require.auth == AuthMode::kNone) return Identity{};
+  if (require.auth == AuthMode::kMtls) {
+    return from_client_certificate(client_subject, require.subjects);
+  }
   auto bearer = headers.get("Authorization");
   auto key = keys_ ? headers.get(key_header_) : std::nullopt;
   bool try_jwt = jwt_ && (require.auth == AuthMode::kJwt ||
@@ -113,6 +177,7 @@ Result<Identity> Authenticator::authenticate(const Headers& headers,
 }
 
 std::string Authenticator::challenge(spec::AuthMode mode, bool presented) const {
+  if (mode == spec::AuthMode::kMtls) return {};
   if (mode == spec::AuthMode::kApiKey || (mode == spec::AuthMode::kAny && !jwt_)) {
     return "ApiKey header=\"" + key_header_ + "\"";
   }

@@ -10,17 +10,21 @@
 #include "auth/jwt.h"
 #include "core/error.h"
 #include "core/headers.h"
+#include "gateway/remote_jwks.h"
 #include "spec/gateway_parse.h"
 
 namespace junction::gateway {
 
 // Who made a request, once their credentials checked out.
 struct Identity {
-  enum class Kind : uint8_t { kAnonymous, kJwt, kApiKey };
+  enum class Kind : uint8_t { kAnonymous, kJwt, kApiKey, kClientCertificate };
   Kind kind = Kind::kAnonymous;
-  std::string consumer;  // the JWT subject or the API key's name; never the credential
+  // The JWT subject, the API key's name or the client certificate's subject;
+  // never the credential.
+  std::string consumer;
   std::vector<std::string> scopes;
   std::vector<std::string> roles;
+  std::optional<auth::Claims> claims;  // kJwt: the verified payload, for policies
 };
 
 // Checks a request's credentials against a route's `require:`. The JWT
@@ -29,26 +33,41 @@ struct Identity {
 class Authenticator {
  public:
   // Error::invalid for a JWKS file that cannot be read or holds no usable
-  // key, a secret too short for HS256, or a malformed key list.
-  static Result<Authenticator> create(const spec::GatewaySpec& spec);
+  // key, a secret too short for HS256, or a malformed key list. A spec with
+  // `jwks_url` needs `remote_jwks` (make_remote_jwks), shared by every
+  // Authenticator of the gateway.
+  static Result<Authenticator> create(const spec::GatewaySpec& spec,
+                                      std::shared_ptr<RemoteJwks> remote_jwks = nullptr);
 
-  // Error::unauthorized (no or bad credentials: 401) or Error::forbidden
-  // (missing scope or role: 403); the message is safe to show the client.
-  Result<Identity> authenticate(const Headers& headers,
-                                const spec::RouteRequireSpec& require) const;
+  // Error::unauthorized (no or bad credentials: 401), Error::forbidden
+  // (missing scope or role, a certificate subject not allowed: 403) or
+  // Error::transient (the JWKS has not been fetched yet: 503); the message
+  // is safe to show the client. `client_subject` is the verified client
+  // certificate's subject, empty without one.
+  Result<Identity> authenticate(const Headers& headers, const spec::RouteRequireSpec& require,
+                                std::string_view client_subject = {}) const;
 
   // The WWW-Authenticate challenge for a 401 on a route requiring `mode`;
   // `presented` says credentials were sent (and refused), which RFC 6750
-  // answers with error="invalid_token".
+  // answers with error="invalid_token". Empty for `mtls`: TLS has no HTTP
+  // challenge.
   std::string challenge(spec::AuthMode mode, bool presented) const;
 
  private:
   Result<Identity> from_jwt(std::string_view authorization) const;
+  Result<auth::Claims> verify(std::string_view token) const;
   Result<Identity> from_api_key(std::string_view key) const;
 
   std::shared_ptr<const auth::JwtVerifier> jwt_;
+  std::shared_ptr<RemoteJwks> remote_jwks_;  // set: jwt_ verifies with its key set
   std::shared_ptr<const auth::ApiKeyStore> keys_;
   std::string key_header_ = "X-Api-Key";
 };
+
+// The one RemoteJwks of a gateway whose spec has `auth.jwt.jwks_url`;
+// null without one. Not started: its owner calls start() and stop().
+Result<std::shared_ptr<RemoteJwks>> make_remote_jwks(const spec::GatewaySpec& spec,
+                                                     asio::any_io_executor executor,
+                                                     observe::Registry& metrics);
 
 }  // namespace junction::gateway

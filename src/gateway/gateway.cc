@@ -12,6 +12,7 @@
 #include "gateway/access_log.h"
 #include "gateway/forward.h"
 #include "gateway/normalized_path.h"
+#include "gateway/route_policy_request.h"
 #include "http/problem.h"
 
 namespace junction::gateway {
@@ -149,7 +150,7 @@ http::ServerOptions Gateway::server_options() {
     tls.cert_file = spec_.tls->cert_file.string();
     tls.key_file = spec_.tls->key_file.string();
     tls.client_ca_file = spec_.tls->client_ca_file.string();
-    tls.require_client_cert = !tls.client_ca_file.empty();
+    tls.require_client_cert = !tls.client_ca_file.empty() && spec_.tls->client_cert_required;
     o.tls = std::move(tls);
   }
   if (streams_) {
@@ -240,29 +241,45 @@ asio::awaitable<http::Response> Gateway::route(http::Request& req, const http::R
   }
   RouteRuntime& rt = routes_[match.route];
   ex.route = &rt;
-  http::Response res = co_await serve(rt, req, info, headers, ex);
+  http::Response res = co_await serve(rt, req, info, headers, match.params, ex);
   if (rt.cors && !origin.empty()) rt.cors->decorate(res, origin);
   co_return res;
 }
 
 asio::awaitable<http::Response> Gateway::serve(RouteRuntime& rt, http::Request& req,
                                                const http::RequestInfo& info,
-                                               const Headers& headers, Exchange& ex) {
+                                               const Headers& headers, const PathParams& params,
+                                               Exchange& ex) {
   const unsigned version = req.version();
   const auto& rs = *rt.spec;
 
-  auto identity = auth_.authenticate(headers, rs.require);
+  auto identity = auth_.authenticate(headers, rs.require, info.client_subject);
+  if (!identity && identity.error().cls() == ErrorClass::kTransient) {
+    auto res = http::problem_response(503, "Service Unavailable", identity.error().message(),
+                                      info.request_id, version);
+    res.set(bhttp::field::retry_after, "5");
+    co_return res;
+  }
   if (!identity) {
     bool forbidden = identity.error().cls() == ErrorClass::kForbidden;
     int status = forbidden ? 403 : 401;
     auto res = http::problem_response(status, forbidden ? "Forbidden" : "Unauthorized",
                                       identity.error().message(), info.request_id, version);
-    if (!forbidden)
-      res.set(bhttp::field::www_authenticate,
-              auth_.challenge(rs.require.auth, headers.get("Authorization").has_value()));
+    std::string challenge =
+        auth_.challenge(rs.require.auth, headers.get("Authorization").has_value());
+    if (!forbidden && !challenge.empty()) res.set(bhttp::field::www_authenticate, challenge);
     co_return res;
   }
   ex.consumer = identity->consumer;
+  if (rs.require.allow_if) {
+    RoutePolicyRequest policy_request(sv(req.method_string()), sv(req.target()), headers, params,
+                                      *identity);
+    if (!rs.require.allow_if->allows(policy_request)) {
+      co_return http::problem_response(403, "Forbidden",
+                                       "the request is not allowed by the route's policy",
+                                       info.request_id, version);
+    }
+  }
 
   std::vector<std::pair<std::string_view, std::string>> limit_headers;
   if (rt.limiter) {

@@ -102,7 +102,7 @@ class Gateway {
                                         Exchange& ex);
   asio::awaitable<http::Response> serve(RouteRuntime& route, http::Request& req,
                                         const http::RequestInfo& info, const Headers& headers,
-                                        Exchange& ex);
+                                        const PathParams& params, Exchange& ex);
   asio::awaitable<http::Response> proxy(RouteRuntime& route, http::Request& req,
                                         const http::RequestInfo& info, Exchange& ex);
   asio::awaitable<http::Response> proxy_stream(RouteRuntime& route, http::Request& req,

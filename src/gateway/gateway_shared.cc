@@ -5,9 +5,11 @@ namespace junction::gateway {
 Result<std::shared_ptr<GatewayShared>> GatewayShared::create(
     const spec::GatewaySpec& spec, const std::vector<spec::UpstreamSpec>& upstreams,
     observe::Registry& metrics, asio::any_io_executor background) {
-  auto auth = Authenticator::create(spec);
+  auto jwks = make_remote_jwks(spec, background, metrics);
+  if (!jwks) return jwks.error();
+  auto auth = Authenticator::create(spec, *jwks);
   if (!auth) return auth.error();
-  std::shared_ptr<GatewayShared> shared(new GatewayShared(std::move(*auth)));
+  std::shared_ptr<GatewayShared> shared(new GatewayShared(std::move(*jwks), std::move(*auth)));
   for (size_t i = 0; i < spec.routes.size(); ++i) {
     const auto& r = spec.routes[i];
     if (!r.rate_limit) continue;
@@ -41,7 +43,12 @@ GatewayShared::~GatewayShared() {
   stop();
 }
 
+void GatewayShared::start(observe::Health& health) {
+  if (jwks_) jwks_->start(&health);
+}
+
 void GatewayShared::stop() {
+  if (jwks_) jwks_->stop();
   for (auto& [name, upstream] : upstreams_) upstream->stop();
 }
 

@@ -8,14 +8,17 @@
 #include "core/error.h"
 #include "gateway/authenticator.h"
 #include "gateway/rate_limiter.h"
+#include "gateway/remote_jwks.h"
 #include "gateway/upstream_shared.h"
+#include "observe/health.h"
 #include "observe/metrics.h"
 #include "spec/gateway_parse.h"
 
 namespace junction::gateway {
 
 // The state that is one per gateway although a Gateway runs per I/O thread:
-// the authenticator, every route's rate-limit buckets (a limit of 1000/min
+// the authenticator and its key set fetched from a jwks_url, every route's
+// rate-limit buckets (a limit of 1000/min
 // means 1000 across all threads) and every upstream's SharedUpstream (target
 // health, retry budget, circuit breaker, bulkhead). Each member is thread-safe.
 // Everything else a Gateway holds (route table, upstream clients, targets)
@@ -29,9 +32,12 @@ class GatewayShared {
       observe::Registry& metrics, asio::any_io_executor background);
   ~GatewayShared();
 
-  // Stops the background work (health checks), which would otherwise keep
-  // `background` busy. Call before that executor stops; requests are still
-  // served.
+  // Starts the background work that reports readiness: fetching a
+  // jwks_url (component "jwks" in `health`). Health checks start at create.
+  void start(observe::Health& health);
+  // Stops the background work (health checks, JWKS refreshes), which would
+  // otherwise keep `background` busy. Call before that executor stops;
+  // requests are still served.
   void stop();
 
   const Authenticator& authenticator() const { return auth_; }
@@ -41,8 +47,10 @@ class GatewayShared {
   std::shared_ptr<SharedUpstream> upstream(const std::string& name) const;
 
  private:
-  explicit GatewayShared(Authenticator auth) : auth_(std::move(auth)) {}
+  GatewayShared(std::shared_ptr<RemoteJwks> jwks, Authenticator auth)
+      : jwks_(std::move(jwks)), auth_(std::move(auth)) {}
 
+  std::shared_ptr<RemoteJwks> jwks_;  // null without a jwks_url
   Authenticator auth_;
   std::map<size_t, std::unique_ptr<RateLimiter>> limiters_;
   std::map<std::string, std::shared_ptr<SharedUpstream>> upstreams_;

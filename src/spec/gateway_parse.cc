@@ -27,6 +27,12 @@ const Schema& tls_schema() {
       {"cert", FieldType::kString, "", "certificate chain file (PEM), leaf first", true},
       {"key", FieldType::kString, "", "private key file (PEM)", true},
       {"client_ca", FieldType::kString, "", "CA file; set, clients must present a certificate"},
+      {"client_cert",
+       FieldType::kString,
+       "required",
+       "with client_ca: required, or optional (routes with auth mtls answer 401 without one)",
+       false,
+       {"required", "optional"}},
   }};
   return schema;
 }
@@ -57,6 +63,11 @@ const Schema& jwt_schema() {
       {"issuer", FieldType::kStringList, "", "accepted iss values; unset = not checked"},
       {"audience", FieldType::kStringList, "", "accepted aud values"},
       {"jwks", FieldType::kString, "", "JWKS file with the verification keys"},
+      {"jwks_url", FieldType::kString, "", "http(s) URL of a JWKS, fetched and refreshed"},
+      {"jwks_refresh", FieldType::kDuration, "10m", "how often jwks_url is fetched again"},
+      {"jwks_cooldown", FieldType::kDuration, "30s",
+       "after a re-fetch for an unknown kid, none for this long"},
+      {"jwks_ca", FieldType::kString, "", "CA file trusted for an https jwks_url"},
       {"secret",
        FieldType::kString,
        "",
@@ -104,12 +115,15 @@ const Schema& require_schema() {
       {"auth",
        FieldType::kString,
        "",
-       "jwt | api_key | any | none (default: jwt when scopes or "
+       "jwt | api_key | any | mtls | none (default: jwt when scopes or "
        "roles are set, else none)",
        false,
-       {"jwt", "api_key", "any", "none"}},
+       {"jwt", "api_key", "any", "mtls", "none"}},
       {"scopes", FieldType::kStringList, "", "all of these scopes"},
       {"roles", FieldType::kStringList, "", "any one of these roles"},
+      {"subjects", FieldType::kStringList, "", "auth mtls: allowed certificate subjects"},
+      {"allow_if", FieldType::kString, "",
+       "a policy expression, e.g. claims.tenant == path.tenant; false is 403"},
   }};
   return schema;
 }
@@ -257,6 +271,22 @@ void split_listen(const Config& c, GatewaySpec& out, Diagnostics& diags) {
   out.port = static_cast<uint16_t>(port);
 }
 
+bool valid_target_url(const std::string& url);
+
+void parse_jwks_url(const Config& c, const Node& block, JwtSpec& jwt, Diagnostics& diags) {
+  jwt.jwks_url = c.str("jwks_url");
+  if (!valid_target_url(jwt.jwks_url)) {
+    diags.error(c.location("jwks_url"), "invalid jwks_url '" + jwt.jwks_url + "'",
+                "expected an http:// or https:// URL like https://idp/.well-known/jwks.json");
+  }
+  jwt.jwks_refresh = c.duration("jwks_refresh");
+  if (jwt.jwks_refresh < std::chrono::seconds(1)) {
+    diags.error(c.location("jwks_refresh"), "jwks_refresh must be at least 1s");
+  }
+  jwt.jwks_cooldown = c.duration("jwks_cooldown");
+  if (c.has("jwks_ca")) jwt.jwks_ca = resolve(block, c.str("jwks_ca"));
+}
+
 void parse_auth(const Node& block, GatewaySpec& out, Diagnostics& diags) {
   Config auth = Config::bind(auth_schema(), block, diags);
   if (auth.has("jwt")) {
@@ -269,9 +299,18 @@ void parse_auth(const Node& block, GatewaySpec& out, Diagnostics& diags) {
     jwt.leeway = c.duration("leeway");
     jwt.secret = c.str("secret");
     if (c.has("jwks")) jwt.jwks = resolve(block, c.str("jwks"));
-    if (c.has("jwks") == c.has("secret")) {
-      diags.error(jwt.where, "jwt needs exactly one of 'jwks' and 'secret'",
-                  "jwks for RS256/ES256 keys, secret for HS256/384/512");
+    if (c.has("jwks_url")) {
+      parse_jwks_url(c, block, jwt, diags);
+    } else {
+      for (const char* field : {"jwks_refresh", "jwks_cooldown", "jwks_ca"}) {
+        if (c.has(field)) {
+          diags.error(c.location(field), std::string(field) + " applies to jwks_url only");
+        }
+      }
+    }
+    if (int(c.has("jwks")) + int(c.has("jwks_url")) + int(c.has("secret")) != 1) {
+      diags.error(jwt.where, "jwt needs exactly one of 'jwks', 'jwks_url' and 'secret'",
+                  "jwks or jwks_url for RS256/ES256 keys, secret for HS256/384/512");
     }
     static const std::vector<std::string> kAlgorithms = {"HS256", "HS384", "HS512", "RS256",
                                                          "ES256"};
@@ -453,6 +492,21 @@ void parse_target(const Config& route_config, GatewayRouteSpec& route, Diagnosti
   }
 }
 
+// `subjects` and `allow_if` of a route's `require:`.
+void parse_route_policy(const Config& r, RouteRequireSpec& require, Diagnostics& diags) {
+  require.subjects = r.strings("subjects");
+  if (r.has("subjects") && require.auth != AuthMode::kMtls) {
+    diags.error(r.location("subjects"), "subjects apply to auth mtls only");
+  }
+  if (!r.has("allow_if")) return;
+  auto policy = auth::PolicyExpression::parse(r.str("allow_if"));
+  if (!policy) {
+    diags.error(r.location("allow_if"), "invalid allow_if expression: " + policy.error().message());
+    return;
+  }
+  require.allow_if = std::make_shared<const auth::PolicyExpression>(std::move(*policy));
+}
+
 void parse_route(const Node& item, const GatewaySpec& gateway, Diagnostics& diags,
                  GatewayRouteSpec& route) {
   route.where = item.location();
@@ -484,12 +538,15 @@ void parse_route(const Node& item, const GatewaySpec& gateway, Diagnostics& diag
       route.require.auth = AuthMode::kApiKey;
     } else if (mode == "any") {
       route.require.auth = AuthMode::kAny;
+    } else if (mode == "mtls") {
+      route.require.auth = AuthMode::kMtls;
     } else if (mode.empty() && (!route.require.scopes.empty() || !route.require.roles.empty())) {
       route.require.auth = AuthMode::kJwt;
     }
     bool claims = !route.require.scopes.empty() || !route.require.roles.empty();
     if (claims &&
-        (route.require.auth == AuthMode::kNone || route.require.auth == AuthMode::kApiKey)) {
+        (route.require.auth == AuthMode::kNone || route.require.auth == AuthMode::kApiKey ||
+         route.require.auth == AuthMode::kMtls)) {
       diags.error(r.location("auth"), "scopes and roles come from a JWT: use auth jwt or any");
     }
     auto mode_needs = [&](bool jwt, bool key) {
@@ -516,9 +573,16 @@ void parse_route(const Node& item, const GatewaySpec& gateway, Diagnostics& diag
                       "api_keys");
         }
         break;
+      case AuthMode::kMtls:
+        if (!gateway.tls || gateway.tls->client_ca_file.empty()) {
+          diags.error(r.location("auth"),
+                      "auth mtls needs gateway.tls.client_ca to verify client certificates");
+        }
+        break;
       case AuthMode::kNone:
         break;
     }
+    parse_route_policy(r, route.require, diags);
   }
   if (c.has("rate_limit")) parse_rate_limit(c.node("rate_limit"), route, diags);
   if (c.has("cors")) parse_cors(c.node("cors"), route, diags);
@@ -680,6 +744,10 @@ void parse_gateway(const Node& block, Diagnostics& diags, GatewaySpec& out) {
     if (t.has("cert")) tls.cert_file = resolve(block, t.str("cert"));
     if (t.has("key")) tls.key_file = resolve(block, t.str("key"));
     if (t.has("client_ca")) tls.client_ca_file = resolve(block, t.str("client_ca"));
+    tls.client_cert_required = t.str("client_cert") == "required";
+    if (t.has("client_cert") && !t.has("client_ca")) {
+      diags.error(t.location("client_cert"), "client_cert needs client_ca");
+    }
     out.tls = std::move(tls);
   }
   Config limits = Config::bind(limits_schema(), c.node("limits"), diags);

@@ -2,11 +2,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "auth/policy_expression.h"
 #include "core/units.h"
 #include "spec/diagnostics.h"
 #include "spec/node.h"
@@ -22,6 +24,9 @@ struct GatewayTlsSpec {
   std::filesystem::path cert_file;  // resolved against the spec's directory
   std::filesystem::path key_file;
   std::filesystem::path client_ca_file;  // set: clients must present a certificate it signed
+  // With client_ca: false lets clients without a certificate in (routes
+  // with `auth: mtls` answer them 401); a presented one must still verify.
+  bool client_cert_required = true;
 };
 
 struct GatewayLimitsSpec {
@@ -39,7 +44,13 @@ struct JwtSpec {
   std::vector<std::string> issuers;    // empty: not checked
   std::vector<std::string> audiences;  // empty: tokens naming an audience are refused
   std::filesystem::path jwks;          // a JWKS file; or
+  std::string jwks_url;                // a JWKS fetched over http(s) and refreshed; or
   std::string secret;                  // an HMAC secret (never logged)
+  Duration jwks_refresh = std::chrono::minutes(10);
+  // After a re-fetch for a token naming an unknown kid, none for this long:
+  // a flood of made-up kids cannot hammer the identity provider.
+  Duration jwks_cooldown = std::chrono::seconds(30);
+  std::filesystem::path jwks_ca;  // trusted for an https jwks_url beside the system store
   std::vector<std::string> algorithms;
   Duration leeway = std::chrono::seconds(60);
   Location where;
@@ -51,12 +62,18 @@ struct ApiKeysSpec {
   Location where;
 };
 
-enum class AuthMode : uint8_t { kNone, kJwt, kApiKey, kAny };
+// kMtls: the verified client certificate's subject is the consumer.
+enum class AuthMode : uint8_t { kNone, kJwt, kApiKey, kAny, kMtls };
 
 struct RouteRequireSpec {
   AuthMode auth = AuthMode::kNone;
   std::vector<std::string> scopes;  // all required
   std::vector<std::string> roles;   // any one suffices
+  // kMtls: the certificate subjects (RFC 2253, exact) allowed; empty: any
+  // certificate the client CA signed.
+  std::vector<std::string> subjects;
+  // `allow_if`: checked after authentication; false is 403. Null: none.
+  std::shared_ptr<const auth::PolicyExpression> allow_if;
 };
 
 struct RouteRateLimitSpec {

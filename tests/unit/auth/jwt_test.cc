@@ -540,3 +540,37 @@ TEST(JwtTest, AlgorithmNamesRoundTrip) {
 
 }  // namespace
 }  // namespace junction::auth
+
+namespace junction::auth {
+namespace {
+
+TEST(JwtKeysPerCallTest, VerifiesWithTheKeySetOfTheCall) {
+  JwtVerifierOptions options = options_with({});
+  options.keys_per_call = true;
+  auto verifier = JwtVerifier::create(std::move(options));
+  ASSERT_TRUE(verifier) << verifier.error().message();
+  std::string token = sign("HS256", good_claims(), "new");
+  // Before rotation the verifier knows only "old"; after it, "new".
+  auto before = verifier->verify(token, keys_of(hmac_key("old")));
+  ASSERT_FALSE(before);
+  EXPECT_EQ(before.error().message(), "unknown key id");
+  auto after = verifier->verify(token, keys_of(hmac_key("new")));
+  ASSERT_TRUE(after) << after.error().message();
+  EXPECT_EQ(after->subject(), "alice");
+  // Without keys of its own, the one-argument form refuses everything.
+  EXPECT_FALSE(verifier->verify(token));
+}
+
+TEST(JwtKeysPerCallTest, TokenKeyIdReadsOnlyTheHeader) {
+  EXPECT_EQ(token_key_id(sign("HS256", good_claims(), "k-7")), "k-7");
+  EXPECT_EQ(token_key_id(sign("HS256", good_claims())), std::nullopt);
+  EXPECT_EQ(token_key_id("not a token"), std::nullopt);
+  EXPECT_EQ(
+      token_key_id(sign_raw(R"({"alg":"HS256","kid":7})", "{}", "HS256", kHmacSecret, nullptr)),
+      std::nullopt);
+  std::string big = sign("HS256", good_claims(), "k-7");
+  EXPECT_EQ(token_key_id(big, big.size() - 1), std::nullopt);
+}
+
+}  // namespace
+}  // namespace junction::auth

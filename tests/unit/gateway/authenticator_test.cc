@@ -99,6 +99,43 @@ TEST_F(AuthenticatorTest, AnyTakesATokenOrAKey) {
   EXPECT_EQ(anonymous->kind, Identity::Kind::kAnonymous);
 }
 
+TEST_F(AuthenticatorTest, ClientCertificateSubjectIsTheConsumer) {
+  auto a = Authenticator::create(spec_);
+  ASSERT_TRUE(a.ok());
+  auto route = require(AuthMode::kMtls);
+  auto id = a->authenticate(Headers{}, route, "CN=billing,O=Acme");
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(id->kind, Identity::Kind::kClientCertificate);
+  EXPECT_EQ(id->consumer, "CN=billing,O=Acme");
+  EXPECT_FALSE(id->claims);
+
+  // A bearer token or an API key is no substitute for the certificate.
+  auto none = a->authenticate(with("Authorization", rs256({})), route, "");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().cls(), ErrorClass::kUnauthorized);
+  EXPECT_EQ(a->challenge(AuthMode::kMtls, false), "");
+
+  route.subjects = {"CN=billing,O=Acme"};
+  EXPECT_TRUE(a->authenticate(Headers{}, route, "CN=billing,O=Acme").ok());
+  auto other = a->authenticate(Headers{}, route, "CN=billing,O=Acme,C=XX");
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().cls(), ErrorClass::kForbidden);
+  EXPECT_EQ(other.error().message().find("billing"), std::string::npos);
+}
+
+TEST_F(AuthenticatorTest, JwtIdentityCarriesTheClaimsForPolicies) {
+  auto a = Authenticator::create(spec_);
+  ASSERT_TRUE(a.ok());
+  auto id =
+      a->authenticate(with("Authorization", rs256({{"tenant", "acme"}})), require(AuthMode::kJwt));
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(id->claims);
+  EXPECT_EQ(id->claims->payload().at("tenant"), "acme");
+  auto by_key = a->authenticate(with("X-Api-Key", "key-2"), require(AuthMode::kApiKey));
+  ASSERT_TRUE(by_key.ok());
+  EXPECT_FALSE(by_key->claims);
+}
+
 TEST_F(AuthenticatorTest, StartupErrors) {
   spec_.jwt->jwks = dir_ / "missing.json";
   auto missing = Authenticator::create(spec_);

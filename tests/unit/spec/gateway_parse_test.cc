@@ -140,8 +140,8 @@ gateway:
             "0.0.0.0:8080\n"
             "spec.yaml:4:31: error: max_header_bytes must be between 1KiB and 1MiB\n"
             "spec.yaml:4:48: error: max_headers must be between 1 and 10000\n"
-            "spec.yaml:6:10: error: jwt needs exactly one of 'jwks' and 'secret'; jwks for "
-            "RS256/ES256 keys, secret for HS256/384/512\n"
+            "spec.yaml:6:10: error: jwt needs exactly one of 'jwks', 'jwks_url' and 'secret'; "
+            "jwks or jwks_url for RS256/ES256 keys, secret for HS256/384/512\n"
             "spec.yaml:6:24: error: algorithm 'RS256' needs a jwks, not a secret\n"
             "spec.yaml:6:24: error: unsupported JWT algorithm 'none'; expected one of: HS256, "
             "HS384, HS512, RS256, ES256\n"
@@ -234,6 +234,102 @@ upstreams:
             "spec.yaml:13:29: error: expected a rate like 1000/min, got a mapping\n");
   EXPECT_EQ(errors("apiVersion: junction/v1\ngateway: { listen: ':1', routes: [] }\n"),
             "spec.yaml:2:34: error: the gateway needs at least one route\n");
+}
+
+TEST_F(GatewaySpecTest, JwksUrlMtlsAndPolicies) {
+  auto spec = parse(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  tls: { cert: s.pem, key: s.key, client_ca: ca.pem, client_cert: optional }
+  auth:
+    jwt: { jwks_url: "https://idp.example.com/.well-known/jwks.json", jwks_refresh: 2m, jwks_cooldown: 5s, jwks_ca: idp-ca.pem, algorithms: [RS256] }
+  routes:
+    - path: /t/{tenant}
+      require: { auth: jwt, allow_if: "claims.tenant == path.tenant && request.method != 'DELETE'" }
+      to: { static: { body: x } }
+    - path: /internal
+      require: { auth: mtls, subjects: ["CN=billing,O=Acme"] }
+      to: { static: { body: x } }
+    - path: /open
+      to: { static: { body: x } }
+)",
+                    "/etc/j/spec.yaml");
+  ASSERT_TRUE(spec) << diags_.format();
+  const auto& g = *spec->gateway;
+  EXPECT_FALSE(g.tls->client_cert_required);
+  ASSERT_TRUE(g.jwt);
+  EXPECT_EQ(g.jwt->jwks_url, "https://idp.example.com/.well-known/jwks.json");
+  EXPECT_EQ(g.jwt->jwks_refresh, std::chrono::minutes(2));
+  EXPECT_EQ(g.jwt->jwks_cooldown, std::chrono::seconds(5));
+  EXPECT_EQ(g.jwt->jwks_ca, "/etc/j/idp-ca.pem");
+  EXPECT_TRUE(g.jwt->jwks.empty());
+  ASSERT_TRUE(g.routes[0].require.allow_if);
+  EXPECT_EQ(g.routes[0].require.allow_if->text(),
+            "claims.tenant == path.tenant && request.method != 'DELETE'");
+  EXPECT_EQ(g.routes[1].require.auth, AuthMode::kMtls);
+  EXPECT_EQ(g.routes[1].require.subjects, std::vector<std::string>{"CN=billing,O=Acme"});
+  EXPECT_FALSE(g.routes[2].require.allow_if);
+}
+
+TEST_F(GatewaySpecTest, JwksUrlDefaultsAndClientCertRequiredByDefault) {
+  auto spec = parse(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  tls: { cert: s.pem, key: s.key, client_ca: ca.pem }
+  auth: { jwt: { jwks_url: "http://idp:8080/jwks", algorithms: [RS256] } }
+  routes: [{ path: /a, to: { static: { body: x } } }]
+)");
+  ASSERT_TRUE(spec) << diags_.format();
+  EXPECT_TRUE(spec->gateway->tls->client_cert_required);
+  EXPECT_EQ(spec->gateway->jwt->jwks_refresh, std::chrono::minutes(10));
+  EXPECT_EQ(spec->gateway->jwt->jwks_cooldown, std::chrono::seconds(30));
+}
+
+TEST_F(GatewaySpecTest, AuthMistakesPointAtTheirPlace) {
+  EXPECT_EQ(errors(R"y(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  tls: { cert: s.pem, key: s.key, client_cert: optional }
+  auth:
+    jwt: { jwks_url: "ftp://idp/jwks", jwks_refresh: 10ms, jwks_cooldown: -1s, algorithms: [RS256] }
+    api_keys: { keys: "a:b", header: X-K }
+  routes:
+    - path: /a
+      require: { auth: mtls, allow_if: "claims.tenant == path.tenant &&" }
+      to: { static: { body: x } }
+    - path: /b
+      require: { auth: api_key, subjects: [CN=x], allow_if: "secrets.x == 1" }
+      to: { static: { body: x } }
+    - path: /c
+      require: { auth: mtls, roles: [admin], allow_if: "((((((((((((((((((((((((((((((((((true))))))))))))))))))))))))))))))))))" }
+      to: { static: { body: x } }
+)y"),
+            "spec.yaml:4:48: error: client_cert needs client_ca\n"
+            "spec.yaml:6:75: error: invalid duration '-1s' for field 'jwks_cooldown': expected a "
+            "number with a unit: ns, us, ms, s, m, h, d like 250ms or 5m\n"
+            "spec.yaml:6:22: error: invalid jwks_url 'ftp://idp/jwks'; expected an http:// or "
+            "https:// URL like https://idp/.well-known/jwks.json\n"
+            "spec.yaml:6:54: error: jwks_refresh must be at least 1s\n"
+            "spec.yaml:10:24: error: auth mtls needs gateway.tls.client_ca to verify client "
+            "certificates\n"
+            "spec.yaml:10:40: error: invalid allow_if expression: column 32: expected a value, "
+            "got the end of the expression\n"
+            "spec.yaml:13:43: error: subjects apply to auth mtls only\n"
+            "spec.yaml:13:61: error: invalid allow_if expression: column 1: unknown name "
+            "'secrets'; expected claims, path, header, headers, query, request, identity, true "
+            "or false\n"
+            "spec.yaml:16:24: error: scopes and roles come from a JWT: use auth jwt or any\n"
+            "spec.yaml:16:24: error: auth mtls needs gateway.tls.client_ca to verify client "
+            "certificates\n"
+            "spec.yaml:16:56: error: invalid allow_if expression: column 34: the expression is "
+            "nested too deeply\n");
+  EXPECT_EQ(errors(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  auth: { jwt: { secret: "${JUNCTION_TEST_JWT}", jwks_refresh: 1m, algorithms: [HS256] } }
+  routes: [{ path: /a, to: { static: { body: x } } }]
+)"),
+            "spec.yaml:4:64: error: jwks_refresh applies to jwks_url only\n");
 }
 
 TEST_F(GatewaySpecTest, UpstreamMistakesPointAtTheirPlace) {
