@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -10,6 +11,10 @@
 #include "core/units.h"
 #include "spec/diagnostics.h"
 #include "spec/node.h"
+
+namespace junction::jsonschema {
+class Schema;
+}
 
 namespace junction::spec {
 
@@ -104,6 +109,19 @@ struct CorsSpec {
   Location where;
 };
 
+// `validate: { schema: schemas/order.json }`: a POST, PUT or PATCH body must
+// be JSON matching the schema. The schema is compiled while the spec is
+// parsed (jsonschema is a lower layer), so a bad schema file is an error at
+// its field, and every gateway thread shares the one compiled, immutable copy.
+struct BodyValidationSpec {
+  std::filesystem::path schema_file;  // resolved against the spec's directory
+  std::shared_ptr<const jsonschema::Schema> schema;
+  // Media types taken as JSON, lower case, compared without parameters
+  // ("; charset=utf-8").
+  std::vector<std::string> content_types = {"application/json"};
+  Location where;
+};
+
 struct GatewayRouteSpec {
   std::string path;
   std::vector<std::string> methods;  // empty: any
@@ -113,6 +131,7 @@ struct GatewayRouteSpec {
   RouteRequireSpec require;
   std::optional<RouteRateLimitSpec> rate_limit;
   std::optional<CorsSpec> cors;
+  std::optional<BodyValidationSpec> validate;
   RouteTargetSpec to;
   Location where;
 };
