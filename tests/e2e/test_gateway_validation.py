@@ -200,11 +200,11 @@ class BadSchemaTest(JunctionTest):
         result = self.run_junction("validate", "junction.yaml")
         self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
         output = result.stdout + result.stderr
-        self.assertIn("junction.yaml:6:31: error: schema file", output)
+        self.assertIn("junction.yaml:6:27: error: schema file", output)
         self.assertIn("gone.json", output)
         run = self.run_junction("run", "junction.yaml", timeout=60)
         self.assertNotEqual(run.returncode, 0)
-        self.assertIn("junction.yaml:6:31", run.stdout + run.stderr)
+        self.assertIn("junction.yaml:6:27", run.stdout + run.stderr)
 
 
 if __name__ == "__main__":
