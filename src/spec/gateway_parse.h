@@ -22,6 +22,8 @@ namespace junction::spec {
 // cross references. The gateway runtime (src/gateway/gateway.h) turns them
 // into a route table, verifiers, limiters and pools; whatever needs a file or
 // a parser of a higher layer (PEM, JWKS, URL) is checked there, at startup.
+// A route's JSON Schema is the exception: its parser is a lower layer, so it
+// is compiled here (BodyValidationSpec).
 
 struct GatewayTlsSpec {
   std::filesystem::path cert_file;  // resolved against the spec's directory
