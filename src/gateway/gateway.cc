@@ -111,6 +111,15 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
     }
     rt.limiter = g->shared_->limiter(i);
     if (r.cors) rt.cors.emplace(*r.cors, r.methods);
+    if (r.validate) {
+      if (!r.validate->schema) {
+        return Error::invalid("route " + rt.label + ": its body schema was not compiled");
+      }
+      rt.body_validator.emplace(
+          *r.validate, rt.label,
+          metrics.counter("junction_gateway_validation_failures_total",
+                          "requests refused by body validation", {{"route", rt.label}}));
+    }
     rt.by_class = class_counters(metrics, rt.label);
     rt.latency =
         &metrics.histogram("junction_gateway_request_duration_seconds",
@@ -304,6 +313,14 @@ asio::awaitable<http::Response> Gateway::serve(RouteRuntime& rt, http::Request& 
                                         info.request_id, version);
       for (const auto& [name, value] : limit_headers) res.set(name, value);
       co_return res;
+    }
+  }
+
+  if (rt.body_validator) {
+    std::optional<http::Response> refused = rt.body_validator->check(req, info.request_id);
+    if (refused) {
+      for (const auto& [name, value] : limit_headers) refused->set(name, value);
+      co_return std::move(*refused);
     }
   }
 

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "gateway/authenticator.h"
+#include "gateway/body_validator.h"
 #include "gateway/cors.h"
 #include "gateway/gateway_shared.h"
 #include "gateway/rate_limiter.h"
@@ -30,6 +31,7 @@ namespace junction::gateway {
 //   -> answer a CORS preflight (204) for a route with `cors`
 //   -> authenticate and authorize (401 + WWW-Authenticate, 403)
 //   -> rate limit (429 + Retry-After and RateLimit-* headers)
+//   -> validate the body against the route's JSON Schema (415, 400, 422)
 //   -> proxy to the upstream (502 / 503 / 504 on its failure), publish to a
 //      topic (202 once durable; 413 / 503 from the log), or answer the
 //      static response.
@@ -73,6 +75,7 @@ class Gateway {
     std::optional<TopicTarget> topic;
     RateLimiter* limiter = nullptr;  // shared by every thread's Gateway
     std::optional<CorsPolicy> cors;
+    std::optional<BodyValidator> body_validator;
     std::array<observe::Counter*, 5> by_class{};  // 1xx..5xx
     observe::Histogram* latency = nullptr;
     observe::Counter* rate_limited = nullptr;

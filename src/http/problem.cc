@@ -52,6 +52,12 @@ std::string_view problem_slug(int status) {
 
 Response problem_response(int status, std::string_view title, std::string_view detail,
                           std::string_view request_id, unsigned version) {
+  return problem_response(status, title, detail, request_id, version, boost::json::object());
+}
+
+Response problem_response(int status, std::string_view title, std::string_view detail,
+                          std::string_view request_id, unsigned version,
+                          const boost::json::object& extensions) {
   namespace bhttp = boost::beast::http;
   std::string type = "https://junction.dev/problems/";
   type += problem_slug(status);
@@ -66,6 +72,7 @@ Response problem_response(int status, std::string_view title, std::string_view d
   body["status"] = status;
   body["detail"] = detail;
   body["request_id"] = request_id;
+  for (const auto& member : extensions) body.emplace(member.key(), member.value());
 
   Response res{static_cast<bhttp::status>(status), version};
   res.set(bhttp::field::content_type, "application/problem+json");

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "jsonschema/schema.h"
 #include "spec/convert.h"
 #include "spec/schema.h"
 
@@ -105,6 +106,7 @@ const Schema& route_schema() {
       {"require", FieldType::kObject, "", "auth, scopes, roles"},
       {"rate_limit", FieldType::kObject, "", "key and limit(s)"},
       {"cors", FieldType::kObject, "", "origins, methods, headers, expose, credentials, max_age"},
+      {"validate", FieldType::kAny, "", "schemas/order.json, or {schema, content_types}"},
       {"to", FieldType::kObject, "", "{upstream: NAME} or {static: {status, body, headers}}", true},
   }};
   return schema;
@@ -136,6 +138,15 @@ const Schema& cors_schema() {
       {"expose", FieldType::kStringList, "", "response headers the browser may read"},
       {"credentials", FieldType::kBool, "false", "allow cookies and Authorization"},
       {"max_age", FieldType::kDuration, "10m", "how long a browser may cache a preflight"},
+  }};
+  return schema;
+}
+
+const Schema& validate_schema() {
+  static const Schema schema{{
+      {"schema", FieldType::kString, "", "JSON Schema file the request body must match", true},
+      {"content_types", FieldType::kStringList, "application/json",
+       "media types taken as JSON; others are answered 415"},
   }};
   return schema;
 }
@@ -397,6 +408,52 @@ void parse_cors(const Node& block, GatewayRouteSpec& route, Diagnostics& diags) 
   route.cors = std::move(cors);
 }
 
+// `validate: schemas/order.json` or `validate: { schema: ..., content_types: [...] }`.
+void parse_validation(const Node& node, GatewayRouteSpec& route, Diagnostics& diags) {
+  BodyValidationSpec v;
+  v.where = node.location();
+  std::string file;
+  Location file_at = node.location();
+  if (node.is_scalar()) {
+    file = node.raw();
+  } else if (node.is_map()) {
+    Config c = Config::bind(validate_schema(), node, diags);
+    if (!c.has("schema")) return;  // reported by bind
+    file = c.str("schema");
+    file_at = c.location("schema");
+    if (c.has("content_types")) {
+      v.content_types = c.strings("content_types");
+      if (v.content_types.empty()) {
+        diags.error(c.location("content_types"), "content_types needs at least one media type");
+      }
+      for (auto& type : v.content_types) {
+        std::transform(type.begin(), type.end(), type.begin(),
+                       [](unsigned char ch) { return std::tolower(ch); });
+        if (type.find('/') == std::string::npos || type.find(';') != std::string::npos) {
+          diags.error(c.location("content_types"), "invalid media type '" + type + "'",
+                      "expected type/subtype without parameters, like application/json");
+        }
+      }
+    }
+  } else {
+    diags.error(node.location(),
+                "expected a schema file or {schema: FILE, content_types: [...]}, " + got(node));
+    return;
+  }
+  if (file.empty()) {
+    diags.error(file_at, "validate needs a schema file");
+    return;
+  }
+  v.schema_file = resolve(node, file);
+  auto schema = jsonschema::Schema::load(v.schema_file);
+  if (!schema.ok()) {
+    diags.error(file_at, schema.error().message());
+    return;
+  }
+  v.schema = std::move(schema).value();
+  route.validate = std::move(v);
+}
+
 void parse_rate_limit(const Node& block, GatewayRouteSpec& route, Diagnostics& diags) {
   Config c = Config::bind(rate_limit_schema(), block, diags);
   RouteRateLimitSpec rl;
@@ -586,6 +643,7 @@ void parse_route(const Node& item, const GatewaySpec& gateway, Diagnostics& diag
   }
   if (c.has("rate_limit")) parse_rate_limit(c.node("rate_limit"), route, diags);
   if (c.has("cors")) parse_cors(c.node("cors"), route, diags);
+  if (c.has("validate")) parse_validation(c.node("validate"), route, diags);
   if (c.has("to")) parse_target(c, route, diags);
 }
 

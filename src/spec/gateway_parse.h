@@ -13,12 +13,18 @@
 #include "spec/diagnostics.h"
 #include "spec/node.h"
 
+namespace junction::jsonschema {
+class Schema;
+}
+
 namespace junction::spec {
 
 // The `gateway:` and `upstreams:` sections as written, checked for shape and
 // cross references. The gateway runtime (src/gateway/gateway.h) turns them
 // into a route table, verifiers, limiters and pools; whatever needs a file or
 // a parser of a higher layer (PEM, JWKS, URL) is checked there, at startup.
+// A route's JSON Schema is the exception: its parser is a lower layer, so it
+// is compiled here (BodyValidationSpec).
 
 struct GatewayTlsSpec {
   std::filesystem::path cert_file;  // resolved against the spec's directory
@@ -127,6 +133,19 @@ struct CorsSpec {
   Location where;
 };
 
+// `validate: { schema: schemas/order.json }`: a POST, PUT or PATCH body must
+// be JSON matching the schema. The schema is compiled while the spec is
+// parsed (jsonschema is a lower layer), so a bad schema file is an error at
+// its field, and every gateway thread shares the one compiled, immutable copy.
+struct BodyValidationSpec {
+  std::filesystem::path schema_file;  // resolved against the spec's directory
+  std::shared_ptr<const jsonschema::Schema> schema;
+  // Media types taken as JSON, lower case, compared without parameters
+  // ("; charset=utf-8").
+  std::vector<std::string> content_types = {"application/json"};
+  Location where;
+};
+
 struct GatewayRouteSpec {
   std::string path;
   std::vector<std::string> methods;  // empty: any
@@ -136,6 +155,7 @@ struct GatewayRouteSpec {
   RouteRequireSpec require;
   std::optional<RouteRateLimitSpec> rate_limit;
   std::optional<CorsSpec> cors;
+  std::optional<BodyValidationSpec> validate;
   RouteTargetSpec to;
   Location where;
 };

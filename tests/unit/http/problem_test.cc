@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 
 namespace junction::http {
@@ -36,6 +37,15 @@ TEST(ProblemTest, KeepsRequestVersion) {
 TEST(ProblemTest, EmptyTitleUsesReasonPhrase) {
   auto json = boost::json::parse(problem_response(404, "", "", "x").body()).as_object();
   EXPECT_EQ(json.at("title").as_string(), "Not Found");
+}
+
+TEST(ProblemTest, ExtensionMembersFollowTheStandardOnes) {
+  boost::json::object extensions{{"errors", boost::json::array{"a"}}, {"status", 200}};
+  Response res = problem_response(422, "Unprocessable Content", "d", "x", 11, extensions);
+  auto json = boost::json::parse(res.body()).as_object();
+  EXPECT_EQ(json.at("errors").as_array().size(), 1u);
+  EXPECT_EQ(json.at("status").as_int64(), 422);  // an extension never replaces a standard member
+  EXPECT_EQ(json.size(), 6u);
 }
 
 TEST(ProblemTest, SlugsByStatus) {

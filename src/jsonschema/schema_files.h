@@ -8,14 +8,14 @@
 
 #include "core/error.h"
 
-namespace junction::components::validate_internal {
+namespace junction::jsonschema {
 
 // Payloads and schemas nest at most this deep; Boost.JSON's default (32) is
 // too tight for real documents, and validation recurses once per level.
 constexpr size_t kMaxJsonDepth = 256;
 
 // A JSON Schema file and every file its `$ref`s name, read up front so that a
-// bad reference is an error when the flow is built, never a crash later.
+// bad reference is an error when the schema is loaded, never a crash later.
 struct SchemaFiles {
   boost::json::value root;
   // Referenced documents by the document part of the `$ref` as written
@@ -34,4 +34,4 @@ struct SchemaFiles {
 // constraints.h. Errors are Error::invalid naming the file.
 Result<SchemaFiles> load_schema_files(const std::filesystem::path& path);
 
-}  // namespace junction::components::validate_internal
+}  // namespace junction::jsonschema

@@ -1,4 +1,4 @@
-#include "components/processors/validate/constraints.h"
+#include "jsonschema/constraints.h"
 
 #include <fmt/format.h>
 
@@ -6,9 +6,9 @@
 #include <new>
 #include <stdexcept>
 
-#include "components/processors/validate/valijson.h"
+#include "jsonschema/valijson.h"
 
-namespace junction::components::validate_internal {
+namespace junction::jsonschema {
 namespace {
 
 using valijson::ValidationResults;
@@ -165,4 +165,4 @@ bool valid_format(std::string_view format, std::string_view value) {
   return true;
 }
 
-}  // namespace junction::components::validate_internal
+}  // namespace junction::jsonschema

@@ -1,4 +1,4 @@
-#include "components/processors/validate/schema_files.h"
+#include "jsonschema/schema_files.h"
 
 #include <fmt/format.h>
 
@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "components/processors/validate/constraints.h"
+#include "jsonschema/constraints.h"
 
-namespace junction::components::validate_internal {
+namespace junction::jsonschema {
 namespace {
 
 namespace fs = std::filesystem;
@@ -302,7 +302,7 @@ Result<SchemaFiles> load_schema_files(const fs::path& path) {
       std::string_view name = document;
       if (name.starts_with("file://")) name.remove_prefix(7);
       if (name.find(':') != std::string_view::npos) {
-        // Building a component reads local files only: no network at build time.
+        // A schema is loaded from local files only: no network at startup.
         return Error::invalid(fmt::format("schema file {}: remote reference '{}' is not fetched",
                                           path.string(), document));
       }
@@ -330,4 +330,4 @@ Result<SchemaFiles> load_schema_files(const fs::path& path) {
   return files;
 }
 
-}  // namespace junction::components::validate_internal
+}  // namespace junction::jsonschema

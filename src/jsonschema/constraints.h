@@ -9,7 +9,7 @@ namespace valijson {
 class SchemaParser;
 }
 
-namespace junction::components::validate_internal {
+namespace junction::jsonschema {
 
 // valijson checks `pattern` and `format` with std::regex, whose libstdc++
 // matcher recurses once per character: a payload string of some 50 KB
@@ -29,4 +29,4 @@ void add_safe_constraints(valijson::SchemaParser& parser);
 // RFC 3339 formats, as JSON Schema defines them; other formats are not checked.
 bool valid_format(std::string_view format, std::string_view value);
 
-}  // namespace junction::components::validate_internal
+}  // namespace junction::jsonschema

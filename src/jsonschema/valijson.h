@@ -1,6 +1,6 @@
 #pragma once
 
-// The one way this component includes valijson. It aborts on errors unless
+// The one way Junction includes valijson. It aborts on errors unless
 // built with exceptions, and every translation unit that includes it must
 // agree on that (one definition rule): hence one header.
 #define VALIJSON_USE_EXCEPTIONS 1
