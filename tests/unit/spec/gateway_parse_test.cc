@@ -147,11 +147,9 @@ gateway:
             "HS384, HS512, RS256, ES256\n"
             "spec.yaml:9:7: error: unknown field 'methds'; did you mean 'methods'?\n"
             "spec.yaml:8:13: error: a route path must start with '/'\n"
-            "spec.yaml:10:57: error: route target 'flow' is not supported by this version of "
-            "junction\n"
             "spec.yaml:10:44: error: a static status must be between 200 and 599\n"
-            "spec.yaml:10:11: error: a route target needs exactly one of 'upstream', 'static' "
-            "and 'topic'\n"
+            "spec.yaml:10:11: error: a route target needs exactly one of 'upstream', 'static', "
+            "'topic' and 'flow'\n"
             "spec.yaml:13:26: error: invalid rate limit key 'ipp'; expected ip, consumer, route "
             "or header:<name>\n"
             "spec.yaml:13:39: error: invalid rate limit '0/s'; expected <count>/<unit> (s, m or "
@@ -167,7 +165,8 @@ gateway:
             "spec.yaml:10:11: error: route v1/a: unknown upstream 'a'; declare it under "
             "`upstreams:`\n"
             "spec.yaml:14:11: error: route /b: unknown upstream 'a'; declare it under "
-            "`upstreams:`\n");
+            "`upstreams:`\n"
+            "spec.yaml:10:57: error: route v1/a: unknown flow 't'; declare it under `flows:`\n");
 }
 
 TEST_F(GatewaySpecTest, RequiredFieldsAndShapes) {
@@ -262,6 +261,61 @@ upstreams:
             "spec.yaml:8:52: error: window must be between 1 and 100000\n"
             "spec.yaml:9:21: error: max_concurrent must be between 1 and 1000000\n"
             "spec.yaml:10:17: error: an upstream needs at least one target\n");
+}
+
+TEST_F(GatewaySpecTest, FlowTargets) {
+  auto spec = parse(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  routes:
+    - path: /quotes/{id}
+      to: { flow: quote, timeout: 5s }
+    - path: /quotes
+      to: { flow: quote }
+flows:
+  quote:
+    input: { gateway: {} }
+    output: { stdout: {} }
+)");
+  ASSERT_TRUE(spec) << diags_.format();
+  const auto& routes = spec->gateway->routes;
+  ASSERT_TRUE(routes[0].to.flow);
+  EXPECT_EQ(routes[0].to.flow->flow, "quote");
+  EXPECT_EQ(routes[0].to.flow->timeout, std::chrono::seconds(5));
+  EXPECT_EQ(routes[0].to.flow->where.line, 6);
+  EXPECT_EQ(routes[0].to.flow->where.column, 19);
+  ASSERT_TRUE(routes[1].to.flow);
+  EXPECT_EQ(routes[1].to.flow->timeout, std::chrono::seconds(30));
+  EXPECT_TRUE(routes[1].to.upstream.empty());
+}
+
+TEST_F(GatewaySpecTest, FlowTargetMistakesPointAtTheRoutesFlowField) {
+  EXPECT_EQ(errors(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  routes:
+    - path: /a
+      to: { flow: quotes }
+    - path: /b
+      to: { flow: filer }
+    - path: /c
+      to: { flow: quote, timeout: 0s }
+    - path: /d
+      to: { static: {}, timeout: 5s }
+flows:
+  quote:
+    input: { gateway: {} }
+    output: { stdout: {} }
+  filer:
+    input: { file: in.txt }
+    output: { stdout: {} }
+)"),
+            "spec.yaml:10:35: error: timeout must be positive\n"
+            "spec.yaml:12:34: error: 'timeout' applies to a flow target only; an upstream's is "
+            "under `upstreams:`\n"
+            "spec.yaml:6:19: error: route /a: unknown flow 'quotes'; did you mean 'quote'?\n"
+            "spec.yaml:8:19: error: route /b: flow 'filer' does not take requests from the "
+            "gateway (its input is 'file'); give it `input: { gateway: {} }`\n");
 }
 
 }  // namespace
