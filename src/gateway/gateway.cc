@@ -95,12 +95,14 @@ struct Gateway::Exchange {
   std::string upstream;
   std::string consumer;
   int attempts = 0;
+  const PathParams* params = nullptr;  // the matched route's, while it is served
 };
 
 Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
                                                  const std::vector<spec::UpstreamSpec>& upstreams,
                                                  asio::any_io_executor executor,
-                                                 observe::Registry& metrics, log::Store* store) {
+                                                 observe::Registry& metrics, log::Store* store,
+                                                 std::shared_ptr<FlowTargets> flows) {
   std::vector<Route> routes;
   for (const auto& r : spec.routes) routes.push_back(to_route(r));
   auto table = RouteTable::build(std::move(routes));
@@ -132,6 +134,9 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
       if (!target) return Error::invalid("route " + rt.label + ": " + target.error().message());
       rt.topic.emplace(std::move(*target));
     }
+    if (r.to.flow && !flows) {
+      return Error::invalid("route " + rt.label + ": flow targets need the process's flows");
+    }
     if (r.rate_limit) {
       std::vector<RateLimit> limits;
       for (const auto& text : r.rate_limit->limits) {
@@ -153,6 +158,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
     g->routes_.push_back(std::move(rt));
   }
   g->unmatched_ = class_counters(metrics, "(none)");
+  g->flows_ = std::move(flows);
   return g;
 }
 
@@ -258,6 +264,7 @@ asio::awaitable<http::Response> Gateway::route(http::Request& req, const http::R
   }
   RouteRuntime& rt = routes_[match.route];
   ex.route = &rt;
+  ex.params = &match.params;
   http::Response res = co_await serve(rt, req, info, headers, ex);
   if (rt.cors && !origin.empty()) rt.cors->decorate(res, origin);
   co_return res;
@@ -313,6 +320,8 @@ asio::awaitable<http::Response> Gateway::serve(RouteRuntime& rt, http::Request& 
     res = answer_static(*rs.to.static_response, version);
   } else if (rt.topic) {
     res = co_await publish(rt, req, info, ex);
+  } else if (rs.to.flow) {
+    res = co_await call_flow(rt, req, info, ex);
   } else {
     res = co_await proxy(rt, req, info, ex);
   }
@@ -391,6 +400,24 @@ asio::awaitable<http::Response> Gateway::publish(RouteRuntime& rt, http::Request
   res.body() = boost::json::serialize(body);
   res.prepare_payload();
   co_return res;
+}
+
+asio::awaitable<http::Response> Gateway::call_flow(RouteRuntime& rt, http::Request& req,
+                                                   const http::RequestInfo& info, Exchange& ex) {
+  const spec::FlowTargetSpec& target = *rt.spec->to.flow;
+  ex.upstream = "flow:" + target.flow;
+  // Looked up per request: a flow registers once its input opened, and
+  // leaves when it stops.
+  std::shared_ptr<FlowEndpoint> endpoint = flows_->find(target.flow);
+  FlowAnswer answer;
+  if (endpoint) {
+    FlowCall call{req, info, ex.consumer, {}, target.timeout};
+    if (ex.params) {
+      for (const auto& [name, value] : *ex.params) call.params.emplace_back(name, value);
+    }
+    answer = co_await endpoint->call(std::move(call));
+  }
+  co_return flow_response(answer, info.request_id, req.version());
 }
 
 http::Response Gateway::answer_static(const spec::StaticResponseSpec& s, unsigned version) const {

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "gateway/authenticator.h"
 #include "gateway/cors.h"
+#include "gateway/flow_target.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/route_table.h"
 #include "gateway/topic_target.h"
@@ -29,8 +30,8 @@ namespace junction::gateway {
 //   -> authenticate and authorize (401 + WWW-Authenticate, 403)
 //   -> rate limit (429 + Retry-After and RateLimit-* headers)
 //   -> proxy to the upstream (502 / 503 / 504 on its failure), publish to a
-//      topic (202 once durable; 413 / 503 from the log), or answer the
-//      static response.
+//      topic (202 once durable; 413 / 503 from the log), call a flow (its
+//      reply, or 204 / a problem), or answer the static response.
 // Every error is problem+json naming the request id and nothing internal: no
 // upstream address, no verifier message. One JSON access log line per
 // request. Bodies are buffered, up to limits.max_body.
@@ -39,12 +40,14 @@ namespace junction::gateway {
 class Gateway {
  public:
   // Error::invalid for anything the spec layer could not check: a path
-  // template, a JWKS file, an API key list, an upstream URL.
+  // template, a JWKS file, an API key list, an upstream URL. `flows` serves
+  // routes with a flow target; it is shared by every gateway of the process.
   static Result<std::unique_ptr<Gateway>> create(const spec::GatewaySpec& spec,
                                                  const std::vector<spec::UpstreamSpec>& upstreams,
                                                  asio::any_io_executor executor,
                                                  observe::Registry& metrics,
-                                                 log::Store* store = nullptr);
+                                                 log::Store* store = nullptr,
+                                                 std::shared_ptr<FlowTargets> flows = nullptr);
   ~Gateway();
 
   asio::awaitable<http::Response> handle(http::Request& req, const http::RequestInfo& info);
@@ -76,6 +79,8 @@ class Gateway {
                                         const http::RequestInfo& info, Exchange& ex);
   asio::awaitable<http::Response> publish(RouteRuntime& route, http::Request& req,
                                           const http::RequestInfo& info, Exchange& ex);
+  asio::awaitable<http::Response> call_flow(RouteRuntime& route, http::Request& req,
+                                            const http::RequestInfo& info, Exchange& ex);
   http::Response answer_static(const spec::StaticResponseSpec& s, unsigned version) const;
   void record(const Exchange& ex, const http::Response& res);
 
@@ -85,6 +90,7 @@ class Gateway {
   std::map<std::string, std::unique_ptr<Upstream>> upstreams_;
   std::vector<RouteRuntime> routes_;
   std::array<observe::Counter*, 5> unmatched_{};
+  std::shared_ptr<FlowTargets> flows_;
 };
 
 }  // namespace junction::gateway
