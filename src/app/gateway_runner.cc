@@ -6,13 +6,13 @@
 
 namespace junction::app {
 
-std::unique_ptr<GatewayRunner> GatewayRunner::create(const spec::Spec& spec, asio::io_context& ctx,
-                                                     observe::Registry& metrics,
-                                                     observe::Health& health, log::Store* store,
-                                                     std::string& error) {
+std::unique_ptr<GatewayRunner> GatewayRunner::create(
+    const spec::Spec& spec, asio::io_context& ctx, observe::Registry& metrics,
+    observe::Health& health, log::Store* store, std::shared_ptr<gateway::FlowTargets> flow_targets,
+    std::string& error) {
   std::unique_ptr<GatewayRunner> runner(new GatewayRunner(ctx, health));
-  auto created =
-      gateway::Gateway::create(*spec.gateway, spec.upstreams, ctx.get_executor(), metrics, store);
+  auto created = gateway::Gateway::create(*spec.gateway, spec.upstreams, ctx.get_executor(),
+                                          metrics, store, std::move(flow_targets));
   if (!created) {
     error = "gateway: " + created.error().message();
     return nullptr;

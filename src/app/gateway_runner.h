@@ -25,7 +25,9 @@ class GatewayRunner {
   // H:P" with the bound port. Null, with `error` set, when either fails.
   static std::unique_ptr<GatewayRunner> create(const spec::Spec& spec, asio::io_context& ctx,
                                                observe::Registry& metrics, observe::Health& health,
-                                               log::Store* store, std::string& error);
+                                               log::Store* store,
+                                               std::shared_ptr<gateway::FlowTargets> flow_targets,
+                                               std::string& error);
   ~GatewayRunner();
 
   void start();

@@ -12,6 +12,7 @@
 #include <boost/json/value.hpp>
 
 #include "components/common/listen_address.h"
+#include "components/common/request_message.h"
 #include "http/problem.h"
 #include "http/server.h"
 
@@ -24,27 +25,6 @@ namespace junction::components {
 namespace {
 
 namespace beast_http = boost::beast::http;
-
-// Request headers that stay at the edge: credentials must not travel on in
-// messages (into logs, dead letters, outputs), and hop-by-hop headers mean
-// nothing past this connection.
-bool header_stays_at_edge(std::string_view name) {
-  static constexpr std::string_view kEdgeOnly[] = {"authorization",
-                                                   "proxy-authorization",
-                                                   "cookie",
-                                                   "connection",
-                                                   "keep-alive",
-                                                   "transfer-encoding",
-                                                   "te",
-                                                   "upgrade",
-                                                   "content-length",
-                                                   "host",
-                                                   "x-api-key"};
-  for (auto n : kEdgeOnly) {
-    if (iequals(n, name)) return true;
-  }
-  return false;
-}
 
 struct Options {
   http::ServerOptions server;
@@ -139,18 +119,7 @@ class HttpServerInput final : public flow::Input {
     auto pending = std::make_shared<PendingReply>(ex);
     pending->timer.expires_after(options_.timeout);
 
-    Message msg;
-    msg.payload = Buffer(std::move(req.body()));
-    msg.id = info.request_id;
-    msg.timestamp_ms = now_ms();
-    for (const auto& field : req) {
-      std::string_view name(field.name_string().data(), field.name_string().size());
-      if (header_stays_at_edge(name)) continue;
-      msg.headers.add(name, std::string_view(field.value().data(), field.value().size()));
-    }
-    msg.headers.set("http-method", std::string(req.method_string()));
-    msg.headers.set("http-target", target);
-    if (!info.client_subject.empty()) msg.headers.set("client-subject", info.client_subject);
+    Message msg = request_message(req, info, Buffer(std::move(req.body())));
     if (!options_.key_header.empty()) {
       if (auto k = msg.headers.get(options_.key_header)) msg.key = std::string(*k);
     }
