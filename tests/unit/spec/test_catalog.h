@@ -23,8 +23,6 @@ class TestCatalog : public ComponentCatalog {
     add(ComponentKind::kInput, "generate",
         {{{"interval", FieldType::kDuration, "1s", "time between messages"},
           {"count", FieldType::kInt, "", "how many; none = forever"}}});
-    add(ComponentKind::kInput, "gateway",
-        {{{"max_in_flight", FieldType::kInt, "1024", "requests in the flow at once"}}});
     add(ComponentKind::kProcessor, "map",
         {{{"script", FieldType::kString, "", "Lua", true}}, "script"});
     add(ComponentKind::kProcessor, "filter",
