@@ -208,7 +208,8 @@ void register_http_server_input(flow::ComponentRegistry& registry) {
   info.summary = "Receives HTTP requests as messages; answers once the flow took the message.";
   info.doc =
       "Each request body becomes a message (request headers become message headers, except "
-      "credentials and hop-by-hop ones; `http-method` and `http-target` are added). The "
+      "credentials, hop-by-hop ones and names starting with `http-` or `http_`; `http-method` "
+      "and `http-target` are added). The "
       "response waits for the flow: 202 with {\"id\": ...} once every output took the message; "
       "400 with the reason for invalid input (malformed JSON, schema violation); 429/503 with "
       "Retry-After when overloaded or failing; 504 when the flow took longer than `timeout`. "
