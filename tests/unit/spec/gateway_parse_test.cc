@@ -345,5 +345,17 @@ flows:
             "gateway (its input is 'file'); give it `input: { gateway: {} }`\n");
 }
 
+TEST_F(FlowTargetSpecTest, AGatewayInputNeedsAGateway) {
+  EXPECT_FALSE(parse_flows(R"(apiVersion: junction/v1
+flows:
+  quote:
+    input: { gateway: {} }
+    output: { stdout: {} }
+)"));
+  EXPECT_EQ(diags_.format(),
+            "spec.yaml:4:14: error: flow 'quote' takes requests from the gateway, but there is "
+            "none; add a `gateway:` section with a route `to: { flow: quote }`\n");
+}
+
 }  // namespace
 }  // namespace junction::spec
