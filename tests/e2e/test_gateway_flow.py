@@ -7,7 +7,7 @@ import http.server
 import json
 import threading
 
-from junction_e2e import JunctionTest, http_request, json_body
+from junction_e2e import JunctionTest, http_request, json_body, wait_until
 
 
 class HeldServer(http.server.ThreadingHTTPServer):
@@ -66,7 +66,7 @@ class GatewayFlowTest(JunctionTest):
                 on_error:
                   dead_letter: {{ file: dead.jsonl }}
               slow:
-                input: {{ gateway: {{}} }}
+                input: {{ gateway: {{ max_in_flight: 1 }} }}
                 outputs:
                   hold: {{ http_client: "http://127.0.0.1:{self.held.server_address[1]}/" }}
                   answer: {{ reply: {{}} }}
@@ -126,6 +126,20 @@ class GatewayFlowTest(JunctionTest):
         self.assertTrue(self.held.arrived.wait(30))  # the flow has it, held by its output
         self.assertEqual(headers.get("Content-Type"), "application/problem+json")
         self.held.release.set()
+
+    def test_max_in_flight_bounds_the_flow_even_after_a_timeout(self):
+        status, _, raw = http_request(self.port, "GET", "/slow")
+        self.assertEqual(status, 504, raw)
+        self.assertTrue(self.held.arrived.wait(30))
+        # The timed-out request's message is still in the flow, held by its
+        # output: the flow's one place is taken.
+        status, headers, raw = http_request(self.port, "GET", "/slow")
+        self.assertEqual(status, 503, raw)
+        self.assertEqual(headers.get("Retry-After"), "1")
+        self.assertEqual(headers.get("Content-Type"), "application/problem+json")
+
+        self.held.release.set()  # the flow finishes it; the place is free again
+        wait_until(lambda: http_request(self.port, "GET", "/slow")[0] == 200, what="a 200 from /slow")
 
 
 class GatewayFlowSpecTest(JunctionTest):
