@@ -17,6 +17,7 @@
 #include "app/observability_server.h"
 #include "app/open_log.h"
 #include "core/executor.h"
+#include "gateway/flow_target.h"
 #include "log/store.h"
 #include "observe/health.h"
 #include "observe/metrics.h"
@@ -67,9 +68,15 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
     store->attach_metrics(metrics);
   }
 
+  // Flows with a `gateway` input register here as they open; the gateway's
+  // flow targets look them up.
+  std::shared_ptr<gateway::FlowTargets> flow_targets;
+  if (spec.gateway) flow_targets = std::make_shared<gateway::FlowTargets>();
+
   spec::Diagnostics diags;
   BuildEnv env;
   env.store = store.get();
+  env.flow_targets = flow_targets.get();
   env.next_executor = [&io]() -> asio::any_io_executor { return io.next().get_executor(); };
   env.blocking = &blocking;
   env.metrics = &metrics;
@@ -105,7 +112,7 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
   std::unique_ptr<GatewayRunner> gateway;
   if (spec.gateway) {
     std::string error;
-    gateway = GatewayRunner::create(spec, io, metrics, health, store.get(), error);
+    gateway = GatewayRunner::create(spec, io, metrics, health, store.get(), flow_targets, error);
     if (!gateway) {
       spdlog::error("{}", error);
       return 1;

@@ -29,6 +29,7 @@ flow::ComponentContext make_context(const spec::Spec& spec, const spec::FlowSpec
   ctx.scripts = built.scripts.get();
   ctx.store = env.store;
   ctx.topics = &spec.topics;
+  ctx.flow_targets = env.flow_targets;
   return ctx;
 }
 

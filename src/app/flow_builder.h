@@ -14,6 +14,9 @@ class Store;
 namespace junction::script {
 class Engine;
 }
+namespace junction::gateway {
+class FlowTargets;
+}
 
 namespace junction::app {
 
@@ -35,8 +38,9 @@ struct BuildEnv {
   std::function<asio::any_io_executor()> next_executor;
   BlockingPool* blocking = nullptr;
   observe::Registry* metrics = nullptr;
-  observe::Health* health = nullptr;  // null when only validating
-  log::Store* store = nullptr;        // the embedded log, when the spec uses it
+  observe::Health* health = nullptr;             // null when only validating
+  log::Store* store = nullptr;                   // the embedded log, when the spec uses it
+  gateway::FlowTargets* flow_targets = nullptr;  // when the spec has a gateway
 };
 
 // Builds every flow of the spec. Component errors are recorded at the

@@ -50,7 +50,7 @@ Result<GatewayRunner::Built> GatewayRunner::build(const spec::Spec& spec,
   out.shared = std::move(*shared);
   for (const auto& w : workers) {
     auto created = gateway::Gateway::create(*spec.gateway, spec.upstreams, w.ctx->get_executor(),
-                                            metrics_, store_, out.shared);
+                                            metrics_, store_, flow_targets_, out.shared);
     if (!created) {
       out.shared->stop();
       return Error::invalid("gateway: " + created.error().message());
@@ -60,11 +60,11 @@ Result<GatewayRunner::Built> GatewayRunner::build(const spec::Spec& spec,
   return out;
 }
 
-std::unique_ptr<GatewayRunner> GatewayRunner::create(const spec::Spec& spec, IoThreads& io,
-                                                     observe::Registry& metrics,
-                                                     observe::Health& health, log::Store* store,
-                                                     std::string& error) {
-  std::unique_ptr<GatewayRunner> runner(new GatewayRunner(metrics, health, store));
+std::unique_ptr<GatewayRunner> GatewayRunner::create(
+    const spec::Spec& spec, IoThreads& io, observe::Registry& metrics, observe::Health& health,
+    log::Store* store, std::shared_ptr<gateway::FlowTargets> flow_targets, std::string& error) {
+  std::unique_ptr<GatewayRunner> runner(
+      new GatewayRunner(metrics, health, store, std::move(flow_targets)));
   std::vector<Worker> workers(io.size());
   for (size_t i = 0; i < workers.size(); ++i) workers[i].ctx = &io.context(i);
   auto built = runner->build(spec, workers);

@@ -32,7 +32,9 @@ class GatewayRunner {
   // when either fails.
   static std::unique_ptr<GatewayRunner> create(const spec::Spec& spec, IoThreads& io,
                                                observe::Registry& metrics, observe::Health& health,
-                                               log::Store* store, std::string& error);
+                                               log::Store* store,
+                                               std::shared_ptr<gateway::FlowTargets> flow_targets,
+                                               std::string& error);
   ~GatewayRunner();
 
   void start();
@@ -60,8 +62,9 @@ class GatewayRunner {
     std::shared_ptr<Slot> slot;
     std::unique_ptr<http::Server> server;
   };
-  GatewayRunner(observe::Registry& metrics, observe::Health& health, log::Store* store)
-      : metrics_(metrics), health_(health), store_(store) {}
+  GatewayRunner(observe::Registry& metrics, observe::Health& health, log::Store* store,
+                std::shared_ptr<gateway::FlowTargets> flow_targets)
+      : metrics_(metrics), health_(health), store_(store), flow_targets_(std::move(flow_targets)) {}
 
   struct Built {
     std::shared_ptr<gateway::GatewayShared> shared;
@@ -74,6 +77,7 @@ class GatewayRunner {
   observe::Registry& metrics_;
   observe::Health& health_;
   log::Store* store_;
+  std::shared_ptr<gateway::FlowTargets> flow_targets_;  // one for every gateway, reloads too
   std::vector<Worker> workers_;
   std::shared_ptr<gateway::GatewayShared> shared_;  // the current gateways'; under reload_mu_
   http::ServerOptions listener_;                    // as built; a reload cannot change it

@@ -1,6 +1,7 @@
 #include "components/builtin.h"
 
 #include "components/inputs/file/file.h"
+#include "components/inputs/gateway/gateway.h"
 #include "components/inputs/generate/generate.h"
 #include "components/inputs/http_server/http_server.h"
 #include "components/inputs/stdin/stdin.h"
@@ -8,6 +9,7 @@
 #include "components/outputs/drop/drop.h"
 #include "components/outputs/file/file.h"
 #include "components/outputs/http_client/http_client.h"
+#include "components/outputs/reply/reply.h"
 #include "components/outputs/stdout/stdout.h"
 #include "components/outputs/topic/topic.h"
 #include "components/processors/batch/batch.h"
@@ -24,6 +26,7 @@ namespace junction::components {
 void register_builtin(flow::ComponentRegistry& registry) {
   // inputs
   register_file_input(registry);
+  register_gateway_input(registry);
   register_generate_input(registry);
   register_http_server_input(registry);
   register_stdin_input(registry);
@@ -41,6 +44,7 @@ void register_builtin(flow::ComponentRegistry& registry) {
   register_drop_output(registry);
   register_file_output(registry);
   register_http_client_output(registry);
+  register_reply_output(registry);
   register_stdout_output(registry);
   register_topic_output(registry);
 }

@@ -14,6 +14,7 @@ Message Message::copy() const {
   m.timestamp_ms = timestamp_ms;
   m.id = id;
   m.routes = routes;
+  m.reply = reply;
   return m;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,9 +11,12 @@
 
 namespace junction {
 
+class ReplySlot;  // core/reply_slot.h
+
 // One unit of data moving through a flow. Move-only because it owns its Ack:
 // exactly one holder is responsible for settling it. Use `copy()` for a
-// duplicate that shares the payload bytes but carries no Ack.
+// duplicate that shares the payload bytes (and the reply slot) but carries
+// no Ack.
 struct Message {
   Buffer payload;
   std::string key;
@@ -22,6 +26,9 @@ struct Message {
   // Output names this message is routed to (set by `switch`); empty = all.
   std::vector<std::string> routes;
   Ack ack;
+  // Set when the sender waits for the flow's answer (request/reply); shared
+  // by every copy of the message. Null, and free, otherwise.
+  std::shared_ptr<ReplySlot> reply;
 
   Message() = default;
   Message(Message&&) = default;

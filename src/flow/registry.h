@@ -24,6 +24,9 @@ class Store;
 namespace junction::script {
 class Engine;
 }
+namespace junction::gateway {
+class FlowTargets;
+}
 
 namespace junction::flow {
 
@@ -43,6 +46,9 @@ struct ComponentContext {
   script::Engine* scripts = nullptr;      // the flow's Lua engine; never null
   log::Store* store = nullptr;            // the embedded log; null when only validating
   const std::vector<spec::TopicSpec>* topics = nullptr;  // the spec's topics; may be null
+  // The flows that serve gateway routes; null when only validating or the
+  // spec has no gateway.
+  gateway::FlowTargets* flow_targets = nullptr;
 
   // The spec's declaration of a topic, if it has one.
   const spec::TopicSpec* find_topic(std::string_view name) const {

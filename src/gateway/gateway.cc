@@ -71,6 +71,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
                                                  const std::vector<spec::UpstreamSpec>& upstreams,
                                                  asio::any_io_executor executor,
                                                  observe::Registry& metrics, log::Store* store,
+                                                 std::shared_ptr<FlowTargets> flows,
                                                  std::shared_ptr<GatewayShared> shared) {
   std::vector<Route> routes;
   for (const auto& r : spec.routes) routes.push_back(to_route(r));
@@ -110,6 +111,9 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
       rt.topic.emplace(std::move(*target));
     }
     rt.limiter = g->shared_->limiter(i);
+    if (r.to.flow && !flows) {
+      return Error::invalid("route " + rt.label + ": flow targets need the process's flows");
+    }
     if (r.cors) rt.cors.emplace(*r.cors, r.methods);
     if (r.validate) {
       if (!r.validate->schema) {
@@ -132,6 +136,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
   g->unmatched_ = class_counters(metrics, "(none)");
   g->streams_ = std::any_of(g->spec_.routes.begin(), g->spec_.routes.end(),
                             [](const spec::GatewayRouteSpec& r) { return r.to.stream; });
+  g->flows_ = std::move(flows);
   return g;
 }
 
@@ -250,6 +255,7 @@ asio::awaitable<http::Response> Gateway::route(http::Request& req, const http::R
   }
   RouteRuntime& rt = routes_[match.route];
   ex.route = &rt;
+  ex.params = &match.params;
   http::Response res = co_await serve(rt, req, info, headers, match.params, ex);
   if (rt.cors && !origin.empty()) rt.cors->decorate(res, origin);
   co_return res;
@@ -329,6 +335,8 @@ asio::awaitable<http::Response> Gateway::serve(RouteRuntime& rt, http::Request& 
     res = answer_static(*rs.to.static_response, version);
   } else if (rt.topic) {
     res = co_await publish(rt, req, info, ex);
+  } else if (rs.to.flow) {
+    res = co_await call_flow(rt, req, info, ex);
   } else {
     res = co_await proxy(rt, req, info, ex);
   }
@@ -419,6 +427,24 @@ asio::awaitable<http::Response> Gateway::publish(RouteRuntime& rt, http::Request
   res.body() = boost::json::serialize(body);
   res.prepare_payload();
   co_return res;
+}
+
+asio::awaitable<http::Response> Gateway::call_flow(RouteRuntime& rt, http::Request& req,
+                                                   const http::RequestInfo& info, Exchange& ex) {
+  const spec::FlowTargetSpec& target = *rt.spec->to.flow;
+  ex.upstream = "flow:" + target.flow;
+  // Looked up per request: a flow registers once its input opened, and
+  // leaves when it stops.
+  std::shared_ptr<FlowEndpoint> endpoint = flows_->find(target.flow);
+  FlowAnswer answer;
+  if (endpoint) {
+    FlowCall call{req, info, ex.consumer, {}, target.timeout};
+    if (ex.params) {
+      for (const auto& [name, value] : *ex.params) call.params.emplace_back(name, value);
+    }
+    answer = co_await endpoint->call(std::move(call));
+  }
+  co_return flow_response(answer, info.request_id, req.version());
 }
 
 http::Response Gateway::answer_static(const spec::StaticResponseSpec& s, unsigned version) const {

@@ -13,6 +13,7 @@
 #include "gateway/authenticator.h"
 #include "gateway/body_validator.h"
 #include "gateway/cors.h"
+#include "gateway/flow_target.h"
 #include "gateway/gateway_shared.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/route_table.h"
@@ -33,8 +34,8 @@ namespace junction::gateway {
 //   -> rate limit (429 + Retry-After and RateLimit-* headers)
 //   -> validate the body against the route's JSON Schema (415, 400, 422)
 //   -> proxy to the upstream (502 / 503 / 504 on its failure), publish to a
-//      topic (202 once durable; 413 / 503 from the log), or answer the
-//      static response.
+//      topic (202 once durable; 413 / 503 from the log), call a flow (its
+//      reply, or 204 / a problem), or answer the static response.
 // Every error is problem+json naming the request id and nothing internal: no
 // upstream address, no verifier message. One JSON access log line per
 // request. Bodies are buffered, up to limits.max_body, except on routes with
@@ -46,13 +47,15 @@ namespace junction::gateway {
 class Gateway {
  public:
   // Error::invalid for anything the spec layer could not check: a path
-  // template, a JWKS file, an API key list, an upstream URL. Without
-  // `shared`, the Gateway gets state of its own.
+  // template, a JWKS file, an API key list, an upstream URL. `flows` serves
+  // routes with a flow target; it is shared by every gateway of the process.
+  // Without `shared`, the Gateway gets state of its own.
   static Result<std::unique_ptr<Gateway>> create(const spec::GatewaySpec& spec,
                                                  const std::vector<spec::UpstreamSpec>& upstreams,
                                                  asio::any_io_executor executor,
                                                  observe::Registry& metrics,
                                                  log::Store* store = nullptr,
+                                                 std::shared_ptr<FlowTargets> flows = nullptr,
                                                  std::shared_ptr<GatewayShared> shared = nullptr);
   ~Gateway();
 
@@ -93,6 +96,7 @@ class Gateway {
     std::string upstream;
     std::string consumer;
     int attempts = 0;
+    const PathParams* params = nullptr;  // the matched route's, while it is served
     // The header-first path only: the request's body, unread until proxied,
     // and the upstream's response body, to be relayed once the response
     // header has been decorated like a buffered one.
@@ -118,6 +122,8 @@ class Gateway {
                   unsigned status, uint64_t bytes_in, uint64_t bytes_out);
   asio::awaitable<http::Response> publish(RouteRuntime& route, http::Request& req,
                                           const http::RequestInfo& info, Exchange& ex);
+  asio::awaitable<http::Response> call_flow(RouteRuntime& route, http::Request& req,
+                                            const http::RequestInfo& info, Exchange& ex);
   http::Response answer_static(const spec::StaticResponseSpec& s, unsigned version) const;
   void record(const Exchange& ex, const http::Response& res);
 
@@ -130,6 +136,7 @@ class Gateway {
   std::vector<RouteRuntime> routes_;
   bool streams_ = false;  // some route has `to.stream`
   std::array<observe::Counter*, 5> unmatched_{};
+  std::shared_ptr<FlowTargets> flows_;
 };
 
 }  // namespace junction::gateway

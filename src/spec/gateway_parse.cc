@@ -107,7 +107,8 @@ const Schema& route_schema() {
       {"rate_limit", FieldType::kObject, "", "key and limit(s)"},
       {"cors", FieldType::kObject, "", "origins, methods, headers, expose, credentials, max_age"},
       {"validate", FieldType::kAny, "", "schemas/order.json, or {schema, content_types}"},
-      {"to", FieldType::kObject, "", "{upstream: NAME} or {static: {status, body, headers}}", true},
+      {"to", FieldType::kObject, "",
+       "{upstream: NAME}, {static: {status, body, headers}}, {topic: NAME} or {flow: NAME}", true},
   }};
   return schema;
 }
@@ -169,7 +170,9 @@ const Schema& target_schema() {
       {"topic", FieldType::kString, "",
        "a topic (declared under `topics:`): answer 202 once the request is in it"},
       {"key", FieldType::kString, "", "topic only: the request header that gives the record's key"},
-      {"flow", FieldType::kAny, "", "planned"},
+      {"flow", FieldType::kString, "",
+       "a flow whose input is `gateway`: its reply is the response"},
+      {"timeout", FieldType::kDuration, "30s", "flow only: past it the route answers 504"},
       {"view", FieldType::kAny, "", "planned"},
       {"respond", FieldType::kAny, "", "planned"},
   }};
@@ -505,7 +508,7 @@ void parse_target(const Config& route_config, GatewayRouteSpec& route, Diagnosti
   Node block = route_config.node("to");
   route.to.where = route_config.location("to");
   Config c = Config::bind(target_schema(), block, diags);
-  for (const char* planned : {"flow", "view", "respond"}) {
+  for (const char* planned : {"view", "respond"}) {
     if (c.has(planned)) {
       diags.error(c.location(planned), std::string("route target '") + planned +
                                            "' is not supported by this version of junction");
@@ -540,9 +543,23 @@ void parse_target(const Config& route_config, GatewayRouteSpec& route, Diagnosti
   } else if (c.has("key")) {
     diags.error(c.location("key"), "'key' applies to a topic target only");
   }
-  if (int(c.has("upstream")) + int(c.has("static")) + int(c.has("topic")) != 1) {
+  if (c.has("flow")) {
+    FlowTargetSpec f;
+    f.flow = c.str("flow");
+    f.where = c.location("flow");
+    f.timeout = c.duration("timeout");
+    if (f.timeout <= Duration::zero()) {
+      diags.error(c.location("timeout"), "timeout must be positive");
+    }
+    route.to.flow = std::move(f);
+  } else if (c.has("timeout")) {
+    diags.error(c.location("timeout"),
+                "'timeout' applies to a flow target only; an upstream's is under `upstreams:`");
+  }
+  if (int(c.has("upstream")) + int(c.has("static")) + int(c.has("topic")) + int(c.has("flow")) !=
+      1) {
     diags.error(route.to.where,
-                "a route target needs exactly one of 'upstream', 'static' and 'topic'");
+                "a route target needs exactly one of 'upstream', 'static', 'topic' and 'flow'");
   }
   if (c.has("strip_prefix") && !route.to.strip_prefix.starts_with("/")) {
     diags.error(c.location("strip_prefix"), "strip_prefix must start with '/'");
@@ -903,6 +920,29 @@ void check_gateway_references(const GatewaySpec& gateway,
     if (name.empty() || std::find(names.begin(), names.end(), name) != names.end()) continue;
     std::string hint = names.empty() ? "declare it under `upstreams:`" : suggest(name, names);
     diags.error(route.to.where, "route " + route.path + ": unknown upstream '" + name + "'", hint);
+  }
+}
+
+void check_flow_targets(const GatewaySpec& gateway, const std::vector<FlowInputRef>& flows,
+                        Diagnostics& diags) {
+  std::vector<std::string> names;
+  for (const auto& f : flows) names.push_back(f.flow);
+  for (const auto& route : gateway.routes) {
+    if (!route.to.flow) continue;
+    const FlowTargetSpec& target = *route.to.flow;
+    auto it = std::find_if(flows.begin(), flows.end(),
+                           [&](const FlowInputRef& f) { return f.flow == target.flow; });
+    if (it == flows.end()) {
+      std::string hint = names.empty() ? "declare it under `flows:`" : suggest(target.flow, names);
+      diags.error(target.where, "route " + route.path + ": unknown flow '" + target.flow + "'",
+                  hint);
+    } else if (it->input_type != "gateway") {
+      diags.error(target.where,
+                  "route " + route.path + ": flow '" + target.flow +
+                      "' does not take requests from the gateway (its input is '" + it->input_type +
+                      "')",
+                  "give it `input: { gateway: {} }`");
+    }
   }
 }
 

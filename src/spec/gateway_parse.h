@@ -102,10 +102,25 @@ struct TopicTargetSpec {
   Location where;
 };
 
+// `to: { flow: quote, timeout: 5s }`: the request becomes a message of a
+// flow whose input is `gateway`, and what the flow replies is the response.
+struct FlowTargetSpec {
+  std::string flow;
+  Duration timeout = std::chrono::seconds(30);  // past it: 504
+  Location where;                               // the `flow:` field
+};
+
+// A flow's name and its input's type, for checking flow targets.
+struct FlowInputRef {
+  std::string flow;
+  std::string input_type;
+};
+
 struct RouteTargetSpec {
   std::string upstream;                               // set, or
   std::optional<StaticResponseSpec> static_response;  // or
-  std::optional<TopicTargetSpec> topic;
+  std::optional<TopicTargetSpec> topic;               // or
+  std::optional<FlowTargetSpec> flow;
   std::string strip_prefix;  // upstream only: removed from the path before proxying
   bool stream = false;       // upstream only: relay bodies instead of buffering them
   Location where;
@@ -230,5 +245,9 @@ void parse_upstreams(const Node& block, Diagnostics& diags, std::vector<Upstream
 void check_gateway_references(const GatewaySpec& gateway,
                               const std::vector<UpstreamSpec>& upstreams,
                               const std::vector<std::string>& topics, Diagnostics& diags);
+// Every route's flow must be declared under `flows:` with the input
+// `gateway`: an error at the route's `flow:` field.
+void check_flow_targets(const GatewaySpec& gateway, const std::vector<FlowInputRef>& flows,
+                        Diagnostics& diags);
 
 }  // namespace junction::spec

@@ -177,6 +177,16 @@ void parse_root(const Node& root, const ComponentCatalog& catalog, Spec& spec, D
     std::vector<std::string> topic_names;
     for (const auto& t : spec.topics) topic_names.push_back(t.name);
     check_gateway_references(*spec.gateway, spec.upstreams, topic_names, diags);
+    std::vector<FlowInputRef> flow_inputs;
+    for (const auto& f : spec.flows) flow_inputs.push_back({f.name, f.input.type});
+    check_flow_targets(*spec.gateway, flow_inputs, diags);
+  } else {
+    for (const auto& f : spec.flows) {
+      if (f.input.type != "gateway") continue;
+      diags.error(f.input.where,
+                  "flow '" + f.name + "' takes requests from the gateway, but there is none",
+                  "add a `gateway:` section with a route `to: { flow: " + f.name + " }`");
+    }
   }
   if (!api_version_seen) {
     diags.error(root.location(), "missing required field 'apiVersion'",

@@ -147,11 +147,9 @@ gateway:
             "HS384, HS512, RS256, ES256\n"
             "spec.yaml:9:7: error: unknown field 'methds'; did you mean 'methods'?\n"
             "spec.yaml:8:13: error: a route path must start with '/'\n"
-            "spec.yaml:10:57: error: route target 'flow' is not supported by this version of "
-            "junction\n"
             "spec.yaml:10:44: error: a static status must be between 200 and 599\n"
-            "spec.yaml:10:11: error: a route target needs exactly one of 'upstream', 'static' "
-            "and 'topic'\n"
+            "spec.yaml:10:11: error: a route target needs exactly one of 'upstream', 'static', "
+            "'topic' and 'flow'\n"
             "spec.yaml:13:26: error: invalid rate limit key 'ipp'; expected ip, consumer, route "
             "or header:<name>\n"
             "spec.yaml:13:39: error: invalid rate limit '0/s'; expected <count>/<unit> (s, m or "
@@ -167,7 +165,8 @@ gateway:
             "spec.yaml:10:11: error: route v1/a: unknown upstream 'a'; declare it under "
             "`upstreams:`\n"
             "spec.yaml:14:11: error: route /b: unknown upstream 'a'; declare it under "
-            "`upstreams:`\n");
+            "`upstreams:`\n"
+            "spec.yaml:10:57: error: route v1/a: unknown flow 't'; declare it under `flows:`\n");
 }
 
 TEST_F(GatewaySpecTest, RequiredFieldsAndShapes) {
@@ -540,6 +539,100 @@ upstreams:
             "spec.yaml:25:49: error: max_ejection must be at least base_ejection\n"
             "spec.yaml:25:76: error: invalid max_ejection_percent '101%'; expected a percentage "
             "above 0 and at most 100, like 50%\n");
+}
+
+// The test catalog and the `gateway` input, as the real registry has it.
+class GatewayInputCatalog : public testing::TestCatalog {
+ public:
+  const Schema* schema(ComponentKind kind, const std::string& name) const override {
+    static const Schema gateway{{{"max_in_flight", FieldType::kInt, "1024", "requests at once"}}};
+    if (kind == ComponentKind::kInput && name == "gateway") return &gateway;
+    return TestCatalog::schema(kind, name);
+  }
+  std::vector<std::string> names(ComponentKind kind) const override {
+    auto out = TestCatalog::names(kind);
+    if (kind == ComponentKind::kInput) out.push_back("gateway");
+    return out;
+  }
+};
+
+class FlowTargetSpecTest : public GatewaySpecTest {
+ protected:
+  std::optional<Spec> parse_flows(const std::string& text) {
+    diags_ = Diagnostics();
+    auto spec = parse_spec(text, "spec.yaml", catalog_with_gateway_, diags_);
+    EXPECT_EQ(spec.has_value(), diags_.ok());
+    return spec;
+  }
+  GatewayInputCatalog catalog_with_gateway_;
+};
+
+TEST_F(FlowTargetSpecTest, FlowTargets) {
+  auto spec = parse_flows(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  routes:
+    - path: /quotes/{id}
+      to: { flow: quote, timeout: 5s }
+    - path: /quotes
+      to: { flow: quote }
+flows:
+  quote:
+    input: { gateway: {} }
+    output: { stdout: {} }
+)");
+  ASSERT_TRUE(spec) << diags_.format();
+  const auto& routes = spec->gateway->routes;
+  ASSERT_TRUE(routes[0].to.flow);
+  EXPECT_EQ(routes[0].to.flow->flow, "quote");
+  EXPECT_EQ(routes[0].to.flow->timeout, std::chrono::seconds(5));
+  EXPECT_EQ(routes[0].to.flow->where.line, 6);
+  EXPECT_EQ(routes[0].to.flow->where.column, 19);
+  ASSERT_TRUE(routes[1].to.flow);
+  EXPECT_EQ(routes[1].to.flow->timeout, std::chrono::seconds(30));
+  EXPECT_TRUE(routes[1].to.upstream.empty());
+}
+
+TEST_F(FlowTargetSpecTest, FlowTargetMistakesPointAtTheRoutesFlowField) {
+  EXPECT_FALSE(parse_flows(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  routes:
+    - path: /a
+      to: { flow: quotes }
+    - path: /b
+      to: { flow: filer }
+    - path: /c
+      to: { flow: quote, timeout: 0s }
+    - path: /d
+      to: { static: {}, timeout: 5s }
+flows:
+  quote:
+    input: { gateway: {} }
+    output: { stdout: {} }
+  filer:
+    input: { file: in.txt }
+    output: { stdout: {} }
+)"));
+  EXPECT_EQ(diags_.format(),
+            "spec.yaml:10:35: error: timeout must be positive\n"
+            "spec.yaml:12:34: error: 'timeout' applies to a flow target only; an upstream's is "
+            "under `upstreams:`\n"
+            "spec.yaml:6:19: error: route /a: unknown flow 'quotes'; did you mean 'quote'?\n"
+            "spec.yaml:8:19: error: route /b: flow 'filer' does not take requests from the "
+            "gateway (its input is 'file'); give it `input: { gateway: {} }`\n");
+}
+
+TEST_F(FlowTargetSpecTest, AGatewayInputNeedsAGateway) {
+  EXPECT_FALSE(parse_flows(R"(apiVersion: junction/v1
+flows:
+  quote:
+    input: { gateway: {} }
+    output: { stdout: {} }
+)"));
+  EXPECT_EQ(diags_.format(),
+            "spec.yaml:4:14: error: flow 'quote' takes requests from the gateway, but there is "
+            "none; add a `gateway:` section with a route `to: { flow: quote }`\n");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <boost/json/value.hpp>
 
 #include "components/common/listen_address.h"
+#include "components/common/request_message.h"
 #include "http/problem.h"
 #include "http/server.h"
 
@@ -24,27 +25,6 @@ namespace junction::components {
 namespace {
 
 namespace beast_http = boost::beast::http;
-
-// Request headers that stay at the edge: credentials must not travel on in
-// messages (into logs, dead letters, outputs), and hop-by-hop headers mean
-// nothing past this connection.
-bool header_stays_at_edge(std::string_view name) {
-  static constexpr std::string_view kEdgeOnly[] = {"authorization",
-                                                   "proxy-authorization",
-                                                   "cookie",
-                                                   "connection",
-                                                   "keep-alive",
-                                                   "transfer-encoding",
-                                                   "te",
-                                                   "upgrade",
-                                                   "content-length",
-                                                   "host",
-                                                   "x-api-key"};
-  for (auto n : kEdgeOnly) {
-    if (iequals(n, name)) return true;
-  }
-  return false;
-}
 
 struct Options {
   http::ServerOptions server;
@@ -139,18 +119,7 @@ class HttpServerInput final : public flow::Input {
     auto pending = std::make_shared<PendingReply>(ex);
     pending->timer.expires_after(options_.timeout);
 
-    Message msg;
-    msg.payload = Buffer(std::move(req.body()));
-    msg.id = info.request_id;
-    msg.timestamp_ms = now_ms();
-    for (const auto& field : req) {
-      std::string_view name(field.name_string().data(), field.name_string().size());
-      if (header_stays_at_edge(name)) continue;
-      msg.headers.add(name, std::string_view(field.value().data(), field.value().size()));
-    }
-    msg.headers.set("http-method", std::string(req.method_string()));
-    msg.headers.set("http-target", target);
-    if (!info.client_subject.empty()) msg.headers.set("client-subject", info.client_subject);
+    Message msg = request_message(req, info, Buffer(std::move(req.body())));
     if (!options_.key_header.empty()) {
       if (auto k = msg.headers.get(options_.key_header)) msg.key = std::string(*k);
     }
@@ -239,7 +208,8 @@ void register_http_server_input(flow::ComponentRegistry& registry) {
   info.summary = "Receives HTTP requests as messages; answers once the flow took the message.";
   info.doc =
       "Each request body becomes a message (request headers become message headers, except "
-      "credentials and hop-by-hop ones; `http-method` and `http-target` are added). The "
+      "credentials, hop-by-hop ones and names starting with `http-` or `http_`; `http-method` "
+      "and `http-target` are added). The "
       "response waits for the flow: 202 with {\"id\": ...} once every output took the message; "
       "400 with the reason for invalid input (malformed JSON, schema violation); 429/503 with "
       "Retry-After when overloaded or failing; 504 when the flow took longer than `timeout`. "
