@@ -117,9 +117,14 @@ std::unique_ptr<GatewayRunner> GatewayRunner::create(
   return runner;
 }
 
-// The servers go first: their handlers call into the gateways.
+// The servers go first: their handlers call into the gateways. A server's
+// state may outlive it in handlers still queued on its io_context, holding
+// the slot; so the gateways and their shared state are released here, while
+// the metrics registry and the io_contexts they refer to still exist.
 GatewayRunner::~GatewayRunner() {
   for (auto& w : workers_) w.server.reset();
+  for (auto& w : workers_) w.slot->current.reset();
+  shared_.reset();
 }
 
 void GatewayRunner::start() {
