@@ -159,6 +159,28 @@ size_t Upstream::pick(std::optional<uint64_t> key, size_t avoid) {
   return *choose(key, turn, any);
 }
 
+UpstreamResult::Outcome Upstream::judge_failure(size_t target, TimePoint end, Duration took,
+                                                const Error& error) {
+  breaker_.record_failure(end, took);
+  failures_.inc();
+  shared_->record_call(target, true, end);
+  spdlog::debug("upstream {}: {}", name(), error.message());
+  return took >= timeout_ ? UpstreamResult::Outcome::kTimeout : UpstreamResult::Outcome::kFailed;
+}
+
+void Upstream::judge_answer(size_t target, unsigned status, TimePoint end, Duration took) {
+  by_class_[std::min<unsigned>(std::max<unsigned>(status, 100), 599) / 100 - 1]->inc();
+  if (unprocessed(status)) {
+    breaker_.record_failure(end, took);
+    failures_.inc();
+  } else {
+    breaker_.record_success(end, took);
+  }
+  // Outlier detection counts every 5xx, as Envoy's consecutive_5xx does: a
+  // target answering 500 to everything is as useless as one that is down.
+  shared_->record_call(target, status >= 500, end);
+}
+
 asio::awaitable<UpstreamResult> Upstream::attempt(http::Request& req, std::optional<uint64_t> key,
                                                   size_t& target) {
   UpstreamResult result;
@@ -178,26 +200,10 @@ asio::awaitable<UpstreamResult> Upstream::attempt(http::Request& req, std::optio
   Duration took = std::chrono::duration_cast<Duration>(end - start);
   latency_.observe(took);
   if (!sent) {
-    breaker_.record_failure(end, took);
-    failures_.inc();
-    shared_->record_call(target, true, end);
-    bool timed_out = took >= timeout_;
-    result.outcome =
-        timed_out ? UpstreamResult::Outcome::kTimeout : UpstreamResult::Outcome::kFailed;
-    spdlog::debug("upstream {}: {}", name(), sent.error().message());
+    result.outcome = judge_failure(target, end, took, sent.error());
     co_return result;
   }
-  const unsigned status = sent->result_int();
-  by_class_[std::min<unsigned>(std::max<unsigned>(status, 100), 599) / 100 - 1]->inc();
-  if (unprocessed(status)) {
-    breaker_.record_failure(end, took);
-    failures_.inc();
-  } else {
-    breaker_.record_success(end, took);
-  }
-  // Outlier detection counts every 5xx, as Envoy's consecutive_5xx does: a
-  // target answering 500 to everything is as useless as one that is down.
-  shared_->record_call(target, status >= 500, end);
+  judge_answer(target, sent->result_int(), end, took);
   result.outcome = UpstreamResult::Outcome::kResponse;
   result.response = std::move(*sent);
   co_return result;
@@ -261,24 +267,10 @@ asio::awaitable<UpstreamResult> Upstream::open_attempt(http::Request& req, http:
   Duration took = std::chrono::duration_cast<Duration>(end - judged_from);
   latency_.observe(took);
   if (!opened) {
-    breaker_.record_failure(end, took);
-    failures_.inc();
-    shared_->record_call(target, true, end);
-    bool timed_out = took >= timeout_;
-    result.outcome =
-        timed_out ? UpstreamResult::Outcome::kTimeout : UpstreamResult::Outcome::kFailed;
-    spdlog::debug("upstream {}: {}", name(), opened.error().message());
+    result.outcome = judge_failure(target, end, took, opened.error());
     co_return result;
   }
-  const unsigned status = opened->head.result_int();
-  by_class_[std::min<unsigned>(std::max<unsigned>(status, 100), 599) / 100 - 1]->inc();
-  if (unprocessed(status)) {
-    breaker_.record_failure(end, took);
-    failures_.inc();
-  } else {
-    breaker_.record_success(end, took);
-  }
-  shared_->record_call(target, status >= 500, end);
+  judge_answer(target, opened->head.result_int(), end, took);
   result.outcome = UpstreamResult::Outcome::kResponse;
   result.response = std::move(opened->head);
   result.body = std::move(opened->body);

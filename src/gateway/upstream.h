@@ -106,6 +106,12 @@ class Upstream {
   // One call. `target`: in, the target to avoid; out, the one called.
   asio::awaitable<UpstreamResult> attempt(http::Request& req, std::optional<uint64_t> key,
                                           size_t& target);
+  // The bookkeeping of a call that got no answer (breaker, metrics,
+  // ejection); says whether it timed out or failed.
+  UpstreamResult::Outcome judge_failure(size_t target, TimePoint end, Duration took,
+                                        const Error& error);
+  // The same for an answer with `status`.
+  void judge_answer(size_t target, unsigned status, TimePoint end, Duration took);
   // attempt() for open(): the response body is left to read.
   asio::awaitable<UpstreamResult> open_attempt(http::Request& req, http::BodySource* body,
                                                std::optional<uint64_t> key, size_t& target);

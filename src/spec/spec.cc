@@ -199,8 +199,7 @@ void parse_root(const Node& root, const ComponentCatalog& catalog, Spec& spec, D
 }
 
 std::optional<Spec> build_spec(const Node& root, const std::filesystem::path& file,
-                               const ComponentCatalog& catalog, Diagnostics& diags,
-                               LoadMode mode) {
+                               const ComponentCatalog& catalog, Diagnostics& diags, LoadMode mode) {
   Spec spec;
   spec.file = file;
   spec.base_dir = file.parent_path();
