@@ -164,6 +164,7 @@ void run_eval(lua_State* L, Runtime* rt) noexcept {
 int run_protected(lua_State* L) noexcept {
   Runtime* rt = runtime_of(L);
   lua_settop(L, 0);
+  rt->key_order.clear();
   std::string_view payload = rt->cur_msg->payload.view();
   switch (push_json(L, rt, payload, nullptr)) {
     case JsonStatus::kOk:

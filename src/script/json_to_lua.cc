@@ -4,6 +4,7 @@
 // Containers collect their members on the stack first, then become a table
 // of the exact size. Integers that fit int64 become Lua integers, other
 // numbers floats; null becomes json.null; arrays get the array metatable.
+// Each object's key order is recorded (script/key_order.h) for the encoders.
 // Strings are not checked for valid UTF-8.
 
 #include <charconv>
@@ -269,6 +270,7 @@ bool next_member(Decoder& d, char close, bool* ok) noexcept {
 bool parse_object(Decoder& d) noexcept {
   ++d.p;
   int base = lua_gettop(d.L) + 1;
+  size_t keys = d.rt->key_order.open();
   int n = 0;
   bool flushed = false;
   bool ok = true;
@@ -279,6 +281,9 @@ bool parse_object(Decoder& d) noexcept {
     do {
       if (!lua_checkstack(d.L, 4)) return false;
       if (d.p == d.end || *d.p != '"' || !parse_string(d)) return false;
+      size_t key_len = 0;
+      const char* key = lua_tolstring(d.L, -1, &key_len);
+      d.rt->key_order.add_key(key, key_len);
       skip_ws(d);
       if (d.p == d.end || *d.p != ':') return false;
       ++d.p;
@@ -295,6 +300,7 @@ bool parse_object(Decoder& d) noexcept {
   }
   // Two spare slots: maps commonly add a field, and growing rehashes.
   if (ok && !flushed) flush_object(d.L, base, n, n + 2);
+  if (ok) d.rt->key_order.close(keys, lua_topointer(d.L, base));
   return ok;
 }
 

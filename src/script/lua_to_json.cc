@@ -104,30 +104,36 @@ bool encode_array(Encoder& e, int idx, lua_Unsigned n) noexcept {
   return true;
 }
 
-bool encode_object(Encoder& e, int idx) noexcept {
-  lua_State* L = e.L;
-  e.out->push('{');
+struct ObjectWriter {
+  Encoder& e;
   bool first = true;
-  lua_pushnil(L);
-  while (lua_next(L, idx) != 0) {
-    if (!first) e.out->push(',');
-    first = false;
-    int kt = lua_type(L, -2);
-    if (kt == LUA_TSTRING) {
-      size_t len = 0;
-      const char* s = lua_tolstring(L, -2, &len);
-      append_quoted(*e.out, s, len, ':');
-    } else if (kt == LUA_TNUMBER) {
-      char buf[32];
-      size_t len = format_number(L, -2, buf);
-      if (len == 0) return fail(e, EncodeError::kNonFinite);
-      append_quoted(*e.out, buf, len, ':');
-    } else {
-      return fail(e, EncodeError::kKeyType, kt);
-    }
-    if (!encode_value(e, lua_gettop(L))) return false;
-    lua_pop(L, 1);
+};
+
+bool encode_member(void* ctx, int key, int value) noexcept {
+  auto& w = *static_cast<ObjectWriter*>(ctx);
+  Encoder& e = w.e;
+  if (!w.first) e.out->push(',');
+  w.first = false;
+  int kt = lua_type(e.L, key);
+  if (kt == LUA_TSTRING) {
+    size_t len = 0;
+    const char* s = lua_tolstring(e.L, key, &len);
+    append_quoted(*e.out, s, len, ':');
+  } else if (kt == LUA_TNUMBER) {
+    char buf[32];
+    size_t len = format_number(e.L, key, buf);
+    if (len == 0) return fail(e, EncodeError::kNonFinite);
+    append_quoted(*e.out, buf, len, ':');
+  } else {
+    return fail(e, EncodeError::kKeyType, kt);
   }
+  return encode_value(e, value);
+}
+
+bool encode_object(Encoder& e, int idx) noexcept {
+  e.out->push('{');
+  ObjectWriter writer{e};
+  if (!e.rt->key_order.for_each_member(e.L, idx, encode_member, &writer)) return false;
   e.out->push('}');
   return true;
 }

@@ -7,6 +7,7 @@
 
 #include <boost/json/value.hpp>
 #include <cmath>
+#include <exception>
 
 #include "script/runtime.h"
 
@@ -40,28 +41,42 @@ bool convert_array(Converter& c, int idx, lua_Unsigned n, boost::json::value& ou
   return true;
 }
 
-bool convert_object(Converter& c, int idx, boost::json::value& out) {
-  auto& object = out.emplace_object();
-  lua_pushnil(c.L);
-  while (lua_next(c.L, idx) != 0) {
-    int kt = lua_type(c.L, -2);
-    std::string_view key;
-    char buf[kNumberBufferSize];
-    if (kt == LUA_TSTRING) {
-      size_t len = 0;
-      const char* s = lua_tolstring(c.L, -2, &len);
-      key = std::string_view(s, len);
-    } else if (kt == LUA_TNUMBER) {
-      size_t len = format_number(c.L, -2, buf);
-      if (len == 0) return fail(c, EncodeError::kNonFinite);
-      key = std::string_view(buf, len);
-    } else {
-      return fail(c, EncodeError::kKeyType, kt);
-    }
-    if (!convert(c, lua_gettop(c.L), object[key])) return false;
-    lua_pop(c.L, 1);
+struct ObjectBuilder {
+  Converter& c;
+  boost::json::object& object;
+  std::exception_ptr thrown;  // from boost::json, rethrown past the visit
+};
+
+bool convert_member(void* ctx, int key_index, int value_index) noexcept {
+  auto& b = *static_cast<ObjectBuilder*>(ctx);
+  lua_State* L = b.c.L;
+  int kt = lua_type(L, key_index);
+  std::string_view key;
+  char buf[kNumberBufferSize];
+  if (kt == LUA_TSTRING) {
+    size_t len = 0;
+    const char* s = lua_tolstring(L, key_index, &len);
+    key = std::string_view(s, len);
+  } else if (kt == LUA_TNUMBER) {
+    size_t len = format_number(L, key_index, buf);
+    if (len == 0) return fail(b.c, EncodeError::kNonFinite);
+    key = std::string_view(buf, len);
+  } else {
+    return fail(b.c, EncodeError::kKeyType, kt);
   }
-  return true;
+  try {
+    return convert(b.c, value_index, b.object[key]);
+  } catch (...) {
+    b.thrown = std::current_exception();
+    return false;
+  }
+}
+
+bool convert_object(Converter& c, int idx, boost::json::value& out) {
+  ObjectBuilder builder{c, out.emplace_object(), nullptr};
+  bool ok = c.rt->key_order.for_each_member(c.L, idx, convert_member, &builder);
+  if (builder.thrown) std::rethrow_exception(builder.thrown);
+  return ok;
 }
 
 bool convert(Converter& c, int idx, boost::json::value& out) {

@@ -22,6 +22,7 @@
 #include "core/message.h"
 #include "script/byte_buffer.h"
 #include "script/engine.h"
+#include "script/key_order.h"
 
 namespace junction::script {
 
@@ -98,6 +99,9 @@ struct Runtime {
   // A failed invocation's error object, read by extract_error().
   std::string err_message;
   ErrorClass err_class = ErrorClass::kInvalid;
+
+  // Member order of the JSON objects decoded in this invocation.
+  KeyOrder key_order;
 
   // Scratch space.
   std::string decode_scratch;  // unescaped JSON strings

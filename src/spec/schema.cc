@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <set>
 
 #include "spec/convert.h"
@@ -14,24 +15,47 @@ namespace {
   std::abort();
 }
 
-// Defaults are written by developers in a Schema, not by users: a bad one is
-// a bug in the component, caught the first time any spec uses it.
-Config::Value parse_default(const Field& field) {
+// Parses a field's default; on a bad one returns nothing and says why.
+std::optional<Config::Value> try_parse_default(const Field& field, std::string& why) {
   YAML::Node yaml;
   try {
     yaml = YAML::Load(field.default_value);
   } catch (const std::exception&) {
-    programming_error("default of field '" + field.name + "' is not valid YAML");
+    why = "default of field '" + field.name + "' is not valid YAML";
+    return std::nullopt;
   }
   Node node(yaml, nullptr);
-  if (node.is_null()) return std::monostate{};
+  if (node.is_null()) return Config::Value{std::monostate{}};
   Diagnostics diags;
   auto value = convert_field(field, node, /*interpolate_text=*/false, diags);
-  if (!value) programming_error("bad default for field '" + field.name + "': " + diags.format());
+  if (!value) {
+    why = "bad default for field '" + field.name + "': " + diags.format();
+    return std::nullopt;
+  }
   return *value;
 }
 
+// Defaults are written by developers in a Schema, not by users: a bad one is
+// a bug in the component. check_defaults() lets a test catch it for every
+// registered component before any spec uses it.
+Config::Value parse_default(const Field& field) {
+  std::string why;
+  auto value = try_parse_default(field, why);
+  if (!value) programming_error(why);
+  return std::move(*value);
+}
+
 }  // namespace
+
+std::vector<std::string> check_defaults(const Schema& schema) {
+  std::vector<std::string> problems;
+  for (const auto& f : schema.fields) {
+    if (f.default_value.empty()) continue;
+    std::string why;
+    if (!try_parse_default(f, why)) problems.push_back(std::move(why));
+  }
+  return problems;
+}
 
 std::string_view to_string(FieldType type) {
   switch (type) {

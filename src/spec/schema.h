@@ -51,6 +51,10 @@ struct Schema {
   std::vector<std::string> names() const;
 };
 
+// Every default in `schema` that does not parse as its field's type, as
+// messages; empty when all are good. A bad default is a component bug.
+std::vector<std::string> check_defaults(const Schema& schema);
+
 // A component's configuration after validation against its Schema: every
 // field typed, interpolated, and defaulted. Getters take a field the schema
 // declares; asking for an undeclared field is a programming error (aborts).

@@ -76,7 +76,7 @@ void register_generate_input(flow::ComponentRegistry& registry) {
       "time.";
   info.schema.primary = "template";
   info.schema.fields = {
-      {"template", spec::FieldType::kString, R"({"n": {{counter}}})", "Payload template."},
+      {"template", spec::FieldType::kString, R"('{"n": {{counter}}}')", "Payload template."},
       {"interval", spec::FieldType::kDuration, "1s", "Time between batches; 0 = no pause."},
       {"count", spec::FieldType::kInt, "0", "Messages to make, then stop; 0 = no end."},
       {"batch_size", spec::FieldType::kInt, "1", "Messages per batch."},
