@@ -3,7 +3,8 @@
 # run, on this machine. The same upstream (an nginx answering a 64-byte body
 # from memory) sits behind both proxies; wrk drives each with the same
 # threads and connections over keep-alive; each proxy keeps connections to
-# the upstream alive and writes an access log to a file. Then Junction again
+# the upstream alive and writes an access log to a file of its own, buffered
+# the same way (nginx `buffer=64k flush=1s`, Junction `flush: 1s`). Then Junction again
 # with a JWT (HS256) checked and a rate limit counted on every request (a
 # limit far above the load, so every request pays for the check and passes).
 #
@@ -82,7 +83,7 @@ pid $work/proxy/nginx.pid;
 error_log $work/proxy/logs/error.log warn;
 events { worker_connections 4096; }
 http {
-  access_log $work/proxy/logs/access.log;
+  access_log $work/proxy/logs/access.log combined buffer=64k flush=1s;
   keepalive_requests 1000000;
   upstream backend {
     server 127.0.0.1:$upstream_port;
@@ -106,6 +107,7 @@ apiVersion: junction/v1
 integration: { name: bench-gateway }
 gateway:
   listen: 127.0.0.1:$junction_port
+  access_log: { file: $work/junction-access.log, flush: 1s }
   routes:
     - path: /*
       methods: [GET]
@@ -120,6 +122,7 @@ apiVersion: junction/v1
 integration: { name: bench-gateway-auth }
 gateway:
   listen: 127.0.0.1:$junction_auth_port
+  access_log: { file: $work/junction-auth-access.log, flush: 1s }
   auth:
     jwt: { issuer: bench, audience: bench, secret: "$secret", algorithms: [HS256] }
   routes:

@@ -1,6 +1,7 @@
 #include "gateway/access_log.h"
 
-#include <fmt/format.h>
+#include <charconv>
+#include <cmath>
 
 #include "observe/json_escape.h"
 
@@ -17,11 +18,27 @@ void field(std::string& out, std::string_view name, std::string_view value) {
   out += '"';
 }
 
+void append_uint(std::string& out, uint64_t value) {
+  char buf[24];
+  auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+  out.append(buf, end);
+}
+
 void field(std::string& out, std::string_view name, uint64_t value) {
   out += ",\"";
   out += name;
   out += "\":";
-  fmt::format_to(std::back_inserter(out), "{}", value);
+  append_uint(out, value);
+}
+
+// Fixed-point milliseconds with three decimals: a JSON library would write
+// 0.037 as 3.7E-2, and printf-style formatting costs more than the request.
+void append_millis(std::string& out, double ms) {
+  uint64_t micros = ms > 0 ? static_cast<uint64_t>(std::llround(ms * 1000)) : 0;
+  append_uint(out, micros / 1000);
+  char frac[4] = {'.', static_cast<char>('0' + micros / 100 % 10),
+                  static_cast<char>('0' + micros / 10 % 10), static_cast<char>('0' + micros % 10)};
+  out.append(frac, sizeof frac);
 }
 
 }  // namespace
@@ -45,8 +62,9 @@ std::string format_access_line(const AccessEntry& e) {
   field(out, "bytes_out", e.bytes_out);
   field(out, "client", e.client);
   field(out, "identity", e.identity);
-  // Fixed-point milliseconds: a JSON library would write 0.037 as 3.7E-2.
-  fmt::format_to(std::back_inserter(out), ",\"latency_ms\":{:.3f}}}", e.latency_ms);
+  out += ",\"latency_ms\":";
+  append_millis(out, e.latency_ms);
+  out += '}';
   return out;
 }
 

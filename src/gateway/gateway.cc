@@ -85,6 +85,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
   }
   std::unique_ptr<Gateway> g(new Gateway(spec, std::move(shared), std::move(*table)));
   g->owns_shared_ = owns_shared;
+  if (const auto& file = g->shared_->access_log()) g->access_lane_ = file->new_lane();
   for (const auto& u : upstreams) {
     auto up = Upstream::create(u, g->shared_->upstream(u.name), executor, metrics);
     if (!up) return up.error();
@@ -187,6 +188,7 @@ asio::awaitable<http::Response> Gateway::handle(http::Request& req, const http::
 void Gateway::access_log(const http::RequestHeader& req, const http::RequestInfo& info,
                          const Exchange& ex, unsigned status, uint64_t bytes_in,
                          uint64_t bytes_out) {
+  if (spec_.access_log.mode == spec::AccessLogSpec::Mode::kOff) return;
   // One JSON object per request, never a credential.
   AccessEntry entry;
   entry.request_id = info.request_id;
@@ -201,7 +203,11 @@ void Gateway::access_log(const http::RequestHeader& req, const http::RequestInfo
   entry.client = info.remote_address;
   entry.identity = ex.consumer;
   entry.latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - ex.start).count();
-  spdlog::info("{}", format_access_line(entry));
+  if (access_lane_ != nullptr) {
+    access_lane_->append(format_access_line(entry));
+  } else {
+    spdlog::info("{}", format_access_line(entry));
+  }
 }
 
 void Gateway::record(const Exchange& ex, const http::Response& res) {

@@ -137,6 +137,7 @@ class Gateway {
   bool streams_ = false;  // some route has `to.stream`
   std::array<observe::Counter*, 5> unmatched_{};
   std::shared_ptr<FlowTargets> flows_;
+  AccessLogFile::Lane* access_lane_ = nullptr;  // this thread's, with access_log: {file}
 };
 
 }  // namespace junction::gateway

@@ -26,6 +26,12 @@ Result<std::shared_ptr<GatewayShared>> GatewayShared::create(
   auto made = make_shared_upstreams(upstreams, std::move(background), metrics);
   if (!made) return made.error();
   shared->upstreams_ = std::move(*made);
+  const auto& log = spec.access_log;
+  if (log.mode == spec::AccessLogSpec::Mode::kFile) {
+    auto file = AccessLogFile::open(log.file, log.flush, log.max_buffer, metrics);
+    if (!file) return file.error();
+    shared->access_log_ = std::move(*file);
+  }
   return shared;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "gateway/access_log_file.h"
 #include "gateway/authenticator.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/remote_jwks.h"
@@ -26,7 +27,8 @@ namespace junction::gateway {
 class GatewayShared {
  public:
   // Error::invalid for a JWKS file that cannot be read, a malformed key
-  // list, or a rate limit that does not parse, naming the route.
+  // list, a rate limit that does not parse (naming the route), or an access
+  // log file that cannot be opened.
   static Result<std::shared_ptr<GatewayShared>> create(
       const spec::GatewaySpec& spec, const std::vector<spec::UpstreamSpec>& upstreams,
       observe::Registry& metrics, asio::any_io_executor background);
@@ -45,6 +47,8 @@ class GatewayShared {
   RateLimiter* limiter(size_t route) const;
   // The shared state of the upstream named `name`; null for an unknown name.
   std::shared_ptr<SharedUpstream> upstream(const std::string& name) const;
+  // The access log file; null unless `access_log: {file: ...}`.
+  const std::shared_ptr<AccessLogFile>& access_log() const { return access_log_; }
 
  private:
   GatewayShared(std::shared_ptr<RemoteJwks> jwks, Authenticator auth)
@@ -54,6 +58,7 @@ class GatewayShared {
   Authenticator auth_;
   std::map<size_t, std::unique_ptr<RateLimiter>> limiters_;
   std::map<std::string, std::shared_ptr<SharedUpstream>> upstreams_;
+  std::shared_ptr<AccessLogFile> access_log_;
 };
 
 }  // namespace junction::gateway

@@ -19,6 +19,8 @@ const Schema& gateway_schema() {
        "max_body, max_header_bytes, max_headers, stream_threshold, max_streamed_body"},
       {"auth", FieldType::kObject, "", "jwt and api_keys credentials routes may require"},
       {"routes", FieldType::kList, "", "the routes, matched most specific first", true},
+      {"access_log", FieldType::kAny, "log",
+       "log (a line per request in the process log), off, or {file, flush, max_buffer}"},
   }};
   return schema;
 }
@@ -345,6 +347,43 @@ void parse_auth(const Node& block, GatewaySpec& out, Diagnostics& diags) {
     keys.header = c.str("header");
     keys.keys = c.str("keys");
     out.api_keys = std::move(keys);
+  }
+}
+
+void parse_access_log(const Node& block, const Node& node, GatewaySpec& out, Diagnostics& diags) {
+  AccessLogSpec& log = out.access_log;
+  if (node.is_scalar()) {
+    if (node.raw() == "log") {
+      log.mode = AccessLogSpec::Mode::kLog;
+    } else if (node.raw() == "off") {
+      log.mode = AccessLogSpec::Mode::kOff;
+    } else {
+      diags.error(node.location(), "invalid access_log '" + node.raw() + "'",
+                  "expected log, off, or {file: access.log}");
+    }
+    return;
+  }
+  if (!node.is_map()) {
+    diags.error(node.location(),
+                "expected log, off, or a mapping like {file: access.log}, " + got(node));
+    return;
+  }
+  static const Schema schema{{
+      {"file", FieldType::kString, "", "the file to append JSON lines to", true},
+      {"flush", FieldType::kDuration, "1s", "how often buffered lines are written"},
+      {"max_buffer", FieldType::kSize, "4MiB",
+       "lines each I/O thread may hold before dropping (counted)"},
+  }};
+  Config c = Config::bind(schema, node, diags);
+  log.mode = AccessLogSpec::Mode::kFile;
+  if (c.has("file")) log.file = resolve(block, c.str("file"));
+  log.flush = c.duration("flush");
+  log.max_buffer = c.size("max_buffer");
+  if (log.flush <= Duration::zero()) {
+    diags.error(c.location("flush"), "flush must be positive");
+  }
+  if (log.max_buffer < 64 * 1024) {
+    diags.error(c.location("max_buffer"), "max_buffer must be at least 64KiB");
   }
 }
 
@@ -845,6 +884,7 @@ void parse_gateway(const Node& block, Diagnostics& diags, GatewaySpec& out) {
                 "stream_threshold must not exceed max_streamed_body");
   }
   if (c.has("auth")) parse_auth(c.node("auth"), out, diags);
+  if (c.has("access_log")) parse_access_log(block, c.node("access_log"), out, diags);
   Node routes = c.node("routes");
   if (!routes.is_sequence()) return;  // reported by bind
   for (const Node& item : routes.items()) {

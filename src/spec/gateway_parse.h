@@ -175,6 +175,16 @@ struct GatewayRouteSpec {
   Location where;
 };
 
+// Where the one JSON line per request goes: the process log (default), a
+// file of its own written by a background thread, or nowhere.
+struct AccessLogSpec {
+  enum class Mode : uint8_t { kLog, kFile, kOff };
+  Mode mode = Mode::kLog;
+  std::string file;  // resolved against the spec's directory
+  Duration flush = std::chrono::seconds(1);
+  uint64_t max_buffer = 4 * 1024 * 1024;  // per I/O thread; lines past it are dropped
+};
+
 struct GatewaySpec {
   std::string listen;  // as written, "0.0.0.0:8080"
   std::string host;    // split from listen; IPv6 without brackets
@@ -184,6 +194,7 @@ struct GatewaySpec {
   std::optional<JwtSpec> jwt;
   std::optional<ApiKeysSpec> api_keys;
   std::vector<GatewayRouteSpec> routes;
+  AccessLogSpec access_log;
   Location where;
 };
 
