@@ -55,6 +55,31 @@ const boost::json::value* find_path(const boost::json::value& root,
   return at;
 }
 
+// How the spec names a source, for error messages.
+std::string source_name(const ColumnSource& source) {
+  using Kind = ColumnSource::Kind;
+  switch (source.kind) {
+    case Kind::kKey:
+      return "$key";
+    case Kind::kId:
+      return "$id";
+    case Kind::kTimestamp:
+      return "$timestamp";
+    case Kind::kTimestampMs:
+      return "$timestamp_ms";
+    case Kind::kPayload:
+      return "$payload";
+    case Kind::kField:
+      break;
+  }
+  std::string path;
+  for (const auto& part : source.path) {
+    if (!path.empty()) path.push_back('.');
+    path += part;
+  }
+  return path;
+}
+
 }  // namespace
 
 Result<ColumnSource> column_source(std::string_view spec) {
@@ -128,6 +153,16 @@ Status append_values(std::span<const ColumnSource> sources, const Message& msg,
         row.push_back(v ? text_of(*v) : std::nullopt);  // a missing field is NULL
         break;
       }
+    }
+  }
+  // PostgreSQL stores no NUL in text (nor takes one in a parameter or in
+  // COPY): refuse the message as the server would, rather than let libpq
+  // cut the value short at the NUL.
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (row[i] && row[i]->find('\0') != std::string::npos) {
+      return Error::invalid(
+          fmt::format("{}: holds a NUL byte (0x00), which PostgreSQL text cannot store",
+                      source_name(sources[i])));
     }
   }
   for (auto& p : row) params.push_back(std::move(p));
