@@ -1,6 +1,22 @@
 #include "connectors/postgres/copy_text.h"
 
+#include <array>
+
 namespace junction::connectors::postgres {
+namespace {
+
+// The letter that follows the backslash for each byte COPY must escape; 0
+// for the bytes that go through as they are.
+constexpr std::array<char, 256> kEscapes = [] {
+  std::array<char, 256> table{};
+  table['\\'] = '\\';
+  table['\t'] = 't';
+  table['\n'] = 'n';
+  table['\r'] = 'r';
+  return table;
+}();
+
+}  // namespace
 
 void append_copy_field(const Param& value, std::string& out) {
   if (!value) {
@@ -11,23 +27,8 @@ void append_copy_field(const Param& value, std::string& out) {
   const std::string& v = *value;
   size_t plain = 0;
   for (size_t i = 0; i < v.size(); ++i) {
-    char escaped;
-    switch (v[i]) {
-      case '\\':
-        escaped = '\\';
-        break;
-      case '\t':
-        escaped = 't';
-        break;
-      case '\n':
-        escaped = 'n';
-        break;
-      case '\r':
-        escaped = 'r';
-        break;
-      default:
-        continue;
-    }
+    const char escaped = kEscapes[static_cast<unsigned char>(v[i])];
+    if (escaped == 0) continue;
     out.append(v, plain, i - plain);
     out.push_back('\\');
     out.push_back(escaped);

@@ -1,5 +1,6 @@
 #include "connectors/postgres/message_values.h"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -120,7 +121,11 @@ std::string iso8601_utc(int64_t ms) {
 Status append_values(std::span<const ColumnSource> sources, const Message& msg,
                      std::vector<Param>& params) {
   using Kind = ColumnSource::Kind;
-  boost::json::value doc;
+  // The document lives only for this call: a bump allocator on the stack
+  // spares a malloc and a free per node for the usual small payload.
+  unsigned char scratch[4096];
+  boost::json::monotonic_resource arena(scratch, sizeof scratch);
+  boost::json::value doc(&arena);  // same storage: parse() moves into it, no copy
   bool parsed = false;
   std::vector<Param> row;
   row.reserve(sources.size());
@@ -144,7 +149,7 @@ Status append_values(std::span<const ColumnSource> sources, const Message& msg,
       case Kind::kField: {
         if (!parsed) {
           boost::system::error_code ec;
-          doc = boost::json::parse(msg.payload.view(), ec);
+          doc = boost::json::parse(msg.payload.view(), ec, &arena);
           if (ec) return Error::invalid("payload is not JSON: " + ec.message());
           if (!doc.is_object()) return Error::invalid("payload is not a JSON object");
           parsed = true;
