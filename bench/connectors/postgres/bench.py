@@ -1,6 +1,7 @@
 """Driver of bench/connectors/postgres/run.sh (see there)."""
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -74,7 +75,41 @@ flows:
     return elapsed, usage.ru_utime + usage.ru_stime
 
 
+def client_backends(postmaster):
+    """Pids of the server's backends serving TCP clients (not its own workers)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == postmaster and b"127.0.0.1(" in cmdline:
+            pids.append(int(entry))
+    return pids
+
+
+def server_cpu(pg):
+    """CPU seconds of the server's ended backends and of the postmaster itself,
+    once the backends of the last run have ended: the server's share of a run is
+    the difference across it, whatever else loads the machine."""
+    with open(os.path.join(pg.data, "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    deadline = time.monotonic() + 10
+    while client_backends(postmaster) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    with open(f"/proc/{postmaster}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # u, s, cu, cs
+
+
 def bench_psql(pg):
+    """Returns the seconds and the CPU seconds of the two psql processes."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     conn = ["-X", "-q", "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres", "-d", "postgres"]
     start = time.monotonic()
     out = subprocess.Popen(["psql", *conn, "-c", r"\copy a to stdout"], stdout=subprocess.PIPE)
@@ -83,7 +118,9 @@ def bench_psql(pg):
     out.stdout.close()
     if out.wait() != 0:
         raise RuntimeError("psql \\copy a to stdout failed")
-    return time.monotonic() - start
+    elapsed = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return elapsed, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 def check_copy(pg):
@@ -106,36 +143,43 @@ def main():
 
         # Rounds alternate the contenders, so a load that comes and goes on
         # a shared machine touches each of them; the median of each is kept.
-        seconds = {m: [] for m in METHODS}
-        cpu = {m: [] for m in METHODS}
-        seconds["psql"] = []
+        # CPU seconds (the client's, the server's backends') do not depend
+        # on that load as the elapsed time does.
+        names = [f"junction, method: {m}" for m in METHODS] + ["psql"]
+        seconds = {n: [] for n in names}
+        client = {n: [] for n in names}
+        server = {n: [] for n in names}
         for r in range(ROUNDS):
-            for method in METHODS:
-                run_dir = os.path.join(work, f"{method}-{r}")  # a fresh checkpoint
-                os.makedirs(run_dir)
-                s, c = bench_junction(pg, run_dir, method)
+            for method, name in zip(METHODS + [None], names):
+                before = server_cpu(pg)
+                if method:
+                    run_dir = os.path.join(work, f"{method}-{r}")  # a fresh checkpoint
+                    os.makedirs(run_dir)
+                    s, c = bench_junction(pg, run_dir, method)
+                else:
+                    s, c = bench_psql(pg)
+                server[name].append(server_cpu(pg) - before)
+                seconds[name].append(s)
+                client[name].append(c)
                 check_copy(pg)
-                seconds[method].append(s)
-                cpu[method].append(c)
-            seconds["psql"].append(bench_psql(pg))
-            check_copy(pg)
 
-        p = ROWS / statistics.median(seconds["psql"])
+        med = statistics.median
+        p = ROWS / med(seconds["psql"])
         print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; nproc: {os.cpu_count()}; "
               f"cpu: {cpu_model()}; rows: {ROWS}; rounds: {ROUNDS}; "
               f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        print("| copy a -> b | seconds (each round) | rows/s (median) | ratio to psql |")
-        print("|---|---|---|---|")
-        for method in METHODS:
-            j = ROWS / statistics.median(seconds[method])
-            runs = " / ".join(f"{x:.2f}" for x in seconds[method])
-            print(f"| junction postgres -> postgres, method: {method} | {runs} | {j:,.0f} | "
-                  f"{j / p:.2f} |")
-        runs = " / ".join(f"{x:.2f}" for x in seconds["psql"])
-        print(f"| psql \\copy to \\| \\copy from | {runs} | {p:,.0f} | 1.00 |")
-        for method in METHODS:
-            print(f"junction ({method}) used {statistics.median(cpu[method]):.2f} s of CPU "
-                  f"(median; the rest of the time is the server's)")
+        print("| copy a -> b | seconds (each round) | rows/s (median) | ratio to psql "
+              "| client CPU s | server CPU s |")
+        print("|---|---|---|---|---|---|")
+        for name in names:
+            rate = ROWS / med(seconds[name])
+            runs = " / ".join(f"{x:.2f}" for x in seconds[name])
+            label = name if name != "psql" else "psql \\copy to \\| \\copy from"
+            print(f"| {label} | {runs} | {rate:,.0f} | {rate / p:.2f} | {med(client[name]):.2f} "
+                  f"| {med(server[name]):.2f} |")
+        print("CPU: medians; client = junction, or both psql processes; server = the backends "
+              "of the run (a junction run's also include its progress checks, one psql "
+              "connection per 0.1 s)")
     finally:
         pg.close()
         shutil.rmtree(work, ignore_errors=True)
