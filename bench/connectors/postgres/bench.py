@@ -76,19 +76,21 @@ flows:
 
 
 def client_backends(postmaster):
-    """Pids of the server's backends serving TCP clients (not its own workers)."""
+    """Pids of the server's backends serving TCP clients (not its own workers),
+    and of those that ended but were not reaped yet (their CPU is not counted
+    in the postmaster's until then)."""
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                state, ppid = f.read().rsplit(")", 1)[1].split()[:2]
             with open(f"/proc/{entry}/cmdline", "rb") as f:
                 cmdline = f.read()
-        except (OSError, ValueError, IndexError):
+        except (OSError, ValueError):
             continue
-        if ppid == postmaster and b"127.0.0.1(" in cmdline:
+        if int(ppid) == postmaster and (state == "Z" or b"127.0.0.1(" in cmdline):
             pids.append(int(entry))
     return pids
 
