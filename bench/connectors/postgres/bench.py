@@ -15,6 +15,9 @@ from server_postgres import PostgresServer  # noqa: E402
 ROWS = int(os.environ.get("ROWS", "200000"))
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 METHODS = os.environ.get("METHODS", "copy insert").split()
+# insert, or upsert (ON CONFLICT (id) DO UPDATE: psql's \copy has no such mode).
+MODE = os.environ.get("MODE", "insert")
+CONFLICT = "\n        conflict: [id]" if MODE == "upsert" else ""
 BIN = os.environ["JUNCTION_BIN"]
 
 TABLE = "(id bigint PRIMARY KEY, customer text, total numeric, status text, created timestamptz)"
@@ -92,6 +95,7 @@ flows:
         columns: {COLUMNS}
         connections: 2
         method: {method}
+        mode: {MODE}{CONFLICT}
     max_in_flight: 4
 """)
     log = open(os.path.join(work, "junction.log"), "w")
@@ -204,7 +208,7 @@ def main():
         med = statistics.median
         p = ROWS / med(seconds["psql"])
         print(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; nproc: {os.cpu_count()}; "
-              f"cpu: {cpu_model()}; rows: {ROWS}; rounds: {ROUNDS}; "
+              f"cpu: {cpu_model()}; rows: {ROWS}; rounds: {ROUNDS}; junction mode: {MODE}; "
               f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print("| copy a -> b | seconds (each round) | rows/s (median) | ratio to psql "
               "| client CPU s | server CPU s |")

@@ -7,7 +7,8 @@
 #   psql       psql -c "\copy a to stdout" | psql -c "\copy b from stdin"
 # and prints each one's rows/s (median) and its ratio to psql.
 # Usage: bench/connectors/postgres/run.sh [BUILD_DIR]
-#   (ROWS=200000 ROUNDS=3 METHODS="copy insert" by default)
+#   (ROWS=200000 ROUNDS=3 METHODS="copy insert" MODE=insert by default;
+#    MODE=upsert has Junction upsert on id, psql still plain \copy)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 BUILD=${1:-build}
