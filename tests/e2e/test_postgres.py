@@ -230,6 +230,39 @@ class PostgresTest(JunctionTest):
         self.assertEqual(self.pg.psql("SELECT count(*), md5(string_agg(t, '' ORDER BY id)) "
                                       "FROM big"), [["200", want]])
 
+    def test_a_missing_table_is_a_permanent_failure_not_retried(self):
+        # The COPY fails before the server asks for data; the upsert's staging
+        # table cannot be made. Both are the spec's fault: dead letter, no retry.
+        self.pg.psql("CREATE TABLE present (id int PRIMARY KEY)")
+        self.write_jsonl("in.jsonl", [{"id": i} for i in range(5)])
+        flows = ""
+        for name, table, extra in [("copy_missing", "missing", ""),
+                                   ("upsert_missing", "missing", "mode: upsert, conflict: [id], "),
+                                   ("copy_present", "present", "")]:
+            flows += f"""
+              {name}:
+                input: {{ file: in.jsonl, format: json }}
+                output:
+                  postgres: {{ dsn: "{self.pg.dsn}", table: {table}, columns: {{ id: id }}, {extra}connections: 1 }}
+                on_error:
+                  retry: {{ attempts: 3, base: 10ms, max: 50ms }}
+                  dead_letter: {{ file: dead_{name}.jsonl, format: json_envelope }}"""
+        self.write("junction.yaml", f"""\
+            apiVersion: junction/v1
+            storage: {{ dir: data }}
+            flows:""" + flows.replace("\n", "\n    ") + "\n")
+        r = self.run_junction("run", "junction.yaml")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for name in ("copy_missing", "upsert_missing"):
+            with self.subTest(flow=name):
+                dead = self.out(f"dead_{name}.jsonl")
+                self.assertEqual(sorted(d["payload"]["id"] for d in dead), list(range(5)))
+                self.assertEqual(dead[0]["headers"]["x-junction-error-class"], "permanent")
+                self.assertIn("42P01", dead[0]["headers"]["x-junction-error"])
+                self.assertEqual(dead[0]["headers"]["x-junction-attempts"], "1")
+        self.assertEqual(self.out("dead_copy_present.jsonl"), [])
+        self.assertEqual(self.pg.psql("SELECT count(*) FROM present"), [["5"]])
+
     def test_a_rejected_row_goes_to_the_dead_letter_with_the_reason(self):
         self.log_statements()
         flows = ""
