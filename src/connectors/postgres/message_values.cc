@@ -1,5 +1,6 @@
 #include "connectors/postgres/message_values.h"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -55,6 +56,31 @@ const boost::json::value* find_path(const boost::json::value& root,
   return at;
 }
 
+// How the spec names a source, for error messages.
+std::string source_name(const ColumnSource& source) {
+  using Kind = ColumnSource::Kind;
+  switch (source.kind) {
+    case Kind::kKey:
+      return "$key";
+    case Kind::kId:
+      return "$id";
+    case Kind::kTimestamp:
+      return "$timestamp";
+    case Kind::kTimestampMs:
+      return "$timestamp_ms";
+    case Kind::kPayload:
+      return "$payload";
+    case Kind::kField:
+      break;
+  }
+  std::string path;
+  for (const auto& part : source.path) {
+    if (!path.empty()) path.push_back('.');
+    path += part;
+  }
+  return path;
+}
+
 }  // namespace
 
 Result<ColumnSource> column_source(std::string_view spec) {
@@ -95,7 +121,11 @@ std::string iso8601_utc(int64_t ms) {
 Status append_values(std::span<const ColumnSource> sources, const Message& msg,
                      std::vector<Param>& params) {
   using Kind = ColumnSource::Kind;
-  boost::json::value doc;
+  // The document lives only for this call: a bump allocator on the stack
+  // spares a malloc and a free per node for the usual small payload.
+  unsigned char scratch[4096];
+  boost::json::monotonic_resource arena(scratch, sizeof scratch);
+  boost::json::value doc(&arena);  // same storage: parse() moves into it, no copy
   bool parsed = false;
   std::vector<Param> row;
   row.reserve(sources.size());
@@ -119,7 +149,7 @@ Status append_values(std::span<const ColumnSource> sources, const Message& msg,
       case Kind::kField: {
         if (!parsed) {
           boost::system::error_code ec;
-          doc = boost::json::parse(msg.payload.view(), ec);
+          doc = boost::json::parse(msg.payload.view(), ec, &arena);
           if (ec) return Error::invalid("payload is not JSON: " + ec.message());
           if (!doc.is_object()) return Error::invalid("payload is not a JSON object");
           parsed = true;
@@ -128,6 +158,16 @@ Status append_values(std::span<const ColumnSource> sources, const Message& msg,
         row.push_back(v ? text_of(*v) : std::nullopt);  // a missing field is NULL
         break;
       }
+    }
+  }
+  // PostgreSQL stores no NUL in text (nor takes one in a parameter or in
+  // COPY): refuse the message as the server would, rather than let libpq
+  // cut the value short at the NUL.
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (row[i] && row[i]->find('\0') != std::string::npos) {
+      return Error::invalid(
+          fmt::format("{}: holds a NUL byte (0x00), which PostgreSQL text cannot store",
+                      source_name(sources[i])));
     }
   }
   for (auto& p : row) params.push_back(std::move(p));

@@ -33,7 +33,8 @@ Result<ColumnSource> column_source(std::string_view spec);
 // Appends the message's value for each source, in order, in PostgreSQL's
 // text form: strings bare, numbers and booleans as written, objects and
 // arrays as JSON; a missing field or JSON null is NULL. Invalid (and nothing
-// appended) when a field is wanted and the payload is not a JSON object.
+// appended) when a field is wanted and the payload is not a JSON object, or
+// when a value holds a NUL byte (PostgreSQL text cannot).
 Status append_values(std::span<const ColumnSource> sources, const Message& msg,
                      std::vector<Param>& params);
 

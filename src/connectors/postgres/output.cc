@@ -6,6 +6,7 @@
 
 #include "connectors/common/connector_metrics.h"
 #include "connectors/postgres/connection_pool.h"
+#include "connectors/postgres/copy_text.h"
 #include "connectors/postgres/dsn_field.h"
 #include "connectors/postgres/table_mapping.h"
 #include "fmt/format.h"
@@ -15,9 +16,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// How a batch reaches the table: COPY streams it as text and the server
+// parses no statement per row; INSERT sends it as statement parameters.
+enum class WriteMethod { kCopy, kInsert };
+
 struct OutputOptions {
   std::string dsn;  // may hold a password: never logged
   TableMapping mapping;
+  WriteMethod method = WriteMethod::kCopy;
   size_t connections = 2;
   Duration timeout = std::chrono::seconds(30);
 };
@@ -27,7 +33,10 @@ struct OutputOptions {
 class PostgresOutput final : public flow::Output {
  public:
   PostgresOutput(OutputOptions o, const flow::ComponentContext& ctx)
-      : o_(std::move(o)), metrics_(ctx, "postgres") {}
+      : o_(std::move(o)),
+        metrics_(ctx, "postgres"),
+        copy_sql_(o_.mapping.copy_sql()),
+        stage_sql_(o_.mapping.mode == WriteMode::kUpsert ? o_.mapping.stage_sql() : "") {}
 
   asio::awaitable<Status> open() override {
     pool_.emplace(co_await asio::this_coro::executor, o_.dsn, o_.timeout, o_.connections);
@@ -56,9 +65,11 @@ class PostgresOutput final : public flow::Output {
         break;
       }
     }
+    // The message that cannot become a row is its own failure: the flow
+    // dead-letters it alone and writes the ones after it again.
     if (rows == 0) {
       metrics_.error();
-      co_return flow::WriteResult{0, std::move(*unmappable)};
+      co_return flow::WriteResult{0, std::move(*unmappable), true};
     }
     auto conn = co_await pool_->acquire();
     if (!conn->connected()) {
@@ -70,7 +81,8 @@ class PostgresOutput final : public flow::Output {
     if (s.ok()) {
       metrics_.latency(Clock::now() - start);
       count_sent(batch.first(rows));
-      co_return flow::WriteResult{rows, unmappable ? Status(*unmappable) : ok_status()};
+      if (!unmappable) co_return flow::WriteResult::all(rows);
+      co_return flow::WriteResult{rows, *unmappable, true};
     }
     metrics_.error();
     if (!conn->connected()) {
@@ -83,7 +95,7 @@ class PostgresOutput final : public flow::Output {
     // invalid: those are worth a search for the row at fault.
     if (s.error().cls() != ErrorClass::kInvalid) co_return flow::WriteResult{0, s.error()};
     flow::WriteResult r = co_await find_rejected_row(*conn, batch, params, rows);
-    if (r.status.ok() && unmappable) r.status = *unmappable;
+    if (r.status.ok() && unmappable) r = flow::WriteResult{rows, *unmappable, true};
     co_return r;
   }
 
@@ -104,11 +116,33 @@ class PostgresOutput final : public flow::Output {
     co_return s;
   }
 
-  // Inserts rows [0, rows) of `params` atomically. One statement is its own
-  // transaction, committed when its result arrives; a batch too large for
-  // one statement is wrapped in BEGIN / COMMIT.
+  // Writes rows [0, rows) of `params` atomically, by the configured method.
   asio::awaitable<Status> write_rows(PgConnection& conn, std::span<const Param> params,
                                      size_t rows) {
+    if (o_.method == WriteMethod::kCopy) co_return co_await copy_rows(conn, params, rows);
+    co_return co_await insert_rows(conn, params, rows);
+  }
+
+  // One simple query, so one transaction: the COPY, and for an upsert the
+  // INSERT ... SELECT from the staging table, which the commit empties.
+  asio::awaitable<Status> copy_rows(PgConnection& conn, std::span<const Param> params,
+                                    size_t rows) {
+    const size_t width = o_.mapping.columns.size();
+    const bool upsert = o_.mapping.mode == WriteMode::kUpsert;
+    if (upsert) {
+      Status staged = co_await conn.once_per_session("upsert stage", stage_sql_);
+      if (!staged.ok()) co_return staged;
+    }
+    const std::string data = copy_text(params.first(rows * width), width, upsert);
+    auto r = co_await conn.copy_in(copy_sql_, data);
+    if (!r.ok()) co_return r.error();
+    co_return ok_status();
+  }
+
+  // One statement is its own transaction, committed when its result
+  // arrives; a batch too large for one statement is wrapped in BEGIN / COMMIT.
+  asio::awaitable<Status> insert_rows(PgConnection& conn, std::span<const Param> params,
+                                      size_t rows) {
     const size_t width = o_.mapping.columns.size();
     const size_t per_statement = o_.mapping.max_rows_per_statement();
     const bool explicit_txn = rows > per_statement;
@@ -187,6 +221,8 @@ class PostgresOutput final : public flow::Output {
 
   OutputOptions o_;
   ConnectorMetrics metrics_;
+  const std::string copy_sql_;
+  const std::string stage_sql_;  // upsert only
   std::optional<ConnectionPool> pool_;
 };
 
@@ -216,6 +252,11 @@ void register_postgres_output(flow::ComponentRegistry& registry) {
       "`mode: upsert` adds ON CONFLICT (`conflict` columns) DO UPDATE SET the other columns, "
       "which makes the retry of a batch whose commit was lost harmless; plain inserts are "
       "at-least-once and may duplicate a batch after a connection loss.\n"
+      "`method: copy` (the default) streams each batch with COPY FROM STDIN; an upsert copies "
+      "into a temporary staging table per connection, then inserts the last row of each key "
+      "from it with ON CONFLICT, in the same transaction (this needs SELECT on the mapped "
+      "columns, to type the staging table). `method: insert` sends multi-row INSERTs with "
+      "parameters.\n"
       "Errors follow the SQLSTATE: connection loss, serialization failures and deadlocks "
       "(08, 40, 53, 57) are retried; when a batch fails on a data or integrity error (21, 22, "
       "23) the output replays it row by row, writes the rows before the rejected one and "
@@ -236,6 +277,12 @@ void register_postgres_output(flow::ComponentRegistry& registry) {
        "insert or upsert.",
        false,
        {"insert", "upsert"}},
+      {"method",
+       spec::FieldType::kString,
+       "copy",
+       "copy (COPY FROM STDIN; upserts through a staging table) or insert (multi-row INSERT).",
+       false,
+       {"copy", "insert"}},
       {"conflict", spec::FieldType::kStringList, "",
        "Upsert: the columns of the unique key (ON CONFLICT target)."},
       {"connections", spec::FieldType::kInt, "2", "Connections (batches written at once)."},
@@ -253,6 +300,7 @@ void register_postgres_output(flow::ComponentRegistry& registry) {
         TableMapping::make(c.str("table"), *columns, c.str("mode"), c.strings("conflict"));
     if (!mapping) return mapping.error();
     o.mapping = std::move(*mapping);
+    o.method = c.str("method") == "insert" ? WriteMethod::kInsert : WriteMethod::kCopy;
     const int64_t connections = c.integer("connections");
     if (connections < 1 || connections > 64) return Error::invalid("connections must be 1..64");
     o.connections = static_cast<size_t>(connections);

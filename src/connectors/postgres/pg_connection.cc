@@ -34,6 +34,7 @@ void PgConnection::close() {
   if (conn_) PQfinish(conn_);
   conn_ = nullptr;
   prepared_.clear();
+  set_up_.clear();
 }
 
 void PgConnection::arm_deadline() {
@@ -144,15 +145,86 @@ asio::awaitable<Result<PgResult>> PgConnection::execute(const std::string& name,
   co_return co_await finish();
 }
 
+asio::awaitable<Status> PgConnection::once_per_session(const std::string& name,
+                                                       const std::string& sql) {
+  if (set_up_.contains(name)) co_return ok_status();
+  auto r = co_await query(sql, {});
+  if (!r.ok()) co_return r.error();
+  set_up_.insert(name);
+  co_return ok_status();
+}
+
+asio::awaitable<Result<PgResult>> PgConnection::copy_in(std::string_view sql,
+                                                        std::string_view data) {
+  if (!connected()) co_return Error::transient("postgres: not connected");
+  // The simple protocol: it takes several statements in one query.
+  const std::string text(sql);
+  if (!PQsendQuery(conn_, text.c_str())) co_return connection_error("send");
+  arm_deadline();
+  Status sent = co_await flush();
+  if (!sent.ok()) co_return sent.error();
+  auto started = co_await collect();
+  if (!started.ok() || !*started || PQresultStatus(started->get()) != PGRES_COPY_IN) {
+    disarm_deadline();
+    if (!started.ok()) co_return started.error();
+    co_return Error::permanent("postgres: the statement did not start a COPY FROM STDIN");
+  }
+  Status copied = co_await send_copy_data(data);
+  if (!copied.ok()) co_return copied.error();
+  auto done = co_await collect();
+  disarm_deadline();
+  co_return done;
+}
+
+asio::awaitable<Status> PgConnection::send_copy_data(std::string_view data) {
+  // Chunks bound what libpq buffers besides `data`; each is flushed before
+  // the next, so a slow server holds the sender back.
+  constexpr size_t kChunk = 256 * 1024;
+  // libpq answers 0 when it cannot queue more without blocking: flushing
+  // (waiting for the socket) makes room. Twice with nothing left to flush,
+  // it is out of memory and waiting would not help.
+  int stalls = 0;
+  for (size_t at = 0; at < data.size();) {
+    const size_t n = std::min(kChunk, data.size() - at);
+    const int put = PQputCopyData(conn_, data.data() + at, static_cast<int>(n));
+    if (put < 0 || (put == 0 && ++stalls > 2)) co_return connection_error("copy");
+    if (put > 0) {
+      at += n;
+      stalls = 0;
+    }
+    Status s = co_await flush();
+    if (!s.ok()) co_return s;
+  }
+  for (stalls = 0;;) {
+    const int end = PQputCopyEnd(conn_, nullptr);
+    if (end < 0 || (end == 0 && ++stalls > 2)) co_return connection_error("copy");
+    if (end > 0) break;
+    Status s = co_await flush();
+    if (!s.ok()) co_return s;
+  }
+  co_return co_await flush();
+}
+
 asio::awaitable<Result<PgResult>> PgConnection::finish() {
   arm_deadline();
+  Status sent = co_await flush();
+  if (!sent.ok()) co_return sent.error();
+  auto r = co_await collect();
+  disarm_deadline();
+  co_return r;
+}
+
+asio::awaitable<Status> PgConnection::flush() {
   for (;;) {
     const int flushed = PQflush(conn_);
-    if (flushed == 0) break;
+    if (flushed == 0) co_return ok_status();
     if (flushed < 0) co_return connection_error("send");
     bool ready = co_await wait(Wait::kWrite);
     if (!ready) co_return connection_error("send");
   }
+}
+
+asio::awaitable<Result<PgResult>> PgConnection::collect() {
   PgResult last;
   std::optional<Error> failure;
   for (;;) {
@@ -163,6 +235,7 @@ asio::awaitable<Result<PgResult>> PgConnection::finish() {
     PgResult r(PQgetResult(conn_));
     if (!r) break;
     const ExecStatusType st = PQresultStatus(r.get());
+    if (st == PGRES_COPY_IN) co_return r;  // the caller sends the data
     if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE) {
       if (!failure) {
         const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
@@ -180,7 +253,6 @@ asio::awaitable<Result<PgResult>> PgConnection::finish() {
       last = std::move(r);
     }
   }
-  disarm_deadline();
   if (failure) {
     // A server shutting down sends a FATAL error and hangs up.
     if (PQstatus(conn_) != CONNECTION_OK) {

@@ -55,6 +55,15 @@ class PgConnection {
   asio::awaitable<Result<PgResult>> execute(const std::string& name, const std::string& sql,
                                             std::span<const Param> params);
 
+  // Runs `sql`, a simple query whose first statement is a COPY ... FROM
+  // STDIN (more statements may follow it, in the same transaction), with
+  // `data` as the COPY's input. Returns the last result, or the first error
+  // classified as query() does.
+  asio::awaitable<Result<PgResult>> copy_in(std::string_view sql, std::string_view data);
+  // Runs `sql` unless this session already ran it under `name`: the setup
+  // a session keeps (a temporary table), done again after a reconnect.
+  asio::awaitable<Status> once_per_session(const std::string& name, const std::string& sql);
+
   bool connected() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
   void close();
 
@@ -67,6 +76,13 @@ class PgConnection {
   Error connection_error(std::string_view what);
   // Flushes what was sent and collects the results of one statement.
   asio::awaitable<Result<PgResult>> finish();
+  // Waits until libpq sent everything it holds.
+  asio::awaitable<Status> flush();
+  // Collects results until there are none left, or until a COPY waits for
+  // its data (returned as the PGRES_COPY_IN result). The deadline is armed.
+  asio::awaitable<Result<PgResult>> collect();
+  // Streams `data` and ends the COPY, once the server asked for it.
+  asio::awaitable<Status> send_copy_data(std::string_view data);
   void arm_deadline();
   void disarm_deadline();
 
@@ -80,6 +96,7 @@ class PgConnection {
   bool timed_out_ = false;
   uint64_t generation_ = 0;         // tells a stale deadline from the current one
   std::set<std::string> prepared_;  // statement names this session knows
+  std::set<std::string> set_up_;    // once_per_session names this session ran
 };
 
 }  // namespace junction::connectors::postgres

@@ -8,6 +8,9 @@ namespace junction::connectors::postgres {
 namespace {
 
 constexpr size_t kMaxParams = 65535;
+// Upsert with COPY stages each batch here: a temporary table, one per
+// session, named in pg_temp so no table of the search path can shadow it.
+constexpr const char* kStageTable = "pg_temp.junction_upsert_stage";
 
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> parts;
@@ -85,13 +88,39 @@ size_t TableMapping::max_rows_per_statement() const {
   return std::max<size_t>(1, kMaxParams / columns.size());
 }
 
-std::string TableMapping::insert_sql(size_t rows) const {
-  std::string sql = "INSERT INTO " + table + " (";
+std::string TableMapping::column_list() const {
+  std::string list;
   for (size_t c = 0; c < columns.size(); ++c) {
-    if (c) sql += ", ";
-    sql += quote_identifier(columns[c]);
+    if (c) list += ", ";
+    list += quote_identifier(columns[c]);
   }
-  sql += ") VALUES ";
+  return list;
+}
+
+std::string TableMapping::on_conflict() const {
+  std::string target;
+  for (const auto& c : conflict) {
+    if (!target.empty()) target += ", ";
+    target += quote_identifier(c);
+  }
+  std::string updates;
+  for (const auto& col : columns) {
+    if (std::find(conflict.begin(), conflict.end(), col) != conflict.end()) continue;
+    if (!updates.empty()) updates += ", ";
+    updates += quote_identifier(col) + " = EXCLUDED." + quote_identifier(col);
+  }
+  return " ON CONFLICT (" + target +
+         (updates.empty() ? ") DO NOTHING" : ") DO UPDATE SET " + updates);
+}
+
+std::string TableMapping::ordinal_column() const {
+  std::string name = "junction_ordinal";
+  while (std::find(columns.begin(), columns.end(), name) != columns.end()) name += "_";
+  return name;
+}
+
+std::string TableMapping::insert_sql(size_t rows) const {
+  std::string sql = "INSERT INTO " + table + " (" + column_list() + ") VALUES ";
   size_t n = 1;
   for (size_t r = 0; r < rows; ++r) {
     sql += r ? ", (" : "(";
@@ -101,21 +130,42 @@ std::string TableMapping::insert_sql(size_t rows) const {
     }
     sql += ")";
   }
-  if (mode == WriteMode::kUpsert) {
-    sql += " ON CONFLICT (";
-    for (size_t i = 0; i < conflict.size(); ++i) {
-      if (i) sql += ", ";
-      sql += quote_identifier(conflict[i]);
-    }
-    std::string updates;
-    for (const auto& col : columns) {
-      if (std::find(conflict.begin(), conflict.end(), col) != conflict.end()) continue;
-      if (!updates.empty()) updates += ", ";
-      updates += quote_identifier(col) + " = EXCLUDED." + quote_identifier(col);
-    }
-    sql += updates.empty() ? ") DO NOTHING" : ") DO UPDATE SET " + updates;
-  }
+  if (mode == WriteMode::kUpsert) sql += on_conflict();
   return sql;
+}
+
+std::string TableMapping::stage_sql() const {
+  // Only the mapped columns, typed as in the table (typmods and domains
+  // included, so a value the table refuses is refused by COPY already), and
+  // none of its defaults or constraints: the INSERT checks those.
+  return "CREATE TEMP TABLE " + std::string(kStageTable) + " ON COMMIT DELETE ROWS AS SELECT " +
+         column_list() + ", 0::bigint AS " + quote_identifier(ordinal_column()) + " FROM " + table +
+         " WITH NO DATA";
+}
+
+std::string TableMapping::copy_sql() const {
+  if (mode == WriteMode::kInsert) return "COPY " + table + " (" + column_list() + ") FROM STDIN";
+  const std::string ordinal = quote_identifier(ordinal_column());
+  // A NULL in a key column matches nothing in ON CONFLICT, so such rows are
+  // each their own key: `lone` is their ordinal, NULL for rows with a key.
+  std::string keys;
+  std::string any_null;
+  for (const auto& c : conflict) {
+    if (!keys.empty()) {
+      keys += ", ";
+      any_null += " OR ";
+    }
+    keys += quote_identifier(c);
+    any_null += quote_identifier(c) + " IS NULL";
+  }
+  const std::string lone = "CASE WHEN " + any_null + " THEN " + ordinal + " END";
+  // The outer ORDER BY inserts in message order, as the INSERT path does
+  // (serial columns number the rows as they came).
+  return "COPY " + std::string(kStageTable) + " (" + column_list() + ", " + ordinal +
+         ") FROM STDIN; INSERT INTO " + table + " (" + column_list() + ") SELECT " + column_list() +
+         " FROM (SELECT DISTINCT ON (" + keys + ", " + lone + ") * FROM " + kStageTable +
+         " ORDER BY " + keys + ", " + lone + ", " + ordinal + " DESC) last ORDER BY " + ordinal +
+         on_conflict();
 }
 
 Status TableMapping::append_row(const Message& msg, std::vector<Param>& params) const {

@@ -35,10 +35,29 @@ struct TableMapping {
   // INSERT INTO t (c1, c2) VALUES ($1, $2), ($3, $4) [ON CONFLICT (..) DO ..]
   std::string insert_sql(size_t rows) const;
 
+  // The statements that write a batch sent as COPY data (copy_text.h), as
+  // one simple query, which PostgreSQL runs as one transaction.
+  //   insert: COPY t (c1, c2) FROM STDIN
+  //   upsert: COPY the rows, with their ordinals, into the session's staging
+  //           table (stage_sql), then INSERT INTO t ... SELECT from it the
+  //           last row of each key ... ON CONFLICT ... DO UPDATE: one
+  //           statement may not touch a row twice, so the earlier rows of a
+  //           key, which the later one would overwrite, are left out.
+  std::string copy_sql() const;
+  // Upsert with COPY: creates the session's staging table, with the types
+  // of the mapped columns and an ordinal. It empties itself at each commit.
+  std::string stage_sql() const;
+
   // Appends the message's values, in column order, to `params`. Invalid
   // (and nothing appended) when a field is wanted and the payload is not a
-  // JSON object.
+  // JSON object, or a value holds a NUL byte.
   Status append_row(const Message& msg, std::vector<Param>& params) const;
+
+ private:
+  std::string column_list() const;
+  std::string on_conflict() const;
+  // A name for the ordinal column that no mapped column has.
+  std::string ordinal_column() const;
 };
 
 // "na""me" quoting, so any column name is taken literally.

@@ -121,6 +121,56 @@ TEST(TableMapping, APayloadThatIsNotAnObjectIsInvalidAndAddsNothing) {
   EXPECT_TRUE(params.empty());
 }
 
+TEST(TableMapping, AValueWithANulByteIsInvalidAndAddsNothing) {
+  auto m = mapping({{"id", "id"}, {"name", "customer.name"}});
+  std::vector<Param> params;
+  Status s = m.append_row(message(R"({"id": "o-1", "customer": {"name": "a\u0000b"}})"), params);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().cls(), ErrorClass::kInvalid);
+  EXPECT_NE(s.error().message().find("customer.name"), std::string::npos) << s.error().message();
+  EXPECT_NE(s.error().message().find("NUL"), std::string::npos) << s.error().message();
+  EXPECT_TRUE(params.empty());
+
+  auto raw = mapping({{"doc", "$payload"}});
+  EXPECT_FALSE(raw.append_row(message(std::string("bin\0ary", 7)), params).ok());
+  EXPECT_TRUE(params.empty());
+  // In JSON text the escape is six characters, no NUL: json/jsonb columns
+  // get the document as it is (jsonb then refuses \u0000 itself).
+  ASSERT_TRUE(raw.append_row(message(R"({"s": "a\u0000b"})"), params).ok());
+  EXPECT_EQ(params[0], R"({"s": "a\u0000b"})");
+}
+
+TEST(TableMapping, CopyInsertListsTheColumns) {
+  auto m = mapping({{"id", "id"}, {"total", "total"}});
+  EXPECT_EQ(m.copy_sql(), "COPY \"public\".\"orders\" (\"id\", \"total\") FROM STDIN");
+}
+
+TEST(TableMapping, CopyUpsertStagesThenInsertsTheLastRowOfEachKey) {
+  auto m = mapping({{"id", "id"}, {"name", "name"}}, "upsert", {"id"});
+  EXPECT_EQ(m.stage_sql(),
+            "CREATE TEMP TABLE pg_temp.junction_upsert_stage ON COMMIT DELETE ROWS AS SELECT "
+            "\"id\", \"name\", 0::bigint AS \"junction_ordinal\" FROM \"public\".\"orders\" WITH "
+            "NO DATA");
+  EXPECT_EQ(
+      m.copy_sql(),
+      "COPY pg_temp.junction_upsert_stage (\"id\", \"name\", \"junction_ordinal\") FROM STDIN; "
+      "INSERT INTO \"public\".\"orders\" (\"id\", \"name\") SELECT \"id\", \"name\" FROM "
+      "(SELECT DISTINCT ON (\"id\", CASE WHEN \"id\" IS NULL THEN \"junction_ordinal\" END) * "
+      "FROM pg_temp.junction_upsert_stage ORDER BY \"id\", CASE WHEN \"id\" IS NULL THEN "
+      "\"junction_ordinal\" END, \"junction_ordinal\" DESC) last ORDER BY \"junction_ordinal\" "
+      "ON CONFLICT (\"id\") DO UPDATE SET \"name\" = EXCLUDED.\"name\"");
+}
+
+TEST(TableMapping, CopyUpsertOrdinalAvoidsTheMappedColumnNames) {
+  auto m = mapping({{"junction_ordinal", "a"}, {"k", "k"}}, "upsert", {"k", "junction_ordinal"});
+  EXPECT_NE(m.stage_sql().find("0::bigint AS \"junction_ordinal_\""), std::string::npos)
+      << m.stage_sql();
+  EXPECT_NE(m.copy_sql().find("CASE WHEN \"k\" IS NULL OR \"junction_ordinal\" IS NULL THEN "
+                              "\"junction_ordinal_\" END"),
+            std::string::npos)
+      << m.copy_sql();
+}
+
 TEST(TableMapping, TimestampsBeforeTheEpochFormatCorrectly) {
   EXPECT_EQ(iso8601_utc(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(iso8601_utc(-1), "1969-12-31T23:59:59.999Z");
