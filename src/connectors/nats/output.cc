@@ -373,9 +373,8 @@ void register_nats_output(flow::ComponentRegistry& registry) {
       "once. A timeout, no responders (no stream, or JetStream restarting) or a lost "
       "connection is transient (retried by the flow); a rejected message (too large, bad "
       "header, a subject per message that is empty or has whitespace or a wildcard) is "
-      "invalid: the flow dead-letters that message and writes the others. While the server is away "
-      "the output reconnects every "
-      "`reconnect_wait` for ever and is not ready.\n"
+      "invalid: the flow dead-letters that message and writes the others. While the server "
+      "is away the output reconnects every `reconnect_wait` for ever and is not ready.\n"
       "Example: `output: { nats: { url: nats://127.0.0.1:4222, subject_expression: "
       "'\"orders.\" .. msg.region' } }`.";
   info.schema.fields = output_fields();
