@@ -26,7 +26,11 @@ class ByteBuffer {
   // Gives back the last n bytes of an extend() that were not used.
   void unextend(size_t n) { size_ -= n; }
   void push(char c) { *extend(1) = c; }
-  void append(const char* s, size_t n) { std::memcpy(extend(n), s, n); }
+  void append(const char* s, size_t n) {
+    // An empty string into a buffer that never grew: memcpy's pointers may
+    // not be null even for 0 bytes.
+    if (n != 0) std::memcpy(extend(n), s, n);
+  }
   void append(std::string_view s) { append(s.data(), s.size()); }
 
   // Frees the memory when a large result left it big.

@@ -145,6 +145,47 @@ class NatsTest(JunctionTest):
             self.assertEqual(m["subject"], "out.orders")
             self.assertEqual(m["headers"]["region"], "eu")
 
+    def test_output_subject_per_message_and_invalid_ones_dead_lettered(self):
+        # The subject comes from each order; the ones that make no valid
+        # subject (empty, a space, a wildcard) are dead-lettered with the
+        # reason, and the orders after them in the batch are still published.
+        orders = [("o-0", "orders.eu"), ("o-1", "orders.us"), ("o-2", ""),
+                  ("o-3", "orders.eu west"), ("o-4", "orders.*"), ("o-5", "orders.>"),
+                  ("o-6", "orders.us"), ("o-7", "orders.apac")]
+        with open(self.path("in.jsonl"), "w") as f:
+            for order_id, to in orders:
+                f.write(json.dumps({"id": order_id, "to": to}) + "\n")
+        p = self.start("""\
+            apiVersion: junction/v1
+            flows:
+              route:
+                input: { file: in.jsonl, watch: true }
+                output:
+                  nats:
+                    url: NATS_URL
+                    subject_expression: msg.to
+                    create_stream: true
+                    stream: ORDERS
+                    stream_subjects: [orders.>]
+                on_error:
+                  retry: { attempts: 2, base: 10ms, max: 50ms }
+                  dead_letter: { file: { path: dead.jsonl, format: json_envelope } }
+            """)
+        wait_until(lambda: len(self.nats.messages("ORDERS")) >= 4
+                   and len(self.out("dead.jsonl")) >= 4,
+                   what="4 orders in ORDERS and 4 dead letters")
+        self.assertEqual(self.stop(p), 0, self.log())
+        stored = {json.loads(m["data"])["id"]: m["subject"] for m in self.nats.messages("ORDERS")}
+        self.assertEqual(stored, {"o-0": "orders.eu", "o-1": "orders.us", "o-6": "orders.us",
+                                  "o-7": "orders.apac"})
+        dead = {d["payload"]["id"]: d["headers"] for d in self.out("dead.jsonl")}
+        self.assertEqual(sorted(dead), ["o-2", "o-3", "o-4", "o-5"])
+        for order_id, headers in dead.items():
+            self.assertEqual(headers["x-junction-error-class"], "invalid", order_id)
+        self.assertIn("subject must not be empty", dead["o-2"]["x-junction-error"])
+        for order_id, to in [("o-3", "orders.eu west"), ("o-4", "orders.*"), ("o-5", "orders.>")]:
+            self.assertIn(f"'{to}' is not a valid NATS subject", dead[order_id]["x-junction-error"])
+
     def test_failures_are_redelivered_then_dead_lettered(self):
         self.nats.create_stream("IN", "in.>")
         self.nats.create_stream("DLQ", "dlq.>")

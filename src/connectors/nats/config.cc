@@ -110,8 +110,12 @@ std::vector<Field> input_fields() {
 
 std::vector<Field> output_fields() {
   std::vector<Field> f = {
-      {"subject", FieldType::kString, "", "Subject to publish to (a stream must capture it).",
-       true},
+      {"subject", FieldType::kString, "",
+       "Subject to publish to (a stream must capture it); a template with {{counter}}, "
+       "{{timestamp_ms}}, {{id}}, {{random}}."},
+      {"subject_expression", FieldType::kString, "",
+       "Lua expression for a subject per message, e.g. \"orders.\" .. msg.region; replaces "
+       "`subject`."},
       {"stream", FieldType::kString, "", "Stream for create_stream; optional otherwise."},
       {"max_pending", FieldType::kInt, "1024", "Publishes awaiting their JetStream ack at most."},
       {"publish_timeout", FieldType::kDuration, "5s",
@@ -169,7 +173,8 @@ Result<InputOptions> parse_input(const spec::Config& c, const std::string& clien
   return o;
 }
 
-Result<OutputOptions> parse_output(const spec::Config& c, const std::string& client_name) {
+Result<OutputOptions> parse_output(const spec::Config& c, const std::string& client_name,
+                                   const std::string& fixed_subject) {
   OutputOptions o;
   auto conn = parse_connection(c, client_name);
   if (!conn) return conn.error();
@@ -177,9 +182,10 @@ Result<OutputOptions> parse_output(const spec::Config& c, const std::string& cli
   auto stream = parse_stream(c, false);
   if (!stream) return stream.error();
   o.stream = std::move(*stream);
-  o.subject = c.str("subject");
-  if (auto st = check_subject(o.subject, false, "subject"); !st) return st.error();
-  if (o.stream.subjects.empty()) o.stream.subjects = {o.subject};
+  if (o.stream.subjects.empty() && !fixed_subject.empty()) o.stream.subjects = {fixed_subject};
+  if (o.stream.create && o.stream.subjects.empty()) {
+    return Error::invalid("create_stream with a subject per message needs stream_subjects");
+  }
   const int64_t pending = c.integer("max_pending");
   if (pending < 1 || pending > 1'000'000) return Error::invalid("max_pending must be 1..1000000");
   o.max_pending = static_cast<int>(pending);

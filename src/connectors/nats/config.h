@@ -47,7 +47,6 @@ struct InputOptions {
 struct OutputOptions {
   ConnectionOptions connection;
   StreamOptions stream;
-  std::string subject;
   int max_pending = 1024;
   Duration publish_timeout = std::chrono::seconds(5);
 };
@@ -60,7 +59,10 @@ std::vector<spec::Field> output_fields();
 // The durable defaults to junction_<flow> when `durable` is not set.
 Result<InputOptions> parse_input(const spec::Config& c, const std::string& client_name,
                                  const std::string& flow);
-Result<OutputOptions> parse_output(const spec::Config& c, const std::string& client_name);
+// The subject itself is read by SubjectSource; `fixed_subject` is what it
+// found, empty when the subject depends on the message.
+Result<OutputOptions> parse_output(const spec::Config& c, const std::string& client_name,
+                                   const std::string& fixed_subject);
 
 // A NATS subject: dot-separated tokens, no whitespace; wildcards only where
 // allowed (`*` for one token, `>` as the last token).

@@ -18,6 +18,7 @@
 #include "connectors/common/connector_metrics.h"
 #include "connectors/nats/config.h"
 #include "connectors/nats/connection.h"
+#include "connectors/nats/credit.h"
 #include "connectors/nats/headers.h"
 #include "connectors/nats/pull.h"
 #include "connectors/nats/settler.h"
@@ -56,7 +57,8 @@ class NatsInput final : public flow::Input {
         metrics_(ctx, "nats"),
         blocking_(ctx.blocking),
         connection_(o_.connection, metrics_),
-        settler_(o_, connection_, metrics_, [this] { release(); }) {}
+        credit_(o_.max_in_flight, o_.batch),
+        settler_(o_, connection_, metrics_, [this](int n) { credit_.give_back(n); }) {}
 
   ~NatsInput() override { shutdown(); }
 
@@ -155,11 +157,8 @@ class NatsInput final : public flow::Input {
     resilience::Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(5));
     int failures = 0;
     bool subscribed_once = false;
-    auto pause = [&] {
-      std::unique_lock lock(credit_mu_);
-      credit_cv_.wait_for(lock, backoff.delay(++failures), [this] { return stopping_; });
-    };
-    while (!is_stopping()) {
+    auto pause = [&] { credit_.wait_stopped_for(backoff.delay(++failures)); };
+    while (!credit_.stopped()) {
       if (!pull_.subscribed()) {
         Status st = subscribe();
         if (!st) {
@@ -177,7 +176,7 @@ class NatsInput final : public flow::Input {
         failures = 0;
         subscribed_once = true;
       }
-      const int n = take_credit();
+      const int n = credit_.take();
       if (n == 0) break;
       auto fetched = pull_.fetch(n, o_.fetch_wait);
       if (fetched) {
@@ -185,7 +184,7 @@ class NatsInput final : public flow::Input {
         hand_off(std::move(*fetched), n);
         continue;
       }
-      give_back(n);
+      credit_.give_back(n);
       if (failures == 0) spdlog::warn("{}: {}", o_.stream.name, fetched.error().message());
       metrics_.error();
       pull_.reset();  // set the consumer up again: it may have been deleted
@@ -227,7 +226,7 @@ class NatsInput final : public flow::Input {
 
   void hand_off(std::vector<natsMsg*> msgs, int asked) {
     // Late messages of an earlier request can make it more than asked.
-    give_back(asked - static_cast<int>(msgs.size()));
+    credit_.give_back(asked - static_cast<int>(msgs.size()));
     if (msgs.empty()) return;
     {
       std::lock_guard lock(inbox_->mu);
@@ -251,40 +250,12 @@ class NatsInput final : public flow::Input {
     });
   }
 
-  // Waits for room under max_in_flight; takes up to a batch of it. 0 when stopping.
-  int take_credit() {
-    std::unique_lock lock(credit_mu_);
-    credit_cv_.wait(lock, [this] { return stopping_ || in_flight_ < o_.max_in_flight; });
-    if (stopping_) return 0;
-    const int n = std::min(o_.batch, o_.max_in_flight - in_flight_);
-    in_flight_ += n;
-    return n;
-  }
-
-  void give_back(int n) {
-    if (n == 0) return;
-    std::lock_guard lock(credit_mu_);
-    in_flight_ -= n;
-    credit_cv_.notify_all();
-  }
-
-  void release() { give_back(1); }
-
-  bool is_stopping() {
-    std::lock_guard lock(credit_mu_);
-    return stopping_;
-  }
-
   // Stops the threads and lets go of the server. Fetched messages the flow
   // never got are naked for immediate redelivery; settlements already queued
   // are carried out first. Idempotent; blocks (a fetch in progress ends by
   // fetch_wait, a dead letter by timeout).
   void shutdown() {
-    {
-      std::lock_guard lock(credit_mu_);
-      stopping_ = true;
-      credit_cv_.notify_all();
-    }
+    credit_.stop();
     if (fetcher_.joinable()) fetcher_.join();
     std::deque<std::vector<natsMsg*>> unsent;
     {
@@ -307,6 +278,7 @@ class NatsInput final : public flow::Input {
   ConnectorMetrics metrics_;
   BlockingPool* blocking_;
   Connection connection_;
+  InFlightCredit credit_;
   Settler settler_;
   asio::any_io_executor ex_;
   std::shared_ptr<Inbox> inbox_ = std::make_shared<Inbox>();
@@ -316,10 +288,6 @@ class NatsInput final : public flow::Input {
 
   std::thread fetcher_;
   PullConsumer pull_;  // the fetch thread's until it is joined
-  std::mutex credit_mu_;
-  std::condition_variable credit_cv_;
-  int in_flight_ = 0;  // fetched (or being fetched) and not settled
-  bool stopping_ = false;
 };
 
 }  // namespace

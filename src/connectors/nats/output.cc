@@ -20,6 +20,7 @@
 #include "connectors/nats/config.h"
 #include "connectors/nats/connection.h"
 #include "connectors/nats/headers.h"
+#include "connectors/nats/subject.h"
 
 namespace junction::connectors::nats {
 namespace {
@@ -233,12 +234,13 @@ class Publisher {
   bool stopping_ = false;
 };
 
-// Publishes each message to `subject` and reports it written once
+// Publishes each message to its subject and reports it written once
 // JetStream acked it (stored by the stream that captures the subject).
 class NatsOutput final : public flow::Output {
  public:
-  NatsOutput(OutputOptions o, Codec codec, const flow::ComponentContext& ctx)
+  NatsOutput(OutputOptions o, SubjectSource subject, Codec codec, const flow::ComponentContext& ctx)
       : o_(std::move(o)),
+        subject_(std::move(subject)),
         codec_(std::move(codec)),
         metrics_(ctx, "nats"),
         blocking_(ctx.blocking),
@@ -294,13 +296,17 @@ class NatsOutput final : public flow::Output {
       if (p->failures[i]) {
         metrics_.error();
         metrics_.sent(i, 0);
-        co_return flow::WriteResult{i, p->failures[i]->wrap(fmt::format("nats {}", o_.subject))};
+        co_return flow::WriteResult{i,
+                                    p->failures[i]->wrap(fmt::format("nats {}", subject_.label()))};
       }
     }
     metrics_.sent(count, bytes);
     if (invalid) {
+      // That message alone is refused (the flow dead-letters it); the ones
+      // after it were not tried and are written again.
       metrics_.error();
-      co_return flow::WriteResult{count, invalid->wrap(fmt::format("nats {}", o_.subject))};
+      co_return flow::WriteResult{count, invalid->wrap(fmt::format("nats {}", subject_.label())),
+                                  true};
     }
     co_return flow::WriteResult::all(count);
   }
@@ -313,10 +319,12 @@ class NatsOutput final : public flow::Output {
 
  private:
   Result<natsMsg*> to_nats(const Message& m) {
+    auto subject = subject_.subject_for(m);
+    if (!subject) return subject.error();
     auto wire = codec_.encode(m.payload.view());
     if (!wire) return wire.error();
     natsMsg* nm = nullptr;
-    natsStatus s = natsMsg_Create(&nm, o_.subject.c_str(), nullptr, wire->data(),
+    natsStatus s = natsMsg_Create(&nm, subject->c_str(), nullptr, wire->data(),
                                   static_cast<int>(wire->size()));
     if (s != NATS_OK) return status_error(s, static_cast<jsErrCode>(0), "message");
     Status st = write_headers(m.headers, nm);
@@ -340,6 +348,7 @@ class NatsOutput final : public flow::Output {
   }
 
   OutputOptions o_;
+  SubjectSource subject_;
   Codec codec_;
   ConnectorMetrics metrics_;
   BlockingPool* blocking_;
@@ -355,25 +364,30 @@ void register_nats_output(flow::ComponentRegistry& registry) {
   info.kind = spec::ComponentKind::kOutput;
   info.summary = "Publishes to a NATS JetStream subject; written once JetStream acked it.";
   info.doc =
-      "Each message is published to `subject` with its headers (except `Nats-*` ones, which "
+      "Each message is published to `subject`, or to the subject `subject_expression` (Lua, "
+      "over `msg` and `meta`) gives it, with its headers (except `Nats-*` ones, which "
       "are JetStream instructions) and its id as `Nats-Msg-Id`, so that a publish retried "
       "after a lost ack is dropped by the stream's de-duplication. A batch is reported "
       "written only once JetStream acked each message, that is once the stream that "
       "captures the subject stored it; up to `max_pending` publishes await their ack at "
       "once. A timeout, no responders (no stream, or JetStream restarting) or a lost "
       "connection is transient (retried by the flow); a rejected message (too large, bad "
-      "header) is invalid. While the server is away the output reconnects every "
-      "`reconnect_wait` for ever and is not ready.\n"
-      "Example: `output: { nats: { url: nats://127.0.0.1:4222, subject: orders.accepted } }`.";
+      "header, a subject per message that is empty or has whitespace or a wildcard) is "
+      "invalid: the flow dead-letters that message and writes the others. While the server "
+      "is away the output reconnects every `reconnect_wait` for ever and is not ready.\n"
+      "Example: `output: { nats: { url: nats://127.0.0.1:4222, subject_expression: "
+      "'\"orders.\" .. msg.region' } }`.";
   info.schema.fields = output_fields();
   info.make_output = [](const spec::Config& c,
                         flow::ComponentContext& ctx) -> Result<std::unique_ptr<flow::Output>> {
-    auto o = parse_output(c, fmt::format("junction/{}/{}", ctx.flow, ctx.step));
+    auto subject = SubjectSource::from_config(c, ctx);
+    if (!subject) return subject.error();
+    auto o = parse_output(c, fmt::format("junction/{}/{}", ctx.flow, ctx.step), subject->fixed());
     if (!o) return o.error();
     auto codec = Codec::from_config(c, ctx);
     if (!codec) return codec.error();
     return std::unique_ptr<flow::Output>(
-        std::make_unique<NatsOutput>(std::move(*o), std::move(*codec), ctx));
+        std::make_unique<NatsOutput>(std::move(*o), std::move(*subject), std::move(*codec), ctx));
   };
   registry.add(std::move(info));
 }

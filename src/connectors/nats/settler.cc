@@ -29,8 +29,10 @@ void SettleQueue::push(natsMsg* msg, Status status) {
   {
     std::lock_guard lock(mu_);
     if (!closed_) {
+      // The settler waits only on an empty queue: one wake per run of acks
+      // the flow settles together, not one per message.
+      if (items_.empty()) cv_.notify_one();
       items_.emplace_back(msg, std::move(status));
-      cv_.notify_one();
       return;
     }
   }
@@ -52,7 +54,7 @@ void SettleQueue::close() {
 }
 
 Settler::Settler(const InputOptions& o, Connection& connection, ConnectorMetrics& metrics,
-                 std::function<void()> released)
+                 std::function<void(int)> released)
     : o_(o),
       connection_(connection),
       metrics_(metrics),
@@ -78,8 +80,8 @@ void Settler::run() {
     for (auto& [msg, status] : work) {
       settle(msg, status);
       natsMsg_Destroy(msg);
-      released_();
     }
+    released_(static_cast<int>(work.size()));
     work.clear();
   }
 }

@@ -53,9 +53,10 @@ class SettleQueue {
 // happen on the flow's executor where acks are settled.
 class Settler {
  public:
-  // `released` runs after each settlement (the input's in-flight credit).
+  // `released` runs after each run of settlements with their count (the
+  // input's in-flight credit): once per run, not per message.
   Settler(const InputOptions& o, Connection& connection, ConnectorMetrics& metrics,
-          std::function<void()> released);
+          std::function<void(int)> released);
   ~Settler();
 
   void start();
@@ -72,7 +73,7 @@ class Settler {
   const InputOptions& o_;
   Connection& connection_;
   ConnectorMetrics& metrics_;
-  std::function<void()> released_;
+  std::function<void(int)> released_;
   resilience::Backoff backoff_;
   std::shared_ptr<SettleQueue> queue_ = std::make_shared<SettleQueue>();
   std::thread thread_;

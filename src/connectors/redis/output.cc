@@ -7,7 +7,7 @@
 #include "connectors/common/connector_metrics.h"
 #include "connectors/redis/command.h"
 #include "connectors/redis/endpoint.h"
-#include "connectors/redis/key_source.h"
+#include "connectors/common/key_source.h"
 #include "connectors/redis/link.h"
 #include "connectors/redis/link_status.h"
 #include "script/engine.h"

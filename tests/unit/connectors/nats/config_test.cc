@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "connectors/nats/subject.h"
+#include "script/engine.h"
 #include "spec/node.h"
 #include "spec/schema.h"
 
@@ -28,7 +30,14 @@ Result<InputOptions> input(const std::string& yaml) {
 Result<OutputOptions> output(const std::string& yaml) {
   auto c = bind_yaml(output_fields(), yaml);
   if (!c) return c.error();
-  return parse_output(*c, "junction/f/output");
+  auto engine = script::Engine::create();
+  if (!engine) return engine.error();
+  flow::ComponentContext ctx;
+  ctx.step = "output";
+  ctx.scripts = engine->get();
+  auto subject = SubjectSource::from_config(*c, ctx);
+  if (!subject) return subject.error();
+  return parse_output(*c, "junction/f/output", subject->fixed());
 }
 
 TEST(NatsConfig, InputDefaults) {
@@ -77,6 +86,23 @@ TEST(NatsConfig, OutputNeedsALiteralSubject) {
   EXPECT_FALSE(output("{ subject: 'orders.*' }"));
   EXPECT_FALSE(output("{ subject: orders, create_stream: true }"));  // no stream name
   EXPECT_FALSE(output("{ subject: orders, max_pending: 0 }"));
+}
+
+TEST(NatsConfig, OutputSubjectPerMessage) {
+  EXPECT_TRUE(output("{ subject: 'orders.{{counter}}' }"));
+  EXPECT_TRUE(output("{ subject_expression: '\"orders.\" .. msg.region' }"));
+  // Exactly one of the two.
+  EXPECT_FALSE(output("{}"));
+  EXPECT_FALSE(output("{ subject: a, subject_expression: '\"b\"' }"));
+  EXPECT_FALSE(output("{ subject: 'orders.{{nope}}' }"));
+  EXPECT_FALSE(output("{ subject_expression: 'msg.' }"));
+  // The stream to create cannot be guessed from a subject per message.
+  EXPECT_FALSE(output("{ subject_expression: msg.s, create_stream: true, stream: OUT }"));
+  auto o = output(
+      "{ subject_expression: msg.s, create_stream: true, stream: OUT, "
+      "stream_subjects: [orders.>] }");
+  ASSERT_TRUE(o) << o.error().message();
+  EXPECT_EQ(o->stream.subjects, std::vector<std::string>{"orders.>"});
 }
 
 TEST(NatsConfig, SubjectSyntax) {
