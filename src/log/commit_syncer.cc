@@ -8,10 +8,12 @@
 
 namespace junction::log {
 
-CommitSyncer::CommitSyncer(uint64_t max_unsynced_bytes, SyncFn sync, const JournalMetrics* metrics)
+CommitSyncer::CommitSyncer(uint64_t max_unsynced_bytes, SyncFn sync, const JournalMetrics* metrics,
+                           std::function<void()> on_idle)
     : max_unsynced_bytes_(max_unsynced_bytes),
       sync_(std::move(sync)),
       metrics_(metrics),
+      on_idle_(std::move(on_idle)),
       thread_([this] { run(); }) {}
 
 CommitSyncer::~CommitSyncer() {
@@ -27,6 +29,7 @@ void CommitSyncer::enqueue(std::vector<PendingSync> work) {
   done_cv_.wait(
       lock, [&] { return unsynced_bytes_ == 0 || unsynced_bytes_ + bytes <= max_unsynced_bytes_; });
   unsynced_bytes_ += bytes;
+  idle_.store(false, std::memory_order_release);
   for (auto& w : work) queue_.push_back(std::move(w));
   work_cv_.notify_one();
 }
@@ -61,6 +64,12 @@ void CommitSyncer::run() {
     busy_ = false;
     unsynced_bytes_ -= bytes;
     done_cv_.notify_all();
+    if (queue_.empty()) {
+      idle_.store(true, std::memory_order_release);
+      lock.unlock();
+      on_idle_();
+      lock.lock();
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -44,13 +45,17 @@ class CommitSyncer {
   // Syncs one segment's log file: Segment::sync, or a stand-in in tests.
   using SyncFn = std::function<Status(Segment&)>;
 
-  CommitSyncer(uint64_t max_unsynced_bytes, SyncFn sync, const JournalMetrics* metrics);
+  // `on_idle` runs on the sync thread whenever a pass ends with nothing queued.
+  CommitSyncer(uint64_t max_unsynced_bytes, SyncFn sync, const JournalMetrics* metrics,
+               std::function<void()> on_idle);
   ~CommitSyncer();
   CommitSyncer(const CommitSyncer&) = delete;
   CommitSyncer& operator=(const CommitSyncer&) = delete;
 
   // Journal thread.
   void enqueue(std::vector<PendingSync> work);
+  // Nothing queued and no sync running: what is written next is synced at once.
+  bool idle() const { return idle_.load(std::memory_order_acquire); }
   // Returns once everything enqueued before the call is completed.
   void drain();
   // Completes everything queued, then stops the thread.
@@ -64,6 +69,7 @@ class CommitSyncer {
   const uint64_t max_unsynced_bytes_;
   const SyncFn sync_;
   const JournalMetrics* metrics_;
+  const std::function<void()> on_idle_;
 
   std::mutex mu_;
   std::condition_variable work_cv_;  // the sync thread waits for work
@@ -72,6 +78,7 @@ class CommitSyncer {
   uint64_t unsynced_bytes_ = 0;  // queued plus being synced
   bool busy_ = false;
   bool stopping_ = false;
+  std::atomic<bool> idle_{true};
   std::thread thread_;
 };
 

@@ -14,7 +14,13 @@ Journal::Journal(size_t max_pending_bytes, CommitSyncer::SyncFn sync_segment)
     : max_pending_bytes_(max_pending_bytes),
       committer_(
           max_pending_bytes,
-          sync_segment ? std::move(sync_segment) : [](Segment& s) { return s.sync(); }, &metrics_),
+          sync_segment ? std::move(sync_segment) : [](Segment& s) { return s.sync(); }, &metrics_,
+          [this] {
+            // Under mu_, so the wake-up cannot fall between the journal's
+            // check of idle() and its wait.
+            std::lock_guard lock(mu_);
+            cv_.notify_one();
+          }),
       thread_([this] { run(); }),
       syncer_([this] { sync_loop(); }) {}
 
@@ -33,8 +39,9 @@ void Journal::submit(Partition& partition, std::string batch, Callback callback)
           "the log's write queue is full ({} bytes pending); retry later", max_pending_bytes_));
     } else {
       pending_bytes_ += batch.size();
+      if (partition.config().fsync.mode != FsyncPolicy::Mode::kAlways) urgent_ = true;
       queue_.push_back({&partition, std::move(batch), std::move(callback), {}});
-      cv_.notify_one();
+      if (ready_to_write()) cv_.notify_one();
       return;
     }
   }
@@ -45,6 +52,7 @@ void Journal::submit(Partition& partition, std::string batch, Callback callback)
 void Journal::barrier(std::function<void()> fn) {
   std::lock_guard lock(mu_);
   queue_.push_back({nullptr, {}, {}, std::move(fn)});
+  urgent_ = true;
   cv_.notify_one();
 }
 
@@ -74,15 +82,20 @@ void Journal::stop() {
   if (syncer_.joinable()) syncer_.join();
 }
 
+bool Journal::ready_to_write() const {
+  return !queue_.empty() && (urgent_ || pending_bytes_ >= kWriteAheadBytes || committer_.idle());
+}
+
 void Journal::run() {
   while (true) {
     std::deque<Request> group;
     bool stopping = false;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      cv_.wait(lock, [this] { return stopping_ || ready_to_write(); });
       group.swap(queue_);
       pending_bytes_ = 0;
+      urgent_ = false;
       stopping = stopping_;
     }
     if (!group.empty()) commit(group);

@@ -34,6 +34,13 @@ class Journal {
  public:
   using Callback = AppendCallback;
 
+  // While a sync runs, the journal writes only once kWriteAheadBytes are
+  // queued, or something cannot wait (another fsync policy, a barrier, a
+  // stop): those appends could not be acknowledged before the running sync
+  // ends anyway, and a write (and a wake-up) per append would cost more CPU
+  // than it saves. Once the syncer is idle, everything queued goes at once.
+  static constexpr size_t kWriteAheadBytes = 256u << 10;
+
   // `sync_segment` syncs a segment for `fsync: always` (Segment::sync when
   // empty; tests pass a stand-in to hold or fail syncs). `max_pending_bytes`
   // bounds both the queue and what is written but not yet synced.
@@ -70,6 +77,7 @@ class Journal {
     std::function<void()> on_journal;  // a barrier when partition is null
   };
 
+  bool ready_to_write() const;  // mu_ held
   void run();
   void commit(std::deque<Request>& group);
   // Writes `requests` (no barriers among them) and completes them or hands
@@ -84,6 +92,7 @@ class Journal {
   std::condition_variable cv_;
   std::deque<Request> queue_;
   size_t pending_bytes_ = 0;
+  bool urgent_ = false;  // queued work that must not wait for the syncer
   bool stopping_ = false;
 
   // The interval syncer: partitions written and not yet synced, with when

@@ -80,14 +80,21 @@ std::string one_record_batch() {
   return test::make_batch({test::make_record("payload")});
 }
 
+// Big enough that the journal writes it while a sync runs, instead of
+// holding it back until the sync ends (Journal::kWriteAheadBytes).
+std::string write_ahead_batch() {
+  return test::make_batch({test::make_record(std::string(Journal::kWriteAheadBytes, 'x'))});
+}
+
 // An append's outcome, and how far the synced bytes reached when it was told.
 struct Ack {
   std::promise<Result<AppendResult>> result;
   std::promise<int64_t> covered_then;
 };
 
-void submit(Journal& journal, Partition& p, GatedSync& gate, Ack& ack) {
-  journal.submit(p, one_record_batch(), [&](Result<AppendResult> r) {
+void submit(Journal& journal, Partition& p, GatedSync& gate, Ack& ack,
+            std::string batch = one_record_batch()) {
+  journal.submit(p, std::move(batch), [&](Result<AppendResult> r) {
     ack.covered_then.set_value(gate.covered(*p.active_segment()));
     ack.result.set_value(std::move(r));
   });
@@ -117,7 +124,7 @@ TEST(Journal, AcksOnlyAfterASyncThatStartedAfterTheWrite) {
   EXPECT_EQ(gate.wait_started(1), 1);  // the first sync covers A only
 
   // B is written while A's sync is held: writing does not wait for syncing.
-  submit(journal, *p, gate, b);
+  submit(journal, *p, gate, b, write_ahead_batch());
   wait_written(*p, 2);
   EXPECT_FALSE(ready(a_result));
   EXPECT_FALSE(ready(b_result));
@@ -155,8 +162,8 @@ TEST(Journal, AFailedSyncFailsTheAppendsItCoveredAndThePartitionOnly) {
   auto c_result = c.result.get_future();
   submit(journal, *p0, gate, a);
   gate.wait_started(1);
-  submit(journal, *p0, gate, b);  // written while the failing sync runs
-  submit(journal, *p1, gate, c);  // another file
+  submit(journal, *p0, gate, b, write_ahead_batch());  // written while the failing sync runs
+  submit(journal, *p1, gate, c, write_ahead_batch());  // another file
   wait_written(*p0, 2);
   wait_written(*p1, 1);
 
@@ -188,6 +195,32 @@ TEST(Journal, AFailedSyncFailsTheAppendsItCoveredAndThePartitionOnly) {
   EXPECT_NE(rd.error().message().find("partition failed earlier"), std::string::npos);
   EXPECT_EQ(p0->next_offset(), 2);
   EXPECT_EQ(gate.started(), 3u);
+  journal.stop();
+}
+
+TEST(Journal, SmallAppendsWaitForTheRunningSyncAndThenGoTogether) {
+  TempDir dir;
+  auto p = open_partition(dir, 0);
+  GatedSync gate;
+  Journal journal(64u << 20, [&](Segment& s) { return gate.sync(s); });
+
+  Ack a, b, c;
+  auto b_result = b.result.get_future();
+  auto c_result = c.result.get_future();
+  submit(journal, *p, gate, a);
+  gate.wait_started(1);
+  submit(journal, *p, gate, b);
+  submit(journal, *p, gate, c);
+  // Held back while A's sync runs (nothing could ack them before it ends)...
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(p->next_offset(), 1);
+  // ...then written together and covered by one sync.
+  gate.release();
+  EXPECT_EQ(gate.wait_started(2), 3);
+  gate.release();
+  EXPECT_TRUE(b_result.get());
+  EXPECT_TRUE(c_result.get());
+  EXPECT_EQ(gate.started(), 2u);
   journal.stop();
 }
 
@@ -229,7 +262,7 @@ TEST(Journal, StopCompletesEveryAppendWithItsSync) {
   auto b_result = b.result.get_future();
   submit(*journal, *p, gate, a);
   gate.wait_started(1);
-  submit(*journal, *p, gate, b);
+  submit(*journal, *p, gate, b, write_ahead_batch());
   wait_written(*p, 2);
 
   std::thread stopper([&] { journal->stop(); });
