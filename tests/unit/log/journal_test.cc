@@ -68,9 +68,7 @@ class GatedSync {
   std::map<Segment*, int64_t> covered_;
 };
 
-std::unique_ptr<Partition> open_partition(const TempDir& dir, int32_t id) {
-  TopicConfig config;
-  config.fsync.mode = FsyncPolicy::Mode::kAlways;
+std::unique_ptr<Partition> open_partition(const TempDir& dir, int32_t id, TopicConfig config = {}) {
   auto p = Partition::open(dir.path() / std::to_string(id), "t", id, config, false);
   EXPECT_TRUE(p) << (p ? "" : p.error().message());
   return p ? std::move(*p) : nullptr;
@@ -221,6 +219,60 @@ TEST(Journal, SmallAppendsWaitForTheRunningSyncAndThenGoTogether) {
   EXPECT_TRUE(b_result.get());
   EXPECT_TRUE(c_result.get());
   EXPECT_EQ(gate.started(), 2u);
+  journal.stop();
+}
+
+TEST(Journal, ASegmentRollsWhileItsSyncIsPending) {
+  TempDir dir;
+  TopicConfig config;
+  config.segment_bytes = 4096;
+  auto p = open_partition(dir, 0, config);
+  GatedSync gate;
+  Journal journal(64u << 20, [&](Segment& s) { return gate.sync(s); });
+
+  Ack a, b;
+  auto a_result = a.result.get_future();
+  auto b_result = b.result.get_future();
+  submit(journal, *p, gate, a);
+  gate.wait_started(1);
+  // B does not fit: the partition rolls to a new segment under the pending sync.
+  submit(journal, *p, gate, b, write_ahead_batch());
+  wait_written(*p, 2);
+  EXPECT_EQ(p->segment_count(), 2u);
+  gate.release();
+  EXPECT_TRUE(a_result.get());
+  EXPECT_EQ(gate.wait_started(2), 2);  // the new segment's sync covers B
+  gate.release();
+  auto rb = b_result.get();
+  ASSERT_TRUE(rb) << rb.error().message();
+  EXPECT_EQ(rb->base_offset, 1);
+  EXPECT_EQ(test::read_all(*p).size(), 2u);
+  journal.stop();
+}
+
+TEST(Journal, OtherPoliciesDoNotWaitForARunningSync) {
+  TempDir dir;
+  auto always = open_partition(dir, 0);
+  TopicConfig interval_config;
+  interval_config.fsync = *FsyncPolicy::parse("interval 1h");
+  auto interval = open_partition(dir, 1, interval_config);
+  GatedSync gate;
+  Journal journal(64u << 20, [&](Segment& s) { return gate.sync(s); });
+
+  Ack a, x;
+  auto a_result = a.result.get_future();
+  auto x_result = x.result.get_future();
+  submit(journal, *always, gate, a);
+  gate.wait_started(1);
+  submit(journal, *interval, gate, x);
+  // Acked while A's sync is still held.
+  const bool x_acked_first = x_result.wait_for(10s) == std::future_status::ready;
+  const bool a_acked_first = ready(a_result);
+  gate.release();
+  ASSERT_TRUE(x_acked_first);
+  EXPECT_FALSE(a_acked_first);
+  EXPECT_TRUE(x_result.get());
+  EXPECT_TRUE(a_result.get());
   journal.stop();
 }
 
