@@ -154,6 +154,7 @@ void Journal::commit_run(const std::vector<Request*>& requests) {
     auto wrote = p->write_many(batches, headers);
     const bool always = p->config().fsync.mode == FsyncPolicy::Mode::kAlways;
     PendingSync pending;
+    if (always) pending.completions.reserve(writable.size());
     for (size_t i = 0; i < writable.size(); ++i) {
       Completion c{std::move(writable[i]->callback), AppendResult{}, writable[i]->batch.size()};
       if (i < wrote.written) {
