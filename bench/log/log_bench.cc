@@ -1,13 +1,15 @@
-// junction_log_bench: one publisher appends N records of BYTES each to the
-// embedded log, one record per produce call with up to W appends awaiting
-// their callback, so that the journal's group commit does the batching (the
-// shape of a JetStream publisher with async acks). Prints one JSON line for
+// junction_log_bench: P publishers (threads, one by default) append N records
+// of BYTES each to the embedded log between them, one record per produce call,
+// each with up to W appends awaiting their callback, so that the journal's
+// group commit does the batching (the shape of JetStream publishers with
+// async acks). Prints one JSON line for
 // the produce phase (throughput, publish->ack latency), then reopens the
 // store and, from a cold page cache when it can be dropped, reads every
 // record back.
 //
 // Usage: junction_log_bench --dir D --size BYTES --count N --window W
-//          --fsync always|interval:100ms|never [--partitions P] [--no-consume]
+//          --fsync always|interval:100ms|never [--partitions P] [--producers P]
+//          [--no-consume]
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -19,6 +21,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "core/message.h"
@@ -44,6 +47,7 @@ struct Options {
   uint32_t window = 1024;
   std::string fsync = "always";
   int32_t partitions = 1;
+  uint32_t producers = 1;
   bool consume = true;
 };
 
@@ -74,6 +78,8 @@ bool parse_args(int argc, char** argv, Options& o) {
       o.fsync = value;
     } else if (arg == "--partitions") {
       ok = parse_number(value, o.partitions) && o.partitions > 0;
+    } else if (arg == "--producers") {
+      ok = parse_number(value, o.producers) && o.producers > 0;
     } else {
       ok = false;
     }
@@ -132,48 +138,64 @@ int produce(const Options& o, const FsyncPolicy& fsync) {
     return 1;
   }
 
-  // The window: the publisher waits while `sent - acked` is W. The callback
-  // runs on the journal thread; an atomic wait/notify is the cheapest
-  // handoff the standard library offers, and the callback captures two
-  // words so std::function stores it without allocating: the bench adds
-  // little of its own to what it measures.
-  struct Tally {
+  // Each publisher's window: it waits while its `sent - acked` is W. The
+  // callback runs on a journal thread; an atomic wait/notify is the cheapest
+  // handoff the standard library offers, and the callback captures two words
+  // so std::function stores it without allocating: the bench adds little of
+  // its own to what it measures. Publisher k sends messages k, k+P, k+2P...
+  std::atomic<uint64_t> failed{0};
+  std::vector<Clock::time_point> sent_at(o.count);
+  std::vector<int64_t> latency_ns(o.count);
+  struct alignas(64) Tally {  // one cache line per publisher
     std::atomic<uint64_t> acked{0};
-    std::atomic<uint64_t> failed{0};
-    std::vector<Clock::time_point> sent_at;
-    std::vector<int64_t> latency_ns;
-  } tally;
-  tally.sent_at.resize(o.count);
-  tally.latency_ns.resize(o.count);
-  // produce() encodes the record before it returns, so one Record serves
-  // every append.
-  Record record;
-  record.value = std::string(o.size, 'x');
-  auto& acked = tally.acked;
+    Clock::time_point* sent_at;
+    int64_t* latency_ns;
+    std::atomic<uint64_t>* failed;
+  };
+  std::vector<Tally> tallies(o.producers);
+  for (auto& t : tallies) {
+    t.sent_at = sent_at.data();
+    t.latency_ns = latency_ns.data();
+    t.failed = &failed;
+  }
+
+  auto publish = [&](uint32_t k) {
+    // produce() encodes the record before it returns, so one Record serves
+    // every append of this publisher.
+    Record record;
+    record.value = std::string(o.size, 'x');
+    Tally& tally = tallies[k];
+    auto& acked = tally.acked;
+    uint64_t sent = 0;
+    for (uint64_t i = k; i < o.count; i += o.producers, ++sent) {
+      for (uint64_t a = acked.load(std::memory_order_acquire); sent - a >= o.window;
+           a = acked.load(std::memory_order_acquire)) {
+        acked.wait(a, std::memory_order_acquire);
+      }
+      record.timestamp_ms = junction::now_ms();
+      sent_at[i] = Clock::now();
+      (*store)->produce(
+          **topic, static_cast<int32_t>(i % static_cast<uint64_t>(o.partitions)),
+          std::span<const Record>(&record, 1),
+          [t = &tally, i](Result<junction::log::AppendResult> r) {
+            t->latency_ns[i] =
+                std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t->sent_at[i])
+                    .count();
+            if (!r && t->failed->fetch_add(1) == 0) {
+              std::fprintf(stderr, "log_bench: append failed: %s\n", r.error().message().c_str());
+            }
+            t->acked.fetch_add(1, std::memory_order_release);
+            t->acked.notify_one();
+          });
+    }
+    for (uint64_t a = acked.load(); a < sent; a = acked.load()) acked.wait(a);
+  };
 
   const auto start = Clock::now();
-  for (uint64_t i = 0; i < o.count; ++i) {
-    for (uint64_t a = acked.load(std::memory_order_acquire); i - a >= o.window;
-         a = acked.load(std::memory_order_acquire)) {
-      acked.wait(a, std::memory_order_acquire);
-    }
-    record.timestamp_ms = junction::now_ms();
-    tally.sent_at[i] = Clock::now();
-    (*store)->produce(
-        **topic, static_cast<int32_t>(i % static_cast<uint64_t>(o.partitions)),
-        std::span<const Record>(&record, 1),
-        [t = &tally, i](Result<junction::log::AppendResult> r) {
-          t->latency_ns[i] =
-              std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t->sent_at[i])
-                  .count();
-          if (!r && t->failed.fetch_add(1) == 0) {
-            std::fprintf(stderr, "log_bench: append failed: %s\n", r.error().message().c_str());
-          }
-          t->acked.fetch_add(1, std::memory_order_release);
-          t->acked.notify_one();
-        });
-  }
-  for (uint64_t a = acked.load(); a < o.count; a = acked.load()) acked.wait(a);
+  std::vector<std::thread> publishers;
+  for (uint32_t k = 1; k < o.producers; ++k) publishers.emplace_back(publish, k);
+  publish(0);
+  for (auto& t : publishers) t.join();
   const double seconds = seconds_between(start, Clock::now());
 
   uint64_t log_bytes = 0;
@@ -182,16 +204,17 @@ int produce(const Options& o, const FsyncPolicy& fsync) {
 
   const double msgs = static_cast<double>(o.count);
   std::printf(
-      "{\"system\":\"junction\",\"size\":%zu,\"fsync\":\"%s\",\"window\":%u,\"partitions\":%d,"
+      "{\"system\":\"junction\",\"size\":%zu,\"fsync\":\"%s\",\"window\":%u,\"producers\":%u,"
+      "\"partitions\":%d,"
       "\"msgs\":%zu,\"failed\":%llu,\"seconds\":%.3f,\"msg_per_s\":%.0f,\"mb_per_s\":%.1f,"
       "\"log_mb_per_s\":%.1f,\"p50_us\":%.0f,\"p99_us\":%.0f}\n",
-      o.size, o.fsync.c_str(), o.window, o.partitions, o.count,
-      static_cast<unsigned long long>(tally.failed.load()), seconds, msgs / seconds,
+      o.size, o.fsync.c_str(), o.window, o.producers, o.partitions, o.count,
+      static_cast<unsigned long long>(failed.load()), seconds, msgs / seconds,
       msgs * static_cast<double>(o.size) / seconds / 1e6,
-      static_cast<double>(log_bytes) / seconds / 1e6, percentile_us(tally.latency_ns, 0.50),
-      percentile_us(tally.latency_ns, 0.99));
+      static_cast<double>(log_bytes) / seconds / 1e6, percentile_us(latency_ns, 0.50),
+      percentile_us(latency_ns, 0.99));
   std::fflush(stdout);
-  return tally.failed.load() == 0 ? 0 : 1;
+  return failed.load() == 0 ? 0 : 1;
 }
 
 int consume(const Options& o, const FsyncPolicy& fsync) {
@@ -265,7 +288,8 @@ int main(int argc, char** argv) {
   if (!parse_args(argc, argv, o)) {
     std::fprintf(stderr,
                  "usage: junction_log_bench --dir D --size BYTES --count N --window W "
-                 "--fsync always|interval:100ms|never [--partitions P] [--no-consume]\n");
+                 "--fsync always|interval:100ms|never [--partitions P] [--producers P] "
+                 "[--no-consume]\n");
     return 2;
   }
   auto fsync = parse_fsync(o.fsync);

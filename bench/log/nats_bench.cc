@@ -1,16 +1,17 @@
 // junction_nats_bench: the NATS JetStream side of bench/log/run.sh, in the
-// same shape as junction_log_bench. One publisher sends N messages of BYTES
-// each to a file-storage stream with js_PublishAsync, keeping up to W
-// publishes awaiting their ack (the ack handler runs on the client's reply
-// thread), and prints throughput and publish->ack latency as one JSON line.
-// The consume phase reads the stream back through a pull consumer in
-// fetches of about 1 MiB, as junction_log_bench reads its partition.
+// same shape as junction_log_bench. P publishers (threads sharing one
+// connection, each with its own JetStream context; one by default) send N
+// messages of BYTES each between them to a file-storage stream with
+// js_PublishAsync, each keeping up to W publishes awaiting their ack (the ack
+// handler runs on the client's reply thread), and prints throughput and publish->ack latency as one
+// JSON line. The consume phase reads the stream back through a pull consumer in fetches of about 1
+// MiB, as junction_log_bench reads its partition.
 //
 // run.sh restarts nats-server between the phases (and drops the page cache)
 // so that the consume phase reads from disk, hence two phases on the CLI.
 //
 // Usage: junction_nats_bench --url nats://127.0.0.1:PORT --size BYTES --count N
-//          --window W --phase produce|consume [--fsync LABEL]
+//          --window W --phase produce|consume [--fsync LABEL] [--producers P]
 //          [--fetch-batch MSGS] [--fetch-bytes BYTES]
 #include <nats/nats.h>
 
@@ -22,6 +23,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -37,6 +39,7 @@ struct Options {
   size_t size = 1024;
   size_t count = 100000;
   uint32_t window = 1024;
+  uint32_t producers = 1;
   std::string phase;
   int fetch_batch = 0;                   // 0: as many messages as make 1 MiB
   int64_t fetch_bytes = 0;               // 0: no byte bound (see consume())
@@ -61,6 +64,8 @@ bool parse_args(int argc, char** argv, Options& o) {
       ok = parse_number(value, o.count);
     } else if (arg == "--window") {
       ok = parse_number(value, o.window) && o.window > 0;
+    } else if (arg == "--producers") {
+      ok = parse_number(value, o.producers) && o.producers > 0;
     } else if (arg == "--phase") {
       o.phase = value;
     } else if (arg == "--fetch-batch") {
@@ -93,24 +98,29 @@ double percentile_us(std::vector<int64_t>& ns, double q) {
   return static_cast<double>(ns[k]) / 1000.0;
 }
 
-struct Tally {
-  std::atomic<uint64_t> acked{0};
+struct Shared {
   std::atomic<uint64_t> failed{0};
   std::vector<Clock::time_point> sent_at;
   std::vector<int64_t> latency_ns;
+};
+
+struct alignas(64) Tally {  // one per publisher, on its own cache line
+  std::atomic<uint64_t> acked{0};
+  Shared* shared = nullptr;
 };
 
 // Runs on the client's thread for the JetStream reply subject, once per
 // publish, with the message as it was sent (its index in the first bytes).
 void on_ack(jsCtx*, natsMsg* msg, jsPubAck*, jsPubAckErr* err, void* closure) {
   auto* t = static_cast<Tally*>(closure);
+  Shared* s = t->shared;
   uint64_t i = 0;
   std::memcpy(&i, natsMsg_GetData(msg), sizeof(i));
-  if (i < t->latency_ns.size()) {
-    t->latency_ns[i] =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t->sent_at[i]).count();
+  if (i < s->latency_ns.size()) {
+    s->latency_ns[i] =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - s->sent_at[i]).count();
   }
-  if (err != nullptr && t->failed.fetch_add(1) == 0) {
+  if (err != nullptr && s->failed.fetch_add(1) == 0) {
     std::fprintf(stderr, "nats_bench: publish failed: %s\n",
                  err->ErrText ? err->ErrText : natsStatus_GetText(err->Err));
   }
@@ -119,11 +129,8 @@ void on_ack(jsCtx*, natsMsg* msg, jsPubAck*, jsPubAckErr* err, void* closure) {
   t->acked.notify_one();
 }
 
-int produce(natsConnection* nc, const Options& o) {
-  Tally tally;
-  tally.sent_at.resize(o.count);
-  tally.latency_ns.resize(o.count);
-
+// A JetStream context whose async publishes are acked into `tally`.
+jsCtx* publisher_context(natsConnection* nc, const Options& o, Tally* tally) {
   jsOptions jo;
   jsOptions_Init(&jo);
   // The window below keeps W in flight; the library's own bound is only a
@@ -131,9 +138,24 @@ int produce(natsConnection* nc, const Options& o) {
   jo.PublishAsync.MaxPending = 2 * static_cast<int64_t>(o.window);
   jo.PublishAsync.StallWait = 60000;
   jo.PublishAsync.AckHandler = on_ack;
-  jo.PublishAsync.AckHandlerClosure = &tally;
+  jo.PublishAsync.AckHandlerClosure = tally;
   jsCtx* js = nullptr;
-  if (!check(natsConnection_JetStream(&js, nc, &jo), "jetstream context")) return 1;
+  if (!check(natsConnection_JetStream(&js, nc, &jo), "jetstream context")) return nullptr;
+  return js;
+}
+
+int produce(natsConnection* nc, const Options& o) {
+  Shared shared;
+  shared.sent_at.resize(o.count);
+  shared.latency_ns.resize(o.count);
+  std::vector<Tally> tallies(o.producers);
+  std::vector<jsCtx*> contexts;
+  for (auto& t : tallies) {
+    t.shared = &shared;
+    contexts.push_back(publisher_context(nc, o, &t));
+    if (!contexts.back()) return 1;
+  }
+  jsCtx* js = contexts.front();
 
   jsErrCode jerr = static_cast<jsErrCode>(0);
   (void)js_DeleteStream(js, kStream, nullptr, &jerr);  // left by an earlier run, if any
@@ -149,37 +171,48 @@ int produce(natsConnection* nc, const Options& o) {
   if (!check(js_AddStream(&si, js, &sc, nullptr, &jerr), "add stream", jerr)) return 1;
   jsStreamInfo_Destroy(si);
 
-  std::string payload(o.size, 'x');
-  auto& acked = tally.acked;
+  // Publisher k sends messages k, k+P, k+2P...
+  std::atomic<bool> publish_failed{false};
+  auto publish = [&](uint32_t k) {
+    std::string payload(o.size, 'x');
+    auto& acked = tallies[k].acked;
+    uint64_t sent = 0;
+    for (uint64_t i = k; i < o.count; i += o.producers, ++sent) {
+      for (uint64_t a = acked.load(std::memory_order_acquire); sent - a >= o.window;
+           a = acked.load(std::memory_order_acquire)) {
+        acked.wait(a, std::memory_order_acquire);
+      }
+      std::memcpy(payload.data(), &i, sizeof(i));
+      shared.sent_at[i] = Clock::now();
+      if (!check(js_PublishAsync(contexts[k], kSubject, payload.data(),
+                                 static_cast<int>(payload.size()), nullptr),
+                 "publish")) {
+        publish_failed = true;
+        return;
+      }
+    }
+    for (uint64_t a = acked.load(); a < sent; a = acked.load()) acked.wait(a);
+  };
   const auto start = Clock::now();
-  for (uint64_t i = 0; i < o.count; ++i) {
-    for (uint64_t a = acked.load(std::memory_order_acquire); i - a >= o.window;
-         a = acked.load(std::memory_order_acquire)) {
-      acked.wait(a, std::memory_order_acquire);
-    }
-    std::memcpy(payload.data(), &i, sizeof(i));
-    tally.sent_at[i] = Clock::now();
-    if (!check(js_PublishAsync(js, kSubject, payload.data(), static_cast<int>(payload.size()),
-                               nullptr),
-               "publish")) {
-      return 1;
-    }
-  }
-  for (uint64_t a = acked.load(); a < o.count; a = acked.load()) acked.wait(a);
+  std::vector<std::thread> publishers;
+  for (uint32_t k = 1; k < o.producers; ++k) publishers.emplace_back(publish, k);
+  publish(0);
+  for (auto& t : publishers) t.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  jsCtx_Destroy(js);
+  for (jsCtx* c : contexts) jsCtx_Destroy(c);
+  if (publish_failed) return 1;
 
   const double msgs = static_cast<double>(o.count);
   std::printf(
-      "{\"system\":\"nats\",\"size\":%zu,\"fsync\":\"%s\",\"window\":%u,\"msgs\":%zu,"
-      "\"failed\":%llu,\"seconds\":%.3f,\"msg_per_s\":%.0f,\"mb_per_s\":%.1f,\"p50_us\":%.0f,"
-      "\"p99_us\":%.0f}\n",
-      o.size, o.fsync.c_str(), o.window, o.count,
-      static_cast<unsigned long long>(tally.failed.load()), seconds, msgs / seconds,
-      msgs * static_cast<double>(o.size) / seconds / 1e6, percentile_us(tally.latency_ns, 0.50),
-      percentile_us(tally.latency_ns, 0.99));
+      "{\"system\":\"nats\",\"size\":%zu,\"fsync\":\"%s\",\"window\":%u,\"producers\":%u,"
+      "\"msgs\":%zu,\"failed\":%llu,\"seconds\":%.3f,\"msg_per_s\":%.0f,\"mb_per_s\":%.1f,"
+      "\"p50_us\":%.0f,\"p99_us\":%.0f}\n",
+      o.size, o.fsync.c_str(), o.window, o.producers, o.count,
+      static_cast<unsigned long long>(shared.failed.load()), seconds, msgs / seconds,
+      msgs * static_cast<double>(o.size) / seconds / 1e6, percentile_us(shared.latency_ns, 0.50),
+      percentile_us(shared.latency_ns, 0.99));
   std::fflush(stdout);
-  return tally.failed.load() == 0 ? 0 : 1;
+  return shared.failed.load() == 0 ? 0 : 1;
 }
 
 // A pull subscription on a durable consumer. Without acks when the server
@@ -250,10 +283,10 @@ int consume(natsConnection* nc, const Options& o) {
 int main(int argc, char** argv) {
   Options o;
   if (!parse_args(argc, argv, o)) {
-    std::fprintf(
-        stderr,
-        "usage: junction_nats_bench --url URL --size BYTES(>=8) --count N --window W "
-        "--phase produce|consume [--fsync LABEL] [--fetch-batch MSGS] [--fetch-bytes B]\n");
+    std::fprintf(stderr,
+                 "usage: junction_nats_bench --url URL --size BYTES(>=8) --count N --window W "
+                 "--phase produce|consume [--fsync LABEL] [--producers P] [--fetch-batch MSGS] "
+                 "[--fetch-bytes B]\n");
     return 2;
   }
   natsConnection* nc = nullptr;

@@ -10,8 +10,17 @@
 
 namespace junction::log {
 
-Journal::Journal(size_t max_pending_bytes)
+Journal::Journal(size_t max_pending_bytes, CommitSyncer::SyncFn sync_segment)
     : max_pending_bytes_(max_pending_bytes),
+      committer_(
+          max_pending_bytes,
+          sync_segment ? std::move(sync_segment) : [](Segment& s) { return s.sync(); }, &metrics_,
+          [this] {
+            // Under mu_, so the wake-up cannot fall between the journal's
+            // check of idle() and its wait.
+            std::lock_guard lock(mu_);
+            cv_.notify_one();
+          }),
       thread_([this] { run(); }),
       syncer_([this] { sync_loop(); }) {}
 
@@ -30,8 +39,9 @@ void Journal::submit(Partition& partition, std::string batch, Callback callback)
           "the log's write queue is full ({} bytes pending); retry later", max_pending_bytes_));
     } else {
       pending_bytes_ += batch.size();
+      if (partition.config().fsync.mode != FsyncPolicy::Mode::kAlways) urgent_ = true;
       queue_.push_back({&partition, std::move(batch), std::move(callback), {}});
-      cv_.notify_one();
+      if (ready_to_write()) cv_.notify_one();
       return;
     }
   }
@@ -42,6 +52,7 @@ void Journal::submit(Partition& partition, std::string batch, Callback callback)
 void Journal::barrier(std::function<void()> fn) {
   std::lock_guard lock(mu_);
   queue_.push_back({nullptr, {}, {}, std::move(fn)});
+  urgent_ = true;
   cv_.notify_one();
 }
 
@@ -62,6 +73,7 @@ void Journal::stop() {
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  committer_.stop();
   {
     std::lock_guard lock(sync_mu_);
     sync_stopping_ = true;
@@ -70,15 +82,20 @@ void Journal::stop() {
   if (syncer_.joinable()) syncer_.join();
 }
 
+bool Journal::ready_to_write() const {
+  return !queue_.empty() && (urgent_ || pending_bytes_ >= kWriteAheadBytes || committer_.idle());
+}
+
 void Journal::run() {
   while (true) {
     std::deque<Request> group;
     bool stopping = false;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      cv_.wait(lock, [this] { return stopping_ || ready_to_write(); });
       group.swap(queue_);
       pending_bytes_ = 0;
+      urgent_ = false;
       stopping = stopping_;
     }
     if (!group.empty()) commit(group);
@@ -96,6 +113,7 @@ void Journal::commit(std::deque<Request>& group) {
     // A barrier: what came before it is completed first.
     commit_run(run);
     run.clear();
+    committer_.drain();
     req.on_journal();
   }
   commit_run(run);
@@ -112,10 +130,9 @@ void Journal::commit_run(const std::vector<Request*>& requests) {
     it->second.push_back(r);
   }
 
-  std::vector<std::pair<Request*, Result<AppendResult>>> done;
-  done.reserve(requests.size());
-  std::vector<Partition*> to_sync;
+  std::vector<Completion> done;  // completed here, once everything is written
   std::vector<Partition*> to_publish;
+  std::vector<PendingSync> to_sync;
   std::vector<std::string*> batches;
   std::vector<BatchHeader> headers;
   std::vector<Request*> writable;
@@ -126,7 +143,7 @@ void Journal::commit_run(const std::vector<Request*>& requests) {
     for (Request* r : by_partition[p]) {
       auto header = parse_batch_header(r->batch);
       if (!header) {
-        done.emplace_back(r, header.error());
+        done.push_back({std::move(r->callback), header.error(), r->batch.size()});
         continue;
       }
       batches.push_back(&r->batch);
@@ -135,18 +152,27 @@ void Journal::commit_run(const std::vector<Request*>& requests) {
     }
     if (writable.empty()) continue;
     auto wrote = p->write_many(batches, headers);
+    const bool always = p->config().fsync.mode == FsyncPolicy::Mode::kAlways;
+    PendingSync pending;
+    if (always) pending.completions.reserve(writable.size());
     for (size_t i = 0; i < writable.size(); ++i) {
+      Completion c{std::move(writable[i]->callback), AppendResult{}, writable[i]->batch.size()};
       if (i < wrote.written) {
-        done.emplace_back(writable[i],
-                          AppendResult{headers[i].base_offset, headers[i].last_offset()});
+        c.result = AppendResult{headers[i].base_offset, headers[i].last_offset()};
+        pending.bytes += c.bytes;
       } else {
-        done.emplace_back(writable[i], *wrote.error);
+        c.result = *wrote.error;
       }
+      // Failed writes are told in order with the rest of their partition.
+      (always && wrote.written > 0 ? pending.completions : done).push_back(std::move(c));
     }
     if (wrote.written == 0) continue;
     switch (p->config().fsync.mode) {
       case FsyncPolicy::Mode::kAlways:
-        to_sync.push_back(p);
+        pending.partition = p;
+        pending.segment = p->active_segment();
+        pending.end_offset = p->next_offset();
+        to_sync.push_back(std::move(pending));
         break;
       case FsyncPolicy::Mode::kInterval:
         mark_interval_dirty(p);
@@ -157,35 +183,12 @@ void Journal::commit_run(const std::vector<Request*>& requests) {
         break;
     }
   }
-  // One fsync per partition for the whole group.
-  std::unordered_map<Partition*, Error> sync_failures;
-  for (Partition* p : to_sync) {
-    const auto started = Clock::now();
-    auto st = p->sync();
-    if (metrics_.fsyncs) metrics_.fsyncs->inc();
-    if (metrics_.fsync_seconds) metrics_.fsync_seconds->observe(Clock::now() - started);
-    if (!st) {
-      p->fail(st.error());
-      sync_failures.emplace(p, st.error());
-    } else {
-      to_publish.push_back(p);
-    }
-  }
-  for (Partition* p : to_publish) p->publish();
-  if (metrics_.group_size) metrics_.group_size->observe(static_cast<double>(done.size()));
-  for (auto& [req, result] : done) {
-    if (result) {
-      auto it = sync_failures.find(req->partition);
-      if (it != sync_failures.end()) result = it->second;
-    }
-    if (result) {
-      if (metrics_.appends) metrics_.appends->inc();
-      if (metrics_.bytes) metrics_.bytes->inc(req->batch.size());
-    } else if (metrics_.append_errors) {
-      metrics_.append_errors->inc();
-    }
-    req->callback(std::move(result));
-  }
+  if (metrics_.group_size) metrics_.group_size->observe(static_cast<double>(requests.size()));
+  // The sync starts before the callbacks below run, and this thread goes on
+  // to the next group while it runs.
+  committer_.enqueue(std::move(to_sync));
+  for (Partition* p : to_publish) p->publish(p->next_offset());
+  for (auto& c : done) complete(c, metrics_);
 }
 
 void Journal::mark_interval_dirty(Partition* p) {

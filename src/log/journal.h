@@ -11,52 +11,52 @@
 #include <vector>
 
 #include "core/error.h"
+#include "log/commit_syncer.h"
+#include "log/completion.h"
 #include "log/partition.h"
-#include "observe/metrics.h"
 
 namespace junction::log {
 
-struct AppendResult {
-  int64_t base_offset = 0;
-  int64_t last_offset = 0;
-};
-
-// What the journal counts, when metrics are attached (all optional).
-struct JournalMetrics {
-  observe::Counter* appends = nullptr;
-  observe::Counter* append_errors = nullptr;
-  observe::Counter* bytes = nullptr;
-  observe::Counter* fsyncs = nullptr;
-  observe::Histogram* fsync_seconds = nullptr;
-  observe::Histogram* group_size = nullptr;  // appends per commit group
-};
-
 // The one thread that writes to disk. Producers hand it encoded batches; it
-// takes everything queued at once, writes each partition's share with one
-// pwritev, fsyncs each partition that needs it once for the whole group
-// (group commit: an append that arrives while an fsync runs rides on the
-// next one), publishes, and completes the callbacks. Keeping all appends
-// here keeps them off the I/O threads and gives every partition a single
-// writer. Partitions under `fsync: interval` are synced by a second thread,
-// so their periodic fsync never stalls the appends behind it.
+// takes everything queued at once (a commit group) and writes each
+// partition's share with one pwritev. Partitions under `fsync: always` then
+// go to the CommitSyncer, whose thread fsyncs and acknowledges them while
+// this one writes the next group (group commit: every append written while
+// an fsync runs rides on the next one). The others are published and
+// completed here at once; those under `fsync: interval` are synced by a
+// third thread, so their periodic fsync never stalls the appends behind it.
+// Keeping all appends here keeps them off the I/O threads and gives every
+// partition a single writer.
 //
 // The queue is bounded in bytes: past the bound, submit() fails the append
 // at once as `overloaded` instead of letting memory grow.
 class Journal {
  public:
-  using Callback = std::function<void(Result<AppendResult>)>;
+  using Callback = AppendCallback;
 
-  explicit Journal(size_t max_pending_bytes = 64u << 20);
+  // While a sync runs, the journal writes only once kWriteAheadBytes are
+  // queued, or something cannot wait (another fsync policy, a barrier, a
+  // stop): those appends could not be acknowledged before the running sync
+  // ends anyway, and a write (and a wake-up) per append would cost more CPU
+  // than it saves. Once the syncer is idle, everything queued goes at once.
+  static constexpr size_t kWriteAheadBytes = 256u << 10;
+
+  // `sync_segment` syncs a segment for `fsync: always` (Segment::sync when
+  // empty; tests pass a stand-in to hold or fail syncs). `max_pending_bytes`
+  // bounds both the queue and what is written but not yet synced.
+  explicit Journal(size_t max_pending_bytes = 64u << 20,
+                   CommitSyncer::SyncFn sync_segment = nullptr);
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
   // `batch` is encoded with any base offset; the journal sets the real one.
-  // `callback` runs on the journal thread (or at once on overload).
+  // `callback` runs on the journal thread, on its sync thread under
+  // `fsync: always`, or at once on overload.
   void submit(Partition& partition, std::string batch, Callback callback);
 
   // Runs `fn` on the journal thread once everything submitted before it is
-  // written and completed. Used to retire partitions safely.
+  // written, synced and completed. Used to retire partitions safely.
   void barrier(std::function<void()> fn);
   // Journal thread only (inside a barrier): drops any reference to `partition`,
   // waiting for an interval sync of it that is running.
@@ -77,9 +77,11 @@ class Journal {
     std::function<void()> on_journal;  // a barrier when partition is null
   };
 
+  bool ready_to_write() const;  // mu_ held
   void run();
   void commit(std::deque<Request>& group);
-  // Writes, syncs, publishes and completes `requests` (no barriers among them).
+  // Writes `requests` (no barriers among them) and completes them or hands
+  // them to the syncer.
   void commit_run(const std::vector<Request*>& requests);
   void mark_interval_dirty(Partition* p);
   void sync_loop();
@@ -90,6 +92,7 @@ class Journal {
   std::condition_variable cv_;
   std::deque<Request> queue_;
   size_t pending_bytes_ = 0;
+  bool urgent_ = false;  // queued work that must not wait for the syncer
   bool stopping_ = false;
 
   // The interval syncer: partitions written and not yet synced, with when
@@ -101,6 +104,7 @@ class Journal {
   std::mutex syncing_mu_;
 
   JournalMetrics metrics_;
+  CommitSyncer committer_;
   std::thread thread_;
   std::thread syncer_;
 };

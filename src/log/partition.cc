@@ -193,8 +193,8 @@ void Partition::notify_when_above(int64_t offset, std::function<void()> fn) {
 }
 
 Result<int64_t> Partition::write(std::string& batch, const BatchHeader& header) {
-  if (failed_)
-    return Error::transient(fmt::format("partition failed earlier: {}", failed_->message()));
+  if (auto failed = failure())
+    return Error::transient(fmt::format("partition failed earlier: {}", failed->message()));
   auto seg = active();
   const auto age = std::chrono::milliseconds(now_ms() - seg->created_ms());
   if (seg->size() > 0 &&
@@ -213,9 +213,8 @@ Result<int64_t> Partition::write(std::string& batch, const BatchHeader& header) 
 Partition::WriteMany Partition::write_many(std::span<std::string*> batches,
                                            std::span<BatchHeader> headers) {
   WriteMany result;
-  if (failed_) {
-    result.error =
-        Error::transient(fmt::format("partition failed earlier: {}", failed_->message()));
+  if (auto failed = failure()) {
+    result.error = Error::transient(fmt::format("partition failed earlier: {}", failed->message()));
     return result;
   }
   std::vector<std::string_view> chunk;
@@ -261,8 +260,13 @@ int64_t Partition::next_offset() const {
 Status Partition::roll() {
   auto old = active();
   // The old segment becomes immutable: make it durable whatever the policy,
-  // so that recovery only ever has to check the tail.
-  if (auto st = old->sync(); !st) return st;
+  // so that recovery only ever has to check the tail. A sync pending on the
+  // sync thread for this segment relies on this one for whatever the group
+  // wrote here before the roll, so a failure fails the partition.
+  if (auto st = old->sync(); !st) {
+    fail(st.error());
+    return st;
+  }
   auto seg = Segment::create(dir_, old->next_offset(), segment_options_);
   if (!seg) return seg.error();
   std::unique_lock lock(segments_mu_);
@@ -275,13 +279,19 @@ Status Partition::sync() {
 }
 
 void Partition::fail(const Error& error) {
+  std::lock_guard lock(failed_mu_);
+  if (failed_) return;
   spdlog::error("topic {} partition {} stops taking appends until a restart: {}", topic_, id_,
                 error.message());
   failed_ = error;
 }
 
-void Partition::publish() {
-  const int64_t end = next_offset();
+std::optional<Error> Partition::failure() const {
+  std::lock_guard lock(failed_mu_);
+  return failed_;
+}
+
+void Partition::publish(int64_t end) {
   high_watermark_.store(end, std::memory_order_release);
   std::vector<std::function<void()>> ready;
   {

@@ -25,10 +25,12 @@ struct RetentionResult {
 
 // One partition: an ordered list of segments, the last one active.
 //
-// Threads: the journal thread is the only writer (write, sync, publish,
-// roll). Readers on any thread call read / offset_for_time / offsets; they
-// see only offsets below the high watermark, which publish() advances once an
-// append is durable by the topic's fsync policy. The segment list is guarded
+// Threads: the journal thread is the only writer (write, sync, roll).
+// Readers on any thread call read / offset_for_time / offsets; they see only
+// offsets below the high watermark, which publish() advances once an append
+// is durable by the topic's fsync policy: on the journal thread, or under
+// `fsync: always` on the journal's sync thread (one thread per partition
+// either way). The segment list is guarded
 // by a shared mutex: readers share it, roll and retention take it alone.
 class Partition {
  public:
@@ -60,7 +62,7 @@ class Partition {
   // The first offset whose record timestamp is >= `ts`; the high watermark if none.
   Result<int64_t> offset_for_time(int64_t ts) const;
 
-  // Runs `fn` once, on the journal thread, as soon as the high watermark is
+  // Runs `fn` once, on the thread that publishes, as soon as the high watermark is
   // above `offset` (at once, on this thread, if it already is). `fn` must be
   // quick: it is meant to post to the waiter's executor.
   void notify_when_above(int64_t offset, std::function<void()> fn);
@@ -78,13 +80,21 @@ class Partition {
   WriteMany write_many(std::span<std::string*> batches, std::span<BatchHeader> headers);
   // The offset the next append gets.
   int64_t next_offset() const;
+  // The segment appends go to now.
+  std::shared_ptr<Segment> active_segment() const { return active(); }
   Status sync();
-  // Makes everything written so far readable and wakes waiters.
-  void publish();
+
+  // --- The thread that publishes (see above) ---
+  // Makes offsets below `end` readable and wakes waiters.
+  void publish(int64_t end);
+
+  // --- Any thread ---
   // After a failed fsync the page cache may have dropped the data, so the
   // kernel's view of the file can no longer be trusted ("fsyncgate"): the
   // partition refuses further appends until a restart recovers it from disk.
+  // The first error is kept.
   void fail(const Error& error);
+  std::optional<Error> failure() const;
 
   // Any thread; runs alongside appends and reads.
   Result<RetentionResult> apply_retention(int64_t now_ms);
@@ -114,7 +124,8 @@ class Partition {
   std::vector<std::shared_ptr<Segment>> segments_;  // by base offset; never empty
 
   std::atomic<int64_t> high_watermark_{0};
-  std::optional<Error> failed_;  // journal thread only
+  mutable std::mutex failed_mu_;
+  std::optional<Error> failed_;
   std::mutex waiters_mu_;
   std::vector<std::pair<int64_t, std::function<void()>>> waiters_;
 };
