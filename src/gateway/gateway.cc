@@ -267,42 +267,41 @@ asio::awaitable<http::Response> Gateway::route(http::Request& req, const http::R
   co_return res;
 }
 
-asio::awaitable<http::Response> Gateway::serve(RouteRuntime& rt, http::Request& req,
-                                               const http::RequestInfo& info,
-                                               const Headers& headers, const PathParams& params,
-                                               Exchange& ex) {
+bool Gateway::admit(RouteRuntime& rt, http::Request& req, const http::RequestInfo& info,
+                    const Headers& headers, const PathParams& params, Exchange& ex,
+                    LimitHeaders& limit_headers, http::Response& refusal) {
   const unsigned version = req.version();
   const auto& rs = *rt.spec;
 
   auto identity = auth_.authenticate(headers, rs.require, info.client_subject);
   if (!identity && identity.error().cls() == ErrorClass::kTransient) {
-    auto res = http::problem_response(503, "Service Unavailable", identity.error().message(),
-                                      info.request_id, version);
-    res.set(bhttp::field::retry_after, "5");
-    co_return res;
+    refusal = http::problem_response(503, "Service Unavailable", identity.error().message(),
+                                     info.request_id, version);
+    refusal.set(bhttp::field::retry_after, "5");
+    return false;
   }
   if (!identity) {
     bool forbidden = identity.error().cls() == ErrorClass::kForbidden;
     int status = forbidden ? 403 : 401;
-    auto res = http::problem_response(status, forbidden ? "Forbidden" : "Unauthorized",
-                                      identity.error().message(), info.request_id, version);
+    refusal = http::problem_response(status, forbidden ? "Forbidden" : "Unauthorized",
+                                     identity.error().message(), info.request_id, version);
     std::string challenge =
         auth_.challenge(rs.require.auth, headers.get("Authorization").has_value());
-    if (!forbidden && !challenge.empty()) res.set(bhttp::field::www_authenticate, challenge);
-    co_return res;
+    if (!forbidden && !challenge.empty()) refusal.set(bhttp::field::www_authenticate, challenge);
+    return false;
   }
   ex.consumer = identity->consumer;
   if (rs.require.allow_if) {
     RoutePolicyRequest policy_request(sv(req.method_string()), sv(req.target()), headers, params,
                                       *identity);
     if (!rs.require.allow_if->allows(policy_request)) {
-      co_return http::problem_response(403, "Forbidden",
+      refusal = http::problem_response(403, "Forbidden",
                                        "the request is not allowed by the route's policy",
                                        info.request_id, version);
+      return false;
     }
   }
 
-  std::vector<std::pair<std::string_view, std::string>> limit_headers;
   if (rt.limiter) {
     std::string key;
     const std::string& kind = rs.rate_limit->key;
@@ -320,25 +319,38 @@ asio::awaitable<http::Response> Gateway::serve(RouteRuntime& rt, http::Request& 
     limit_headers = rt.limiter->header_fields(decision);
     if (!decision.allowed) {
       rt.rate_limited->inc();
-      auto res = http::problem_response(429, "Too Many Requests",
-                                        "the rate limit of this route is exhausted",
-                                        info.request_id, version);
-      for (const auto& [name, value] : limit_headers) res.set(name, value);
-      co_return res;
+      refusal = http::problem_response(429, "Too Many Requests",
+                                       "the rate limit of this route is exhausted", info.request_id,
+                                       version);
+      for (const auto& [name, value] : limit_headers) refusal.set(name, value);
+      return false;
     }
   }
 
   if (rt.body_validator) {
     std::optional<http::Response> refused = rt.body_validator->check(req, info.request_id);
     if (refused) {
-      for (const auto& [name, value] : limit_headers) refused->set(name, value);
-      co_return std::move(*refused);
+      refusal = std::move(*refused);
+      for (const auto& [name, value] : limit_headers) refusal.set(name, value);
+      return false;
     }
   }
+  return true;
+}
 
+// A coroutine keeps every local in its frame, and asio recycles frames only
+// up to about 1 KiB: the checks live in admit(), a plain function, so this
+// frame stays small.
+asio::awaitable<http::Response> Gateway::serve(RouteRuntime& rt, http::Request& req,
+                                               const http::RequestInfo& info,
+                                               const Headers& headers, const PathParams& params,
+                                               Exchange& ex) {
+  LimitHeaders limit_headers;
   http::Response res;
+  if (!admit(rt, req, info, headers, params, ex, limit_headers, res)) co_return res;
+  const auto& rs = *rt.spec;
   if (rs.to.static_response) {
-    res = answer_static(*rs.to.static_response, version);
+    res = answer_static(*rs.to.static_response, req.version());
   } else if (rt.topic) {
     res = co_await publish(rt, req, info, ex);
   } else if (rs.to.flow) {

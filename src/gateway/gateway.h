@@ -107,6 +107,13 @@ class Gateway {
   Gateway(spec::GatewaySpec spec, std::shared_ptr<GatewayShared> shared, RouteTable table);
   asio::awaitable<http::Response> route(http::Request& req, const http::RequestInfo& info,
                                         Exchange& ex);
+  using LimitHeaders = std::vector<std::pair<std::string_view, std::string>>;
+  // Authentication, policy, rate limit and body validation. False with the
+  // answer in `refusal` when the request goes no further; `limit_headers`
+  // are the RateLimit-* fields for the response either way.
+  bool admit(RouteRuntime& route, http::Request& req, const http::RequestInfo& info,
+             const Headers& headers, const PathParams& params, Exchange& ex,
+             LimitHeaders& limit_headers, http::Response& refusal);
   asio::awaitable<http::Response> serve(RouteRuntime& route, http::Request& req,
                                         const http::RequestInfo& info, const Headers& headers,
                                         const PathParams& params, Exchange& ex);

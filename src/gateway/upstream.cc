@@ -181,14 +181,27 @@ void Upstream::judge_answer(size_t target, unsigned status, TimePoint end, Durat
   shared_->record_call(target, status >= 500, end);
 }
 
+UpstreamResult Upstream::settle(size_t target, TimePoint start, Result<http::Response> sent) {
+  auto end = Clock::now();
+  Duration took = std::chrono::duration_cast<Duration>(end - start);
+  latency_.observe(took);
+  UpstreamResult result;
+  if (!sent) {
+    result.outcome = judge_failure(target, end, took, sent.error());
+    return result;
+  }
+  judge_answer(target, sent->result_int(), end, took);
+  result.outcome = UpstreamResult::Outcome::kResponse;
+  result.response = std::move(*sent);
+  return result;
+}
+
+// Kept small: asio recycles coroutine frames only up to about 1 KiB, so the
+// bookkeeping before and after the call is in plain functions.
 asio::awaitable<UpstreamResult> Upstream::attempt(http::Request& req, std::optional<uint64_t> key,
                                                   size_t& target) {
-  UpstreamResult result;
   auto start = Clock::now();
-  if (!breaker_.acquire(start)) {
-    result.outcome = UpstreamResult::Outcome::kCircuitOpen;
-    co_return result;
-  }
+  if (!breaker_.acquire(start)) co_return circuit_open();
   target = pick(key, target);
   const UpstreamTarget& t = shared_->targets()[target];
   http::Url url = t.url;
@@ -196,17 +209,7 @@ asio::awaitable<UpstreamResult> Upstream::attempt(http::Request& req, std::optio
   ++in_flight_[target];
   auto sent = co_await client_.send(url, req);
   --in_flight_[target];
-  auto end = Clock::now();
-  Duration took = std::chrono::duration_cast<Duration>(end - start);
-  latency_.observe(took);
-  if (!sent) {
-    result.outcome = judge_failure(target, end, took, sent.error());
-    co_return result;
-  }
-  judge_answer(target, sent->result_int(), end, took);
-  result.outcome = UpstreamResult::Outcome::kResponse;
-  result.response = std::move(*sent);
-  co_return result;
+  co_return settle(target, start, std::move(sent));
 }
 
 asio::awaitable<UpstreamResult> Upstream::forward(http::Request req, bool idempotent,
@@ -237,10 +240,16 @@ asio::awaitable<UpstreamResult> Upstream::forward(http::Request req, bool idempo
       break;
     }
     retries_.inc();
-    asio::steady_timer timer(executor_, backoff_.delay(n));
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await pause(backoff_.delay(n));
   }
   co_return result;
+}
+
+// A coroutine of its own so that forward()'s frame, made for every request,
+// does not carry a timer only retries use.
+asio::awaitable<void> Upstream::pause(Duration delay) {
+  asio::steady_timer timer(executor_, delay);
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
 asio::awaitable<UpstreamResult> Upstream::open_attempt(http::Request& req, http::BodySource* body,
@@ -305,8 +314,7 @@ asio::awaitable<UpstreamResult> Upstream::open(http::Request req, http::BodySour
     }
     result.body.reset();  // closes the connection of the answer given up on
     retries_.inc();
-    asio::steady_timer timer(executor_, backoff_.delay(n));
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await pause(backoff_.delay(n));
   }
   if (result.body) {
     result.body = std::make_unique<PermittedBody>(std::move(result.body), std::move(*permit));

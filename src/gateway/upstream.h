@@ -112,6 +112,14 @@ class Upstream {
                                         const Error& error);
   // The same for an answer with `status`.
   void judge_answer(size_t target, unsigned status, TimePoint end, Duration took);
+  asio::awaitable<void> pause(Duration delay);
+  // attempt()'s result from what the call to `target`, begun at `start`, got.
+  UpstreamResult settle(size_t target, TimePoint start, Result<http::Response> sent);
+  static UpstreamResult circuit_open() {
+    UpstreamResult r;
+    r.outcome = UpstreamResult::Outcome::kCircuitOpen;
+    return r;
+  }
   // attempt() for open(): the response body is left to read.
   asio::awaitable<UpstreamResult> open_attempt(http::Request& req, http::BodySource* body,
                                                std::optional<uint64_t> key, size_t& target);

@@ -13,6 +13,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <optional>
 
 #include "http/dispatch.h"
 #include "http/problem.h"
@@ -83,8 +84,11 @@ class Connection {
  private:
   beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
 
+  // What lives across its suspensions is kept in members (parser_, info_):
+  // asio recycles coroutine frames only up to about 1 KiB, and a parser in
+  // the frame put this one past it, to malloc on every request.
   asio::awaitable<Next> serve_one() {
-    bhttp::request_parser<bhttp::string_body> parser;
+    auto& parser = parser_.emplace();
     parser.header_limit(limits_.max_header_bytes);
     parser.body_limit(limits_.max_body_bytes);
     // With a streaming path the limit depends on the request: the header
@@ -125,11 +129,8 @@ class Connection {
       parser.body_limit(limits_.max_body_bytes);
     }
     if (!parser.is_done()) {
-      if (beast::iequals(hdr[bhttp::field::expect], "100-continue")) {
-        bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, version_};
-        tcp().expires_after(limits_.body_timeout);
-        auto [wec, wn] = co_await bhttp::async_write(stream_, go_on, kNoThrow);
-        if (wec) co_return Next::kAbort;
+      if (beast::iequals(hdr[bhttp::field::expect], "100-continue") && !co_await send_continue()) {
+        co_return Next::kAbort;
       }
       tcp().expires_after(limits_.body_timeout);
       auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kNoThrow);
@@ -137,15 +138,23 @@ class Connection {
     }
     tcp().expires_never();
 
-    Request req = parser.release();
-    RequestInfo info = base_;
-    info.request_id = request_id_;
-    Response res = co_await call_handler(st_.handler, req, info);
+    Request& req = parser.get();
+    info_ = base_;
+    info_.request_id = request_id_;
+    Response res = co_await call_handler(st_.handler, req, info_);
     // The handler may ask to close (Connection: close) too.
     bool keep_alive = req.keep_alive() && res.keep_alive() && !st_.stopping;
-    finish_response(res, version_, keep_alive, req.method() == bhttp::verb::head, info,
+    finish_response(res, version_, keep_alive, req.method() == bhttp::verb::head, info_,
                     st_.options);
+    parser_.reset();  // the request is answered: free it before the write waits
     co_return co_await write(res, keep_alive ? Next::kKeepAlive : Next::kClose);
+  }
+
+  asio::awaitable<bool> send_continue() {
+    bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, version_};
+    tcp().expires_after(limits_.body_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream_, go_on, kNoThrow);
+    co_return !ec;
   }
 
   // The header-first path: the handler reads the body and answers through a
@@ -237,6 +246,8 @@ class Connection {
   Stream& stream_;
   RequestInfo base_;
   beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;  // the request being read
+  RequestInfo info_;                                                 // and what we know of it
   unsigned version_ = 11;
   std::string request_id_;
 };
