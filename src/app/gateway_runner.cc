@@ -45,14 +45,14 @@ Result<GatewayRunner::Built> GatewayRunner::build(const spec::Spec& spec,
   Built out;
   // Background work (health checks) runs on the first I/O thread.
   auto shared = gateway::GatewayShared::create(*spec.gateway, spec.upstreams, metrics_,
-                                               workers[0].ctx->get_executor());
+                                               workers[0].ctx->get_executor(), shared_.get());
   if (!shared) return Error::invalid("gateway: " + shared.error().message());
   out.shared = std::move(*shared);
   for (const auto& w : workers) {
     auto created = gateway::Gateway::create(*spec.gateway, spec.upstreams, w.ctx->get_executor(),
                                             metrics_, store_, flow_targets_, out.shared);
     if (!created) {
-      out.shared->stop();
+      out.shared->stop(shared_.get());  // leaves a JWKS fetcher shared with the running one
       return Error::invalid("gateway: " + created.error().message());
     }
     out.gateways.push_back(std::move(*created));
@@ -170,7 +170,7 @@ Result<std::vector<std::string>> GatewayRunner::reload(const spec::Spec& spec) {
                  std::swap(slot->current, g);
                });
   }
-  shared_->stop();  // the old health checks; requests in flight need none
+  shared_->stop(built->shared.get());  // the old health checks; requests in flight need none
   shared_ = std::move(built->shared);
   shared_->start(health_);
   spdlog::info("gateway reloaded: {} routes, {} upstreams", spec.gateway->routes.size(),

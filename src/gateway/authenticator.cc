@@ -52,13 +52,15 @@ Result<Identity> from_client_certificate(std::string_view subject,
 
 Result<std::shared_ptr<RemoteJwks>> make_remote_jwks(const spec::GatewaySpec& spec,
                                                      asio::any_io_executor executor,
-                                                     observe::Registry& metrics) {
+                                                     observe::Registry& metrics,
+                                                     std::shared_ptr<RemoteJwks> reuse) {
   if (!spec.jwt || spec.jwt->jwks_url.empty()) return std::shared_ptr<RemoteJwks>();
   RemoteJwks::Options options;
   options.url = spec.jwt->jwks_url;
   options.refresh = spec.jwt->jwks_refresh;
   options.cooldown = spec.jwt->jwks_cooldown;
   options.ca_file = spec.jwt->jwks_ca.string();
+  if (reuse && reuse->options() == options) return reuse;
   auto jwks = RemoteJwks::create(std::move(options), std::move(executor), metrics);
   if (!jwks) return Error::invalid("gateway.auth.jwt." + jwks.error().message());
   return jwks;

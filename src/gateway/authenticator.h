@@ -65,9 +65,12 @@ class Authenticator {
 };
 
 // The one RemoteJwks of a gateway whose spec has `auth.jwt.jwks_url`;
-// null without one. Not started: its owner calls start() and stop().
+// null without one. Not started: its owner calls start() and stop(). When
+// `reuse` (a reloaded gateway's) fetches from the same URL with the same
+// options, it is returned as it is, keys and all.
 Result<std::shared_ptr<RemoteJwks>> make_remote_jwks(const spec::GatewaySpec& spec,
                                                      asio::any_io_executor executor,
-                                                     observe::Registry& metrics);
+                                                     observe::Registry& metrics,
+                                                     std::shared_ptr<RemoteJwks> reuse = nullptr);
 
 }  // namespace junction::gateway

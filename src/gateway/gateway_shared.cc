@@ -4,8 +4,8 @@ namespace junction::gateway {
 
 Result<std::shared_ptr<GatewayShared>> GatewayShared::create(
     const spec::GatewaySpec& spec, const std::vector<spec::UpstreamSpec>& upstreams,
-    observe::Registry& metrics, asio::any_io_executor background) {
-  auto jwks = make_remote_jwks(spec, background, metrics);
+    observe::Registry& metrics, asio::any_io_executor background, const GatewayShared* previous) {
+  auto jwks = make_remote_jwks(spec, background, metrics, previous ? previous->jwks_ : nullptr);
   if (!jwks) return jwks.error();
   auto auth = Authenticator::create(spec, *jwks);
   if (!auth) return auth.error();
@@ -53,8 +53,12 @@ void GatewayShared::start(observe::Health& health) {
   if (jwks_) jwks_->start(&health);
 }
 
-void GatewayShared::stop() {
-  if (jwks_) jwks_->stop();
+void GatewayShared::stop(const GatewayShared* other) {
+  if (jwks_ && other && other->jwks_ == jwks_) {
+    jwks_.reset();  // the other one runs it now; our Authenticator keeps its own reference
+  } else if (jwks_) {
+    jwks_->stop();
+  }
   for (auto& [name, upstream] : upstreams_) upstream->stop();
 }
 

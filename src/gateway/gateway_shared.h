@@ -29,9 +29,14 @@ class GatewayShared {
   // Error::invalid for a JWKS file that cannot be read, a malformed key
   // list, a rate limit that does not parse (naming the route), or an access
   // log file that cannot be opened.
+  // `previous`, on a reload: the gateway being replaced. Its JWKS fetcher is
+  // taken over when the new spec fetches the same URL the same way, so JWT
+  // routes keep their keys across the reload instead of answering 503 until
+  // a new fetch succeeds.
   static Result<std::shared_ptr<GatewayShared>> create(
       const spec::GatewaySpec& spec, const std::vector<spec::UpstreamSpec>& upstreams,
-      observe::Registry& metrics, asio::any_io_executor background);
+      observe::Registry& metrics, asio::any_io_executor background,
+      const GatewayShared* previous = nullptr);
   ~GatewayShared();
 
   // Starts the background work that reports readiness: fetching a
@@ -39,8 +44,10 @@ class GatewayShared {
   void start(observe::Health& health);
   // Stops the background work (health checks, JWKS refreshes), which would
   // otherwise keep `background` busy. Call before that executor stops;
-  // requests are still served.
-  void stop();
+  // requests are still served. The JWKS fetcher is left running when
+  // `other` (the gateway replacing this one, or the one this one was built
+  // to replace) uses it too.
+  void stop(const GatewayShared* other = nullptr);
 
   const Authenticator& authenticator() const { return auth_; }
   // The limiter of spec.routes[route], or null for a route without one.

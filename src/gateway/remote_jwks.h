@@ -43,6 +43,8 @@ class RemoteJwks : public std::enable_shared_from_this<RemoteJwks> {
     // Before the first success, and after a failure, the next try comes
     // after this delay, doubling up to `refresh`.
     Duration first_retry = std::chrono::seconds(1);
+
+    bool operator==(const Options&) const = default;
   };
 
   // Error::invalid for a URL that is not absolute http(s).
@@ -58,6 +60,8 @@ class RemoteJwks : public std::enable_shared_from_this<RemoteJwks> {
   // Ends the loop: a wait is cut short; a fetch in flight ends within
   // `timeout` and its result is dropped. From any thread; repeatable.
   void stop();
+
+  const Options& options() const { return options_; }
 
   // The last good key set; null until the first fetch succeeded. Any thread.
   std::shared_ptr<const auth::JwkSet> keys() const { return keys_.load(); }

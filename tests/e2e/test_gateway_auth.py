@@ -8,6 +8,7 @@ import hmac
 import http.server
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -168,6 +169,27 @@ class GatewayJwksAndPolicyTest(JunctionTest):
         self.assertIn(b'junction_gateway_jwks_refetches_total 1', metrics)
         self.assertNotIn(secret_of("k2").decode(), self.log())
         self.assertNotIn(new_token, self.log())
+
+    def test_a_reload_keeps_the_fetched_keys_when_the_jwks_url_is_unchanged(self):
+        self.idp.serve(jwks("k1"))
+        proc = self.start()
+        wait_until(lambda: self.ready()[0] == 200, what="readiness once the keys arrive")
+        token = make_jwt("k1", tenant="acme")
+        self.assertEqual(self.call("GET", "/tenants/acme/orders", token)[0], 200)
+        fetches = self.idp.fetch_count()
+
+        # Same auth section, one more route: the reload applies and the key
+        # set carries over, so the very next JWT request is served.
+        spec = self.read("junction.yaml")
+        self.write("junction.yaml", spec + "    - path: /extra\n"
+                                           "      to: { static: { body: extra } }\n")
+        proc.send_signal(signal.SIGHUP)
+        self.wait_for_log(r"gateway reloaded: 3 routes", proc)
+        self.assertEqual(self.call("GET", "/extra")[:3:2], (200, b"extra"))
+        status, _, raw = self.call("GET", "/tenants/acme/orders", token)
+        self.assertEqual((status, raw), (200, b"tenant-orders"))
+        self.assertEqual(self.ready()[0], 200)
+        self.assertEqual(self.idp.fetch_count(), fetches)
 
     def test_allow_if_compares_claims_with_the_path(self):
         self.idp.serve(jwks("k1"))
