@@ -155,6 +155,10 @@ Result<Identity> Authenticator::authenticate(const Headers& headers,
   }
   auto bearer = headers.get("Authorization");
   auto key = keys_ ? headers.get(key_header_) : std::nullopt;
+  // `any` takes a client certificate when no credential rides in a header.
+  if (require.auth == AuthMode::kAny && !bearer && !key && !client_subject.empty()) {
+    return from_client_certificate(client_subject, require.subjects);
+  }
   bool try_jwt = jwt_ && (require.auth == AuthMode::kJwt ||
                           (require.auth == AuthMode::kAny && (bearer || !key)));
   Result<Identity> id = Error::unauthorized("credentials are required");
@@ -179,7 +183,10 @@ Result<Identity> Authenticator::authenticate(const Headers& headers,
 }
 
 std::string Authenticator::challenge(spec::AuthMode mode, bool presented) const {
-  if (mode == spec::AuthMode::kMtls) return {};
+  // Certificates are asked for in the TLS handshake, not by a header.
+  if (mode == spec::AuthMode::kMtls || (mode == spec::AuthMode::kAny && !jwt_ && !keys_)) {
+    return {};
+  }
   if (mode == spec::AuthMode::kApiKey || (mode == spec::AuthMode::kAny && !jwt_)) {
     return "ApiKey header=\"" + key_header_ + "\"";
   }

@@ -126,7 +126,7 @@ const Schema& require_schema() {
        {"jwt", "api_key", "any", "mtls", "none"}},
       {"scopes", FieldType::kStringList, "", "all of these scopes"},
       {"roles", FieldType::kStringList, "", "any one of these roles"},
-      {"subjects", FieldType::kStringList, "", "auth mtls: allowed certificate subjects"},
+      {"subjects", FieldType::kStringList, "", "auth mtls or any: allowed certificate subjects"},
       {"allow_if", FieldType::kString, "",
        "a policy expression, e.g. claims.tenant == path.tenant; false is 403"},
   }};
@@ -608,8 +608,8 @@ void parse_target(const Config& route_config, GatewayRouteSpec& route, Diagnosti
 // `subjects` and `allow_if` of a route's `require:`.
 void parse_route_policy(const Config& r, RouteRequireSpec& require, Diagnostics& diags) {
   require.subjects = r.strings("subjects");
-  if (r.has("subjects") && require.auth != AuthMode::kMtls) {
-    diags.error(r.location("subjects"), "subjects apply to auth mtls only");
+  if (r.has("subjects") && require.auth != AuthMode::kMtls && require.auth != AuthMode::kAny) {
+    diags.error(r.location("subjects"), "subjects apply to auth mtls or any only");
   }
   if (!r.has("allow_if")) return;
   auto policy = auth::PolicyExpression::parse(r.str("allow_if"));
@@ -680,10 +680,11 @@ void parse_route(const Node& item, const GatewaySpec& gateway, Diagnostics& diag
         mode_needs(false, true);
         break;
       case AuthMode::kAny:
-        if (!gateway.jwt && !gateway.api_keys) {
+        if (!gateway.jwt && !gateway.api_keys &&
+            (!gateway.tls || gateway.tls->client_ca_file.empty())) {
           diags.error(r.location("auth"),
                       "this route requires credentials but gateway.auth sets neither jwt nor "
-                      "api_keys");
+                      "api_keys, and gateway.tls has no client_ca for certificates");
         }
         break;
       case AuthMode::kMtls:

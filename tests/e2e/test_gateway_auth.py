@@ -251,6 +251,9 @@ class GatewayClientCertificateTest(JunctionTest):
                   to: { static: { body: any-client } }
                 - path: /open
                   to: { static: { body: open } }
+                - path: /either
+                  require: { auth: any, subjects: ["CN=billing,O=Acme"] }
+                  to: { static: { body: either } }
             """)
         self.proc = self.start_junction("run", "junction.yaml")
         self.port = int(self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", self.proc).group(1))
@@ -292,6 +295,11 @@ class GatewayClientCertificateTest(JunctionTest):
         self.assertEqual(self.curl("/any-client", "intruder")[:2], (0, 200))
         self.assertEqual(self.curl("/any-client", "intruder", "POST")[:2], (0, 403))
         self.assertEqual(self.curl("/any-client", "billing", "POST")[:2], (0, 200))
+        # `any` takes the certificate when no header credential is sent.
+        self.assertEqual(self.curl("/either", "billing"), (0, 200, "either"))
+        self.assertEqual(self.curl("/either", "intruder")[:2], (0, 403))
+        rc, status, body = self.curl("/either")
+        self.assertEqual((rc, status), (0, 401), body)
 
 
 if __name__ == "__main__":

@@ -91,12 +91,34 @@ TEST_F(AuthenticatorTest, AnyTakesATokenOrAKey) {
   ASSERT_TRUE(by_token.ok());
   EXPECT_EQ(by_token->consumer, "bob");
   EXPECT_FALSE(a->authenticate(Headers{}, require(AuthMode::kAny)).ok());
+  // Without a header credential, a verified client certificate will do...
+  auto by_certificate = a->authenticate(Headers{}, require(AuthMode::kAny), "CN=billing,O=Acme");
+  ASSERT_TRUE(by_certificate.ok());
+  EXPECT_EQ(by_certificate->kind, Identity::Kind::kClientCertificate);
+  EXPECT_EQ(by_certificate->consumer, "CN=billing,O=Acme");
+  // ...but a header credential, when sent, is what is checked.
+  auto bad_key = a->authenticate(with("X-Api-Key", "wrong"), require(AuthMode::kAny), "CN=billing");
+  EXPECT_FALSE(bad_key.ok());
+  auto key_wins =
+      a->authenticate(with("X-Api-Key", "key-2"), require(AuthMode::kAny), "CN=billing");
+  ASSERT_TRUE(key_wins.ok());
+  EXPECT_EQ(key_wins->kind, Identity::Kind::kApiKey);
   // An API key route ignores a bearer token.
   EXPECT_FALSE(a->authenticate(with("Authorization", rs256({})), require(AuthMode::kApiKey)).ok());
   // No requirement: anonymous.
   auto anonymous = a->authenticate(Headers{}, require(AuthMode::kNone));
   ASSERT_TRUE(anonymous.ok());
   EXPECT_EQ(anonymous->kind, Identity::Kind::kAnonymous);
+}
+
+TEST(AuthenticatorChallenge, AnyWithCertificatesAloneAsksForNoHeader) {
+  spec::GatewaySpec bare;
+  auto a = Authenticator::create(bare);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->challenge(spec::AuthMode::kAny, false), "");
+  auto none = a->authenticate(Headers{}, spec::RouteRequireSpec{spec::AuthMode::kAny});
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().cls(), ErrorClass::kUnauthorized);
 }
 
 TEST_F(AuthenticatorTest, ClientCertificateSubjectIsTheConsumer) {

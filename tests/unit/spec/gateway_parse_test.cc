@@ -227,7 +227,7 @@ upstreams:
             "spec.yaml:8:16: error: expected a version like v1 or {value: v1, header: ...}, got a "
             "sequence\n"
             "spec.yaml:9:24: error: this route requires credentials but gateway.auth sets neither "
-            "jwt nor api_keys\n"
+            "jwt nor api_keys, and gateway.tls has no client_ca for certificates\n"
             "spec.yaml:10:28: error: rate limit needs at least one limit\n"
             "spec.yaml:11:34: error: expected a header name and a text value\n"
             "spec.yaml:13:29: error: expected a rate like 1000/min, got a mapping\n");
@@ -313,7 +313,7 @@ gateway:
             "certificates\n"
             "spec.yaml:10:40: error: invalid allow_if expression: column 32: expected a value, "
             "got the end of the expression\n"
-            "spec.yaml:13:43: error: subjects apply to auth mtls only\n"
+            "spec.yaml:13:43: error: subjects apply to auth mtls or any only\n"
             "spec.yaml:13:61: error: invalid allow_if expression: column 1: unknown name "
             "'secrets'; expected claims, path, header, headers, query, request, identity, true "
             "or false\n"
@@ -633,6 +633,39 @@ flows:
   EXPECT_EQ(diags_.format(),
             "spec.yaml:4:14: error: flow 'quote' takes requests from the gateway, but there is "
             "none; add a `gateway:` section with a route `to: { flow: quote }`\n");
+}
+
+}  // namespace
+}  // namespace junction::spec
+
+namespace junction::spec {
+namespace {
+
+class AnyAuthSpecTest : public testing::SpecTest {};
+
+TEST_F(AnyAuthSpecTest, AnyNeedsSomeCredentialAClientCaCounts) {
+  EXPECT_EQ(errors(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  routes:
+    - path: /a
+      require: { auth: any }
+      to: { static: { body: x } }
+)"),
+            "spec.yaml:6:24: error: this route requires credentials but gateway.auth sets neither "
+            "jwt nor api_keys, and gateway.tls has no client_ca for certificates\n");
+  auto spec = parse(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  tls: { cert: server.pem, key: server.key, client_ca: ca.pem, client_cert: optional }
+  routes:
+    - path: /a
+      require: { auth: any, subjects: ["CN=billing,O=Acme"] }
+      to: { static: { body: x } }
+)");
+  ASSERT_TRUE(spec) << diags_.format();
+  EXPECT_EQ(spec->gateway->routes[0].require.subjects,
+            std::vector<std::string>{"CN=billing,O=Acme"});
 }
 
 }  // namespace
