@@ -38,6 +38,15 @@ class PostgresTest(JunctionTest):
         self.assertIsNone(p.poll(), self.log())
         return p
 
+    def run_flows(self, flows):
+        """Runs a spec of the flows in `flows` (YAML indented for `flows:`) to its end."""
+        self.write("junction.yaml", f"""\
+            apiVersion: junction/v1
+            storage: {{ dir: data }}
+            flows:""" + flows.replace("\n", "\n    ") + "\n")
+        r = self.run_junction("run", "junction.yaml")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def log_statements(self):
         """Has the server log every statement, to tell which path wrote a batch."""
         self.pg.psql("ALTER SYSTEM SET log_statement = 'all'")
@@ -85,12 +94,7 @@ class PostgresTest(JunctionTest):
         # The same keys several times, within one batch and across batches.
         self.write_jsonl("accounts.jsonl", [{"id": f"a-{i % 7}", "balance": i, "owner": "o"}
                                             for i in range(50)])
-        self.write("junction.yaml", f"""\
-            apiVersion: junction/v1
-            storage: {{ dir: data }}
-            flows:""" + flows.replace("\n", "\n    ") + "\n")
-        r = self.run_junction("run", "junction.yaml")
-        self.assertEqual(r.returncode, 0, r.stderr)
+        self.run_flows(flows)
         for method in ("copy", "insert"):
             with self.subTest(method=method):
                 rows = self.pg.psql(f"SELECT id, n, name, doc->'tags'->>0, "
@@ -247,12 +251,7 @@ class PostgresTest(JunctionTest):
                 on_error:
                   retry: {{ attempts: 3, base: 10ms, max: 50ms }}
                   dead_letter: {{ file: dead_{name}.jsonl, format: json_envelope }}"""
-        self.write("junction.yaml", f"""\
-            apiVersion: junction/v1
-            storage: {{ dir: data }}
-            flows:""" + flows.replace("\n", "\n    ") + "\n")
-        r = self.run_junction("run", "junction.yaml")
-        self.assertEqual(r.returncode, 0, r.stderr)
+        self.run_flows(flows)
         for name in ("copy_missing", "upsert_missing"):
             with self.subTest(flow=name):
                 dead = self.out(f"dead_{name}.jsonl")
@@ -283,12 +282,7 @@ class PostgresTest(JunctionTest):
         records[4]["total"] = "lots"  # 22P02: not an integer
         records[7]["total"] = None  # 23502: NOT NULL (the upsert's INSERT ... SELECT finds it)
         self.write_jsonl("in.jsonl", records)
-        self.write("junction.yaml", f"""\
-            apiVersion: junction/v1
-            storage: {{ dir: data }}
-            flows:""" + flows.replace("\n", "\n    ") + "\n")
-        r = self.run_junction("run", "junction.yaml")
-        self.assertEqual(r.returncode, 0, r.stderr)
+        self.run_flows(flows)
         for method, mode in cases:
             name = f"orders_{method}_{mode}"
             with self.subTest(method=method, mode=mode):
