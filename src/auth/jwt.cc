@@ -175,7 +175,7 @@ Result<const Key*> JwtVerifier::select_key(JwsAlgorithm alg, const std::optional
   return only;
 }
 
-Status JwtVerifier::check_registered_claims(const json::object& payload) const {
+Status JwtVerifier::check_lifetime(const json::object& payload) const {
   auto now = static_cast<double>(this->now());
   auto leeway = static_cast<double>(
       std::chrono::duration_cast<std::chrono::seconds>(options_.leeway).count());
@@ -194,7 +194,11 @@ Status JwtVerifier::check_registered_claims(const json::object& payload) const {
     if (!not_before) return refuse("malformed nbf claim");
     if (now + leeway < *not_before) return refuse("token not yet valid");
   }
+  return ok_status();
+}
 
+Status JwtVerifier::check_registered_claims(const json::object& payload) const {
+  if (Status lifetime = check_lifetime(payload); !lifetime) return lifetime;
   if (!options_.issuers.empty()) {
     const json::value* iss = payload.if_contains("iss");
     if (iss == nullptr || !iss->is_string() || !contains(options_.issuers, iss->get_string())) {

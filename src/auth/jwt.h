@@ -59,6 +59,11 @@ class JwtVerifier {
   // With `keys` instead of the options' keys.
   Result<Claims> verify(std::string_view token, const std::vector<Key>& keys) const;
 
+  // The time-bound checks of verify() alone (exp and nbf, with the leeway,
+  // at this verifier's clock), for claims it verified earlier: whether a
+  // remembered token is still good now.
+  Status check_lifetime(const boost::json::object& payload) const;
+
  private:
   // What the verifier needs from the JOSE header.
   struct TokenHeader {

@@ -1,8 +1,11 @@
 #include "gateway/authenticator.h"
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <unordered_map>
 
 namespace junction::gateway {
 namespace {
@@ -48,6 +51,40 @@ Result<Identity> from_client_certificate(std::string_view subject,
   return id;
 }
 
+// A JWT this thread verified, and what it was verified with.
+struct VerifiedToken {
+  uint64_t authenticator = 0;
+  // Held, not just compared: a freed set's address could be reused by the next.
+  std::shared_ptr<const auth::JwkSet> keys;  // null with keys from the spec
+  Identity identity;                         // its claims included
+};
+
+struct TokenHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Looked up by the whole token, compared in full: a hash alone would let a
+// crafted collision stand in for someone else's token.
+using VerifiedTokens = std::unordered_map<std::string, VerifiedToken, TokenHash, std::equal_to<>>;
+
+VerifiedTokens& verified_tokens() {
+  thread_local VerifiedTokens tokens;
+  return tokens;
+}
+
+Identity identity_of(std::shared_ptr<const auth::Claims> claims) {
+  Identity id;
+  id.kind = Identity::Kind::kJwt;
+  if (auto sub = claims->subject()) id.consumer = std::string(*sub);
+  id.scopes = claims->scopes();
+  id.roles = claims->roles();
+  id.claims = std::move(claims);
+  return id;
+}
+
+std::atomic<uint64_t> next_authenticator_id{1};
+
 }  // namespace
 
 Result<std::shared_ptr<RemoteJwks>> make_remote_jwks(const spec::GatewaySpec& spec,
@@ -69,6 +106,7 @@ Result<std::shared_ptr<RemoteJwks>> make_remote_jwks(const spec::GatewaySpec& sp
 Result<Authenticator> Authenticator::create(const spec::GatewaySpec& spec,
                                             std::shared_ptr<RemoteJwks> remote_jwks) {
   Authenticator a;
+  a.id_ = next_authenticator_id.fetch_add(1, std::memory_order_relaxed);
   if (spec.jwt) {
     if (!spec.jwt->jwks_url.empty() && !remote_jwks) {
       return Error::invalid("gateway.auth.jwt.jwks_url: no key fetcher was given");
@@ -104,27 +142,38 @@ Result<Identity> Authenticator::from_jwt(std::string_view authorization) const {
       !iequals(authorization.substr(0, kBearer.size()), kBearer)) {
     return Error::unauthorized("a bearer token is required");
   }
-  auto claims = verify(authorization.substr(kBearer.size()));
+  std::string_view token = authorization.substr(kBearer.size());
+  // One load per request: a rotation mid-verification cannot mix key sets.
+  std::shared_ptr<const auth::JwkSet> keys;
+  if (remote_jwks_) {
+    keys = remote_jwks_->keys();
+    if (!keys) return Error::transient("the token keys are not available yet; try again later");
+  }
+  VerifiedTokens& remembered = verified_tokens();
+  if (auto it = remembered.find(token); it != remembered.end()) {
+    const VerifiedToken& v = it->second;
+    if (v.authenticator == id_ && v.keys == keys &&
+        jwt_->check_lifetime(v.identity.claims->payload())) {
+      return v.identity;
+    }
+    remembered.erase(it);
+  }
+  auto claims = verify(token, keys);
   if (!claims) return std::move(claims).error();
-  Identity id;
-  id.kind = Identity::Kind::kJwt;
-  if (auto sub = claims->subject()) id.consumer = std::string(*sub);
-  id.scopes = claims->scopes();
-  id.roles = claims->roles();
-  id.claims = std::move(*claims);
+  Identity id = identity_of(std::make_shared<const auth::Claims>(std::move(*claims)));
+  if (remembered.size() >= kVerifiedTokensPerThread) remembered.clear();
+  remembered.emplace(std::string(token), VerifiedToken{id_, keys, id});
   return id;
 }
 
-Result<auth::Claims> Authenticator::verify(std::string_view token) const {
+Result<auth::Claims> Authenticator::verify(std::string_view token,
+                                           const std::shared_ptr<const auth::JwkSet>& keys) const {
   constexpr std::string_view kInvalid = "the bearer token is not valid";
   if (!remote_jwks_) {
     auto claims = jwt_->verify(token);
     if (!claims) return Error::unauthorized(std::string(kInvalid));
     return claims;
   }
-  // One load per request: a rotation mid-verification cannot mix key sets.
-  std::shared_ptr<const auth::JwkSet> keys = remote_jwks_->keys();
-  if (!keys) return Error::transient("the token keys are not available yet; try again later");
   auto claims = jwt_->verify(token, keys->keys);
   if (!claims) {
     // Signed with a key published after our last fetch, perhaps: fetch

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,12 +25,22 @@ struct Identity {
   std::string consumer;
   std::vector<std::string> scopes;
   std::vector<std::string> roles;
-  std::optional<auth::Claims> claims;  // kJwt: the verified payload, for policies
+  // kJwt: the verified payload, for policies; shared (immutable) with the
+  // thread's cache of verified tokens.
+  std::shared_ptr<const auth::Claims> claims;
 };
 
 // Checks a request's credentials against a route's `require:`. The JWT
 // verifier and the key store are built once, from the spec, at startup.
 // authenticate() is const and safe from any thread.
+//
+// A verified JWT is remembered per thread (up to kVerifiedTokensPerThread)
+// with the key set that verified it, so the same token again skips the
+// signature, the base64 and the JSON: Envoy's jwt_cache, with the same
+// answer as verifying anew. A remembered token is used only by the
+// authenticator that verified it (a reload makes a new one), only while
+// the key set is the very one (each JWKS fetch makes a new set), and only
+// while its exp and nbf still pass at the verifier's clock.
 class Authenticator {
  public:
   // Error::invalid for a JWKS file that cannot be read or holds no usable
@@ -55,14 +66,18 @@ class Authenticator {
 
  private:
   Result<Identity> from_jwt(std::string_view authorization) const;
-  Result<auth::Claims> verify(std::string_view token) const;
+  Result<auth::Claims> verify(std::string_view token,
+                              const std::shared_ptr<const auth::JwkSet>& keys) const;
   Result<Identity> from_api_key(std::string_view key) const;
 
   std::shared_ptr<const auth::JwtVerifier> jwt_;
   std::shared_ptr<RemoteJwks> remote_jwks_;  // set: jwt_ verifies with its key set
   std::shared_ptr<const auth::ApiKeyStore> keys_;
   std::string key_header_ = "X-Api-Key";
+  uint64_t id_ = 0;  // unique per authenticator: keys its remembered tokens
 };
+
+inline constexpr size_t kVerifiedTokensPerThread = 512;
 
 // The one RemoteJwks of a gateway whose spec has `auth.jwt.jwks_url`;
 // null without one. Not started: its owner calls start() and stop(). When

@@ -4,6 +4,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <fstream>
+#include <thread>
 
 #include "unit/auth/jwt_signer.h"
 #include "unit/common/temp_dir.h"
@@ -109,6 +110,60 @@ TEST_F(AuthenticatorTest, AnyTakesATokenOrAKey) {
   auto anonymous = a->authenticate(Headers{}, require(AuthMode::kNone));
   ASSERT_TRUE(anonymous.ok());
   EXPECT_EQ(anonymous->kind, Identity::Kind::kAnonymous);
+}
+
+TEST_F(AuthenticatorTest, ARememberedTokenIsNoGoodToAnotherAuthenticator) {
+  auto a = Authenticator::create(spec_);
+  ASSERT_TRUE(a.ok());
+  auto token = with("Authorization", rs256({}));
+  ASSERT_TRUE(a->authenticate(token, require(AuthMode::kJwt)).ok());
+  ASSERT_TRUE(a->authenticate(token, require(AuthMode::kJwt)).ok());  // remembered
+
+  // What a reload to another key would build, on the same thread.
+  spec::GatewaySpec other;
+  other.jwt.emplace();
+  other.jwt->secret = "a-secret-for-hs256-that-is-long-enough";
+  other.jwt->algorithms = {"HS256"};
+  auto b = Authenticator::create(other);
+  ASSERT_TRUE(b.ok()) << b.error().message();
+  auto refused = b->authenticate(token, require(AuthMode::kJwt));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().cls(), ErrorClass::kUnauthorized);
+}
+
+TEST_F(AuthenticatorTest, ARememberedTokenExpiresOnTime) {
+  spec_.jwt->leeway = std::chrono::seconds(0);
+  auto a = Authenticator::create(spec_);
+  ASSERT_TRUE(a.ok());
+  auto now = [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const int64_t exp = now() + 2;
+  auto token = with("Authorization", rs256({{"exp", exp}}));
+  auto first = a->authenticate(token, require(AuthMode::kJwt));
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  ASSERT_TRUE(a->authenticate(token, require(AuthMode::kJwt)).ok());  // remembered
+  while (now() < exp) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto expired = a->authenticate(token, require(AuthMode::kJwt));
+  ASSERT_FALSE(expired.ok());
+  EXPECT_EQ(expired.error().cls(), ErrorClass::kUnauthorized);
+}
+
+TEST_F(AuthenticatorTest, ManyTokensStayBoundedAndRight) {
+  auto a = Authenticator::create(spec_);
+  ASSERT_TRUE(a.ok());
+  for (size_t i = 0; i < 2 * kVerifiedTokensPerThread + 3; ++i) {
+    auto id = a->authenticate(with("Authorization", rs256({{"sub", "u" + std::to_string(i)}})),
+                              require(AuthMode::kJwt));
+    ASSERT_TRUE(id.ok());
+    ASSERT_EQ(id->consumer, "u" + std::to_string(i));
+  }
+  // A forged signature on a remembered subject is still refused.
+  std::string good = rs256({{"sub", "u1"}});
+  std::string forged = good.substr(0, good.size() - 4) + (good.ends_with("AAAA") ? "BBBB" : "AAAA");
+  EXPECT_FALSE(a->authenticate(with("Authorization", forged), require(AuthMode::kJwt)).ok());
 }
 
 TEST(AuthenticatorChallenge, AnyWithCertificatesAloneAsksForNoHeader) {

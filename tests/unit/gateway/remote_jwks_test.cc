@@ -287,3 +287,29 @@ TEST(RemoteJwksAuthenticator, JwksUrlWithoutAFetcherIsRefused) {
 
 }  // namespace
 }  // namespace junction::gateway
+
+namespace junction::gateway {
+namespace {
+
+// A remembered token answers like a fresh verification: a key withdrawn
+// from the published set stops it at the next fetch.
+TEST_F(RemoteJwksAuthenticatorTest, ATokenWhoseKeyIsWithdrawnIsRefusedThoughRemembered) {
+  idp_.serve(200, jwks_doc({"k1", "k2"}));
+  start();
+  Authenticator a = authenticator();
+  ASSERT_TRUE(eventually([&] { return jwks_->keys() != nullptr; }));
+  Headers token = bearer("k2", "k2");
+  ASSERT_TRUE(a.authenticate(token, jwt_route_).ok());
+  ASSERT_TRUE(a.authenticate(token, jwt_route_).ok());  // now remembered
+
+  auto before = jwks_->keys();
+  idp_.serve(200, jwks_doc({"k1"}));
+  ASSERT_TRUE(jwks_->request_refetch());
+  ASSERT_TRUE(eventually([&] { return jwks_->keys() != before; }));
+  auto refused = a.authenticate(token, jwt_route_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().cls(), ErrorClass::kUnauthorized);
+}
+
+}  // namespace
+}  // namespace junction::gateway
