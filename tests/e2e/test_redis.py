@@ -42,8 +42,10 @@ class RedisTest(JunctionTest):
         self.assertEqual(r.returncode, 0, r.stderr)
 
     def pending(self, stream, group):
-        """XPENDING's summary count."""
-        return int(self.redis.cli("XPENDING", stream, group)[0])
+        """XPENDING's summary count; None while the group does not exist yet
+        (Junction creates it as its input starts), so a wait keeps waiting."""
+        reply = self.redis.cli("XPENDING", stream, group)[0]
+        return int(reply) if reply.isdigit() else None
 
     def out(self, name="out.jsonl"):
         if not os.path.exists(self.path(name)):
