@@ -7,8 +7,8 @@
 
 #include "components/common/template.h"
 #include "connectors/common/connector_metrics.h"
-#include "connectors/redis/endpoint.h"
 #include "connectors/common/key_source.h"
+#include "connectors/redis/endpoint.h"
 #include "connectors/redis/link.h"
 #include "connectors/redis/link_status.h"
 #include "connectors/redis/lookup_cache.h"
