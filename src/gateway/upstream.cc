@@ -212,34 +212,37 @@ asio::awaitable<UpstreamResult> Upstream::attempt(http::Request& req, std::optio
   co_return settle(target, start, std::move(sent));
 }
 
+// Shared by forward() and open(): a failure, a timeout or an answer that
+// says the request was not processed, with attempts and budget left. A
+// retry it allows is counted.
+bool Upstream::should_retry(const UpstreamResult& result, int attempt, int allowed) {
+  bool failed = result.outcome == UpstreamResult::Outcome::kFailed ||
+                result.outcome == UpstreamResult::Outcome::kTimeout ||
+                (result.outcome == UpstreamResult::Outcome::kResponse &&
+                 unprocessed(result.response.result_int()));
+  if (!failed || attempt >= allowed) return false;
+  if (!shared_->retry_budget().try_retry(Clock::now())) {
+    shared_->retry_budget_exhausted().inc();
+    return false;
+  }
+  retries_.inc();
+  return true;
+}
+
 asio::awaitable<UpstreamResult> Upstream::forward(http::Request req, bool idempotent,
                                                   std::string_view client_address) {
   // Read before the first suspension: the address belongs to the caller.
   const std::optional<uint64_t> key = hash_key(req, client_address);
   auto permit = bulkhead_.try_enter();
-  if (!permit) {
-    UpstreamResult full;
-    full.outcome = UpstreamResult::Outcome::kBulkheadFull;
-    co_return full;
-  }
-  RetryBudget& budget = shared_->retry_budget();
-  budget.record_request(Clock::now());
+  if (!permit) co_return bulkhead_full();
+  shared_->retry_budget().record_request(Clock::now());
   int allowed = idempotent ? attempts_ : 1;
   UpstreamResult result;
   size_t target = kNone;  // the last target tried: a retry avoids it
   for (int n = 1;; ++n) {
     result = co_await attempt(req, key, target);
     result.attempts = n;
-    bool retry = result.outcome == UpstreamResult::Outcome::kFailed ||
-                 result.outcome == UpstreamResult::Outcome::kTimeout ||
-                 (result.outcome == UpstreamResult::Outcome::kResponse &&
-                  unprocessed(result.response.result_int()));
-    if (!retry || n >= allowed) break;
-    if (!budget.try_retry(Clock::now())) {
-      shared_->retry_budget_exhausted().inc();
-      break;
-    }
-    retries_.inc();
+    if (!should_retry(result, n, allowed)) break;
     co_await pause(backoff_.delay(n));
   }
   co_return result;
@@ -290,30 +293,16 @@ asio::awaitable<UpstreamResult> Upstream::open(http::Request req, http::BodySour
                                                bool idempotent, std::string_view client_address) {
   const std::optional<uint64_t> key = hash_key(req, client_address);
   auto permit = bulkhead_.try_enter();
-  if (!permit) {
-    UpstreamResult full;
-    full.outcome = UpstreamResult::Outcome::kBulkheadFull;
-    co_return full;
-  }
-  RetryBudget& budget = shared_->retry_budget();
-  budget.record_request(Clock::now());
+  if (!permit) co_return bulkhead_full();
+  shared_->retry_budget().record_request(Clock::now());
   int allowed = idempotent && body == nullptr ? attempts_ : 1;
   UpstreamResult result;
   size_t target = kNone;
   for (int n = 1;; ++n) {
     result = co_await open_attempt(req, body, key, target);
     result.attempts = n;
-    bool retry = result.outcome == UpstreamResult::Outcome::kFailed ||
-                 result.outcome == UpstreamResult::Outcome::kTimeout ||
-                 (result.outcome == UpstreamResult::Outcome::kResponse &&
-                  unprocessed(result.response.result_int()));
-    if (!retry || n >= allowed) break;
-    if (!budget.try_retry(Clock::now())) {
-      shared_->retry_budget_exhausted().inc();
-      break;
-    }
+    if (!should_retry(result, n, allowed)) break;
     result.body.reset();  // closes the connection of the answer given up on
-    retries_.inc();
     co_await pause(backoff_.delay(n));
   }
   if (result.body) {

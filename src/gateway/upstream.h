@@ -120,6 +120,14 @@ class Upstream {
     r.outcome = UpstreamResult::Outcome::kCircuitOpen;
     return r;
   }
+  static UpstreamResult bulkhead_full() {
+    UpstreamResult r;
+    r.outcome = UpstreamResult::Outcome::kBulkheadFull;
+    return r;
+  }
+  // After attempt number `attempt` of `allowed` got `result`: whether to try
+  // again (the retry budget permitting; a retry it grants is counted).
+  bool should_retry(const UpstreamResult& result, int attempt, int allowed);
   // attempt() for open(): the response body is left to read.
   asio::awaitable<UpstreamResult> open_attempt(http::Request& req, http::BodySource* body,
                                                std::optional<uint64_t> key, size_t& target);
