@@ -53,13 +53,19 @@ struct Exchange {
 };
 
 template <class Stream>
-asio::awaitable<Exchange> exchange(Stream& stream, beast::flat_buffer& buffer, Request& req,
+asio::awaitable<Exchange> exchange(Stream& stream, Watch& watch, beast::flat_buffer& buffer,
+                                   const Request& req, const RequestLine& line,
                                    Clock::time_point deadline, uint64_t max_body) {
   Exchange out;
-  beast::get_lowest_layer(stream).expires_at(deadline);
-  auto [wec, wn] = co_await write_message(stream, req);
+  watch.expires_at(deadline);
+  boost::system::error_code wec;
+  if (req.chunked()) {
+    std::tie(wec, std::ignore) = co_await bhttp::async_write(stream, req, kNoThrow);
+  } else {
+    std::tie(wec, std::ignore) = co_await write_request(stream, req, line);
+  }
   if (wec) {
-    out.ec = wec;
+    out.ec = watch.cause(wec);
     co_return out;
   }
   bhttp::response_parser<bhttp::string_body> parser;
@@ -67,9 +73,10 @@ asio::awaitable<Exchange> exchange(Stream& stream, beast::flat_buffer& buffer, R
   parser.body_limit(max_body);
   if (req.method() == bhttp::verb::head) parser.skip(true);
   auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+  watch.expires_never();
   out.got_response_bytes = parser.got_some();
   if (rec) {
-    out.ec = rec;
+    out.ec = watch.cause(rec);
     co_return out;
   }
   out.keep_alive = parser.get().keep_alive() && !parser.need_eof();
@@ -132,9 +139,13 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     boost::system::error_code ignored;
     stream.socket().set_option(tcp::no_delay(true), ignored);
 
+    // Connecting and the TLS handshake have the stream's own time limit; the
+    // exchanges that follow have the connection's Watch.
     auto conn = std::make_unique<ClientConnection>();
     if (!url.tls()) {
       conn->plain = std::make_unique<beast::tcp_stream>(std::move(stream));
+      conn->plain->expires_never();
+      conn->watch.emplace(conn->plain->socket());
       co_return conn;
     }
     conn->secure = std::make_unique<TlsStream>(std::move(stream), **tls);
@@ -144,6 +155,8 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     conn->tcp().expires_at(connect_deadline);
     auto [hec] = co_await conn->secure->async_handshake(asio::ssl::stream_base::client, kNoThrow);
     if (hec) co_return classify(hec, "TLS handshake with", url);
+    conn->tcp().expires_never();
+    conn->watch.emplace(conn->tcp().socket());
     co_return conn;
   }
 
@@ -153,9 +166,16 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     if (req.find(bhttp::field::user_agent) == req.end())
       req.set(bhttp::field::user_agent, kUserAgent);
     req.prepare_payload();
-    auto deadline = Clock::now() + options.request_timeout;
+    // Named: temporaries in a co_await expression are a g++ 12 hazard.
     const std::string origin = url.origin();
+    const RequestLine as_is;
+    co_return co_await round_trip(url, origin, req, as_is);
+  }
 
+  // One request and its response, on a pooled connection when there is one.
+  asio::awaitable<Result<Response>> round_trip(const Url& url, std::string_view origin,
+                                               const Request& req, const RequestLine& line) {
+    auto deadline = Clock::now() + options.request_timeout;
     for (int attempt = 0;; ++attempt) {
       ConnPtr conn = pool.take(origin);
       bool reused = conn != nullptr;
@@ -167,10 +187,10 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
       // Not a conditional expression: g++ 12 miscompiles co_await inside ?:.
       Exchange ex;
       if (conn->plain) {
-        ex =
-            co_await exchange(*conn->plain, conn->buffer, req, deadline, options.max_response_body);
+        ex = co_await exchange(*conn->plain, *conn->watch, conn->buffer, req, line, deadline,
+                               options.max_response_body);
       } else {
-        ex = co_await exchange(*conn->secure, conn->buffer, req, deadline,
+        ex = co_await exchange(*conn->secure, *conn->watch, conn->buffer, req, line, deadline,
                                options.max_response_body);
       }
       if (!ex.ec) {
@@ -184,7 +204,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
         continue;
       }
       if (ex.ec == bhttp::error::body_limit) {
-        co_return Error::permanent("response from " + origin + " exceeds " +
+        co_return Error::permanent("response from " + std::string(origin) + " exceeds " +
                                    std::to_string(options.max_response_body) + " bytes");
       }
       co_return classify(ex.ec, "request to", url);
@@ -204,7 +224,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     };
 
     for (int attempt = 0;; ++attempt) {
-      ConnPtr conn = pool.take(origin);
+      ConnPtr conn = pool.take(origin, body != nullptr);
       bool reused = conn != nullptr;
       if (!conn) {
         auto fresh = co_await connect(url, Clock::now() + timeout);
@@ -257,6 +277,19 @@ asio::awaitable<Result<StreamedResponse>> Client::open(const Url& url, Request r
     co_return co_await state->open(target, std::move(req), body);
   } catch (const std::exception& e) {
     co_return Error::transient(std::string("request to ") + target.origin() + ": " + e.what());
+  }
+}
+
+asio::awaitable<Result<Response>> Client::relay(const RelayTo& to, const Request& req) {
+  if (req.chunked() || req.find(boost::beast::http::field::host) != req.end()) {
+    co_return Error::invalid("a relayed request needs a Content-Length and no Host");
+  }
+  auto state = state_;
+  try {
+    co_return co_await state->round_trip(to.server, to.origin, req,
+                                         RequestLine{to.prefix, to.target, to.host});
+  } catch (const std::exception& e) {
+    co_return Error::transient("request to " + std::string(to.origin) + ": " + e.what());
   }
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 #include "core/units.h"
@@ -37,6 +38,16 @@ struct StreamedResponse {
   std::unique_ptr<BodySource> body;  // to its end, or dropped to close the connection
 };
 
+// Where Client::relay() sends a request. The strings are the caller's,
+// worked out once per server rather than once per request.
+struct RelayTo {
+  const Url& server;        // scheme, host and port; its target is not used
+  std::string_view origin;  // server.origin(): the connection pool's key
+  std::string_view host;    // server.host_header(): the Host field
+  std::string_view prefix;  // put before the target
+  std::string_view target;  // the path and query asked for
+};
+
 namespace detail {
 struct ClientState;
 }
@@ -55,6 +66,13 @@ class Client {
   // transport failures: connect/reset/timeout/DNS are transient, a response
   // body over the limit or a TLS verification failure permanent.
   asio::awaitable<Result<Response>> send(const Url& url, Request req);
+
+  // For a proxy: sends `req` on as it is, but for its request target
+  // (to.prefix + to.target) and Host (to.host). req must have its
+  // Content-Length set (prepare_payload()) and no Host field; it is not
+  // changed, so a retry can send it again, to another server. Answers and
+  // errors as send(). `to` and `req` must outlive the call.
+  asio::awaitable<Result<Response>> relay(const RelayTo& to, const Request& req);
 
   // Like send(), but returns once the response header is in; the body is
   // read from the result, without a size limit, and its connection goes back

@@ -19,6 +19,7 @@
 #include "http/problem.h"
 #include "http/server_state.h"
 #include "http/server_stream.h"
+#include "http/watchdog.h"
 #include "http/wire.h"
 
 // GCC 12 pairs Asio's coroutine-frame operator delete with the global
@@ -59,7 +60,12 @@ template <class Stream>
 class Connection {
  public:
   Connection(ServerState& st, ConnectionSlot& slot, Stream& stream, RequestInfo base)
-      : st_(st), limits_(st.options.limits), slot_(slot), stream_(stream), base_(std::move(base)) {}
+      : st_(st),
+        limits_(st.options.limits),
+        slot_(slot),
+        stream_(stream),
+        watch_(beast::get_lowest_layer(stream).socket()),
+        base_(std::move(base)) {}
 
   asio::awaitable<void> run() {
     bool first = true;
@@ -68,7 +74,7 @@ class Connection {
       if (buffer_.size() == 0) {
         // A new connection gets the header timeout for its first byte, so
         // opening connections and sending nothing holds no resources long.
-        tcp().expires_after(first ? limits_.header_timeout : limits_.idle_timeout);
+        watch_.expires_after(first ? limits_.header_timeout : limits_.idle_timeout);
         auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), kNoThrow);
         if (ec) co_return;
         buffer_.commit(n);
@@ -97,7 +103,7 @@ class Connection {
     version_ = 11;
     request_id_ = choose_request_id({});
 
-    tcp().expires_after(limits_.header_timeout);
+    watch_.expires_after(limits_.header_timeout);
     auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, kNoThrow);
     if (hec) co_return co_await on_read_error(hec);
     slot_.busy = true;
@@ -132,27 +138,29 @@ class Connection {
       if (beast::iequals(hdr[bhttp::field::expect], "100-continue") && !co_await send_continue()) {
         co_return Next::kAbort;
       }
-      tcp().expires_after(limits_.body_timeout);
+      watch_.expires_after(limits_.body_timeout);
       auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kNoThrow);
       if (bec) co_return co_await on_read_error(bec);
     }
-    tcp().expires_never();
+    watch_.expires_never();
 
     Request& req = parser.get();
     info_ = base_;
     info_.request_id = request_id_;
+    // Read first: a handler may turn the request into another (a proxy's).
+    const bool client_keeps_alive = req.keep_alive();
+    const bool head_request = req.method() == bhttp::verb::head;
     Response res = co_await call_handler(st_.handler, req, info_);
     // The handler may ask to close (Connection: close) too.
-    bool keep_alive = req.keep_alive() && res.keep_alive() && !st_.stopping;
-    finish_response(res, version_, keep_alive, req.method() == bhttp::verb::head, info_,
-                    st_.options);
+    bool keep_alive = client_keeps_alive && res.keep_alive() && !st_.stopping;
+    finish_response(res, version_, keep_alive, head_request, info_, st_.options);
     parser_.reset();  // the request is answered: free it before the write waits
     co_return co_await write(res, keep_alive ? Next::kKeepAlive : Next::kClose);
   }
 
   asio::awaitable<bool> send_continue() {
     bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, version_};
-    tcp().expires_after(limits_.body_timeout);
+    watch_.expires_after(limits_.body_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream_, go_on, kNoThrow);
     co_return !ec;
   }
@@ -161,7 +169,7 @@ class Connection {
   // RequestStream.
   asio::awaitable<Next> serve_streamed(bhttp::request_parser<bhttp::string_body>& buffered,
                                        uint64_t body_limit) {
-    tcp().expires_never();
+    watch_.expires_never();
     if (buffered.content_length().value_or(0) > body_limit) {
       co_return co_await reply_error(
           413, "Payload Too Large",
@@ -172,7 +180,7 @@ class Connection {
     parser.body_limit(body_limit);
     RequestInfo info = base_;
     info.request_id = request_id_;
-    StreamedRequest<Stream> exchange(st_, stream_, buffer_, parser, info);
+    StreamedRequest<Stream> exchange(st_, stream_, watch_, buffer_, parser, info);
     co_await call_stream_handler(st_.options.streaming.handler, exchange, info);
     if (!exchange.responded()) {
       co_await exchange.respond(problem_response(500, "Internal Server Error",
@@ -215,7 +223,7 @@ class Connection {
   }
 
   asio::awaitable<Next> write(Response& res, Next then) {
-    tcp().expires_after(limits_.body_timeout);
+    watch_.expires_after(limits_.body_timeout);
     auto [ec, n] = co_await write_message(stream_, res);
     co_return ec ? Next::kAbort : then;
   }
@@ -223,13 +231,13 @@ class Connection {
   asio::awaitable<void> close(bool linger) {
     if constexpr (std::is_same_v<Stream, TlsStream>) {
       (void)linger;
-      tcp().expires_after(kTlsCloseTime);
+      watch_.expires_after(kTlsCloseTime);
       co_await stream_.async_shutdown(kNoThrow);
     } else {
       boost::system::error_code ignored;
       tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
       if (!linger) co_return;
-      tcp().expires_after(kLingerTime);
+      watch_.expires_after(kLingerTime);
       size_t drained = 0;
       while (drained < kLingerBytes) {
         buffer_.clear();
@@ -244,6 +252,7 @@ class Connection {
   const ServerLimits& limits_;
   ConnectionSlot& slot_;
   Stream& stream_;
+  Watch watch_;  // the time limits of reads and writes
   RequestInfo base_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;  // the request being read
@@ -286,6 +295,8 @@ asio::awaitable<void> run_connection(std::shared_ptr<ServerState> st,
   beast::get_lowest_layer(stream).expires_after(st->options.limits.header_timeout);
   auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
   if (hec) co_return;
+  // From here on the connection's Watch keeps the time limits.
+  beast::get_lowest_layer(stream).expires_never();
   base.client_subject = verified_peer_subject(stream.native_handle());
   co_await Connection<TlsStream>(*st, *slot, stream, std::move(base)).run();
 }

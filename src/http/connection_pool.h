@@ -7,11 +7,14 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "core/units.h"
+#include "http/watchdog.h"
 
 namespace junction::http::detail {
 
@@ -23,6 +26,9 @@ struct ClientConnection {
   std::unique_ptr<TlsStream> secure;
   boost::beast::flat_buffer buffer;  // bytes read past the last response
   std::chrono::steady_clock::time_point idle_since;
+  // The time limit of a buffered exchange (the streamed one uses the
+  // stream's own); after plain/secure so that it goes first.
+  std::optional<Watch> watch;
 
   boost::beast::tcp_stream& tcp() {
     return plain ? *plain : boost::beast::get_lowest_layer(*secure);
@@ -34,15 +40,24 @@ class ConnectionPool {
   ConnectionPool(size_t max_idle_per_host, Duration max_idle_time)
       : max_idle_per_host_(max_idle_per_host), max_idle_time_(max_idle_time) {}
 
-  // The most recently used live connection to `origin`, or null.
-  std::unique_ptr<ClientConnection> take(const std::string& origin);
-  void put(const std::string& origin, std::unique_ptr<ClientConnection> conn);
+  // The most recently used live connection to `origin`, or null. With
+  // `verify` (a request that cannot be sent again), even one idle for a
+  // moment is checked for a close by the server.
+  std::unique_ptr<ClientConnection> take(std::string_view origin, bool verify = false);
+  void put(std::string_view origin, std::unique_ptr<ClientConnection> conn);
   size_t idle() const;
 
  private:
   size_t max_idle_per_host_;
   Duration max_idle_time_;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<ClientConnection>>> idle_;
+  // Looked up by string_view without making a string (C++20 heterogeneous lookup).
+  struct OriginHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::vector<std::unique_ptr<ClientConnection>>, OriginHash,
+                     std::equal_to<>>
+      idle_;
 };
 
 }  // namespace junction::http::detail

@@ -59,7 +59,8 @@ struct RequestInfo {
 };
 
 // An exception escaping the handler becomes a 500 problem response; the
-// connection stays usable.
+// connection stays usable. The handler may change the request (a proxy
+// sends it on): the server reads what it needs of it first.
 using Handler = std::function<asio::awaitable<Response>(Request&, const RequestInfo&)>;
 
 namespace detail {

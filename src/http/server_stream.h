@@ -21,6 +21,7 @@
 #include "http/dispatch.h"
 #include "http/request_stream.h"
 #include "http/server_state.h"
+#include "http/watchdog.h"
 
 namespace junction::http::detail {
 
@@ -29,9 +30,9 @@ class StreamedRequest final : public RequestStream {
  public:
   using Parser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
 
-  StreamedRequest(ServerState& st, Stream& stream, boost::beast::flat_buffer& buffer,
+  StreamedRequest(ServerState& st, Stream& stream, Watch& watch, boost::beast::flat_buffer& buffer,
                   Parser& parser, const RequestInfo& info)
-      : st_(st), stream_(stream), buffer_(buffer), parser_(parser), info_(info) {}
+      : st_(st), stream_(stream), watch_(watch), buffer_(buffer), parser_(parser), info_(info) {}
 
   const RequestHeader& header() const override { return parser_.get().base(); }
   std::optional<uint64_t> content_length() const override {
@@ -52,7 +53,7 @@ class StreamedRequest final : public RequestStream {
       continued_ = true;
       if (boost::beast::iequals(header()[bhttp::field::expect], "100-continue")) {
         bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, header().version()};
-        tcp().expires_after(limits().body_timeout);
+        watch_.expires_after(limits().body_timeout);
         auto [ec, n] = co_await bhttp::async_write(stream_, go_on, kNoThrow);
         if (ec) co_return fail(BodyFailure::kTransport);
       }
@@ -61,9 +62,9 @@ class StreamedRequest final : public RequestStream {
     for (;;) {
       body.data = into.data();
       body.size = into.size();
-      tcp().expires_after(limits().body_timeout);
+      watch_.expires_after(limits().body_timeout);
       auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, kNoThrow);
-      tcp().expires_never();
+      watch_.expires_never();
       if (ec && ec != bhttp::error::need_buffer) co_return fail(classify(ec));
       size_t got = into.size() - body.size;
       read_ += got;
@@ -76,9 +77,9 @@ class StreamedRequest final : public RequestStream {
     responded_ = true;
     keep_alive_ = may_keep_alive(res.keep_alive());
     finish_response(res, header().version(), keep_alive_, head_request(), info_, st_.options);
-    tcp().expires_after(limits().body_timeout);
+    watch_.expires_after(limits().body_timeout);
     auto [ec, n] = co_await boost::beast::http::async_write(stream_, res, kNoThrow);
-    tcp().expires_never();
+    watch_.expires_never();
     if (ec) co_return broken("writing the response: " + ec.message());
     completed_ = true;
     co_return Result<void>{};
@@ -104,7 +105,7 @@ class StreamedRequest final : public RequestStream {
     bhttp::response_serializer<bhttp::buffer_body> sr{msg};
     msg.body().data = nullptr;
     msg.body().more = !bodiless;
-    tcp().expires_after(limits().body_timeout);
+    watch_.expires_after(limits().body_timeout);
     auto [hec, hn] = co_await bhttp::async_write_header(stream_, sr, kNoThrow);
     if (hec) co_return broken("writing the response header: " + hec.message());
 
@@ -117,7 +118,7 @@ class StreamedRequest final : public RequestStream {
       msg.body().data = chunk.get();
       msg.body().size = *n;
       msg.body().more = true;
-      tcp().expires_after(limits().body_timeout);
+      watch_.expires_after(limits().body_timeout);
       auto [ec, w] = co_await bhttp::async_write(stream_, sr, kNoThrow);
       if (ec && ec != bhttp::error::need_buffer) co_return broken("writing the response body");
       sent += *n;
@@ -125,9 +126,9 @@ class StreamedRequest final : public RequestStream {
     msg.body().data = nullptr;
     msg.body().size = 0;
     msg.body().more = false;
-    tcp().expires_after(limits().body_timeout);
+    watch_.expires_after(limits().body_timeout);
     auto [fec, fn] = co_await bhttp::async_write(stream_, sr, kNoThrow);
-    tcp().expires_never();
+    watch_.expires_never();
     if (fec) co_return broken("finishing the response: " + fec.message());
     completed_ = true;
     co_return sent;
@@ -141,7 +142,6 @@ class StreamedRequest final : public RequestStream {
  private:
   static constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
-  boost::beast::tcp_stream& tcp() { return boost::beast::get_lowest_layer(stream_); }
   const ServerLimits& limits() const { return st_.options.limits; }
   bool head_request() const { return header().method() == boost::beast::http::verb::head; }
 
@@ -183,6 +183,7 @@ class StreamedRequest final : public RequestStream {
 
   ServerState& st_;
   Stream& stream_;
+  Watch& watch_;
   boost::beast::flat_buffer& buffer_;
   Parser& parser_;
   const RequestInfo& info_;

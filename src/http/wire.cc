@@ -50,6 +50,26 @@ void format_header(const Request& req, std::string& out) {
   append_fields(req, out);
 }
 
+void format_header(const Request& req, const RequestLine& line, std::string& out) {
+  const std::string_view target = line.target.empty() ? sv(req.target()) : line.target;
+  out.clear();
+  out.reserve(req.method_string().size() + line.prefix.size() + target.size() + line.host.size() +
+              20 + fields_size(req));
+  out += sv(req.method_string());
+  out += ' ';
+  out += line.prefix;
+  out += target;
+  out += ' ';
+  append_version(req.version(), out);
+  out += "\r\n";
+  if (!line.host.empty()) {
+    out += "Host: ";
+    out += line.host;
+    out += "\r\n";
+  }
+  append_fields(req, out);
+}
+
 void format_header(const Response& res, std::string& out) {
   out.clear();
   // Beast keeps a reason phrase only when one was set; otherwise it writes

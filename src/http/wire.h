@@ -26,6 +26,17 @@ namespace junction::http {
 void format_header(const Request& req, std::string& out);
 void format_header(const Response& res, std::string& out);
 
+// A request sent on with a start line and Host of its own (a proxy's): the
+// target is `prefix` + `target` (the message's own when `target` is empty),
+// and a non-empty `host` is written as the Host field, before the message's
+// fields.
+struct RequestLine {
+  std::string_view prefix;
+  std::string_view target;
+  std::string_view host;
+};
+void format_header(const Request& req, const RequestLine& line, std::string& out);
+
 // Whether write_message may take the fast path: not chunked, so the body is
 // sent as it is.
 template <bool isRequest>
@@ -46,6 +57,19 @@ boost::asio::awaitable<std::tuple<boost::system::error_code, size_t>> write_mess
   format_header(msg, header);
   const std::array<boost::asio::const_buffer, 2> buffers = {boost::asio::buffer(header),
                                                             boost::asio::buffer(msg.body())};
+  co_return co_await boost::asio::async_write(stream, buffers, kNoThrow);
+}
+
+// write_message() for a request with its RequestLine; req must not be
+// chunked.
+template <class Stream>
+boost::asio::awaitable<std::tuple<boost::system::error_code, size_t>> write_request(
+    Stream& stream, const Request& req, const RequestLine& line) {
+  constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
+  std::string header;
+  format_header(req, line, header);
+  const std::array<boost::asio::const_buffer, 2> buffers = {boost::asio::buffer(header),
+                                                            boost::asio::buffer(req.body())};
   co_return co_await boost::asio::async_write(stream, buffers, kNoThrow);
 }
 
