@@ -28,5 +28,7 @@ struct AccessEntry {
 // become '?', so a hostile request cannot make the line invalid JSON.
 // Written directly rather than through a JSON DOM: it runs once per request.
 std::string format_access_line(const AccessEntry& e);
+// The same line, appended to `out` (a buffer kept for reuse).
+void append_access_line(const AccessEntry& e, std::string& out);
 
 }  // namespace junction::gateway

@@ -1,5 +1,6 @@
 #include "gateway/forward.h"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <vector>
 
@@ -8,62 +9,117 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 
-constexpr std::string_view kHopByHop[] = {
-    "Connection", "Keep-Alive",         "Proxy-Connection",   "TE", "Trailer", "Transfer-Encoding",
-    "Upgrade",    "Proxy-Authenticate", "Proxy-Authorization"};
+constexpr std::string_view kForwardedFor = "X-Forwarded-For";
+constexpr std::string_view kForwardedProto = "X-Forwarded-Proto";
+constexpr std::string_view kForwardedHost = "X-Forwarded-Host";
+constexpr std::string_view kRequestId = "X-Request-Id";
 
+std::string_view sv(boost::beast::string_view s) {
+  return {s.data(), s.size()};
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return boost::beast::iequals(a, b);
+}
+
+bool is_hop_by_hop(bhttp::field name) {
+  switch (name) {
+    case bhttp::field::connection:
+    case bhttp::field::keep_alive:
+    case bhttp::field::proxy_connection:
+    case bhttp::field::te:
+    case bhttp::field::trailer:
+    case bhttp::field::transfer_encoding:
+    case bhttp::field::upgrade:
+    case bhttp::field::proxy_authenticate:
+    case bhttp::field::proxy_authorization:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void add_tokens(std::string_view list, std::vector<std::string>& out) {
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view token = list.substr(0, comma);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
+      token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (!token.empty()) out.emplace_back(token);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+// One pass over the fields, comparing their codes, not their names: looking
+// up each hop-by-hop name in turn was 7% of a proxied GET (callgrind).
 template <class Fields>
 void remove_hop_by_hop(Fields& fields) {
-  // Headers the Connection field names are hop-by-hop too.
-  std::vector<std::string> named;
-  for (auto it = fields.find(bhttp::field::connection);
-       it != fields.end() && it->name() == bhttp::field::connection; ++it) {
-    std::string_view list(it->value().data(), it->value().size());
-    while (!list.empty()) {
-      size_t comma = list.find(',');
-      std::string_view token = list.substr(0, comma);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
-        token.remove_prefix(1);
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
-        token.remove_suffix(1);
-      if (!token.empty()) named.emplace_back(token);
-      if (comma == std::string_view::npos) break;
-      list.remove_prefix(comma + 1);
+  std::vector<std::string> named;  // fields the Connection header names are hop-by-hop too
+  for (auto it = fields.begin(); it != fields.end();) {
+    if (it->name() == bhttp::field::connection) add_tokens(sv(it->value()), named);
+    if (is_hop_by_hop(it->name())) {
+      it = fields.erase(it);
+    } else {
+      ++it;
     }
   }
   for (const auto& name : named) fields.erase(name);
-  for (auto name : kHopByHop) fields.erase(name);
+}
+
+// The fields an upstream gets, on a request that already has the client's.
+void forward_fields(http::RequestHeader& req, const http::RequestInfo& info) {
+  std::string_view host;
+  std::string forwarded_for;
+  for (auto it = req.begin(); it != req.end();) {
+    const auto name = it->name();
+    // The body is sent whole, so an upstream must not be asked for a 100
+    // Continue, which the client would take for the final answer. The
+    // sender sets Content-Length, and the fields below are set here.
+    bool drop = name == bhttp::field::expect || name == bhttp::field::content_length;
+    if (name == bhttp::field::host && host.empty()) host = sv(it->value());
+    if (name == bhttp::field::unknown) {
+      const std::string_view n = sv(it->name_string());
+      if (iequals(n, kForwardedFor)) {
+        forwarded_for.append(sv(it->value())).append(", ");
+        drop = true;
+      } else {
+        drop = iequals(n, kForwardedProto) || iequals(n, kForwardedHost) || iequals(n, kRequestId);
+      }
+    }
+    if (drop) {
+      it = req.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  remove_hop_by_hop(req);
+  forwarded_for += info.remote_address;
+  req.insert(kForwardedFor, forwarded_for);
+  req.insert(kForwardedProto, info.tls ? "https" : "http");
+  // Still a view into the Host field, which goes last.
+  if (!host.empty()) req.insert(kForwardedHost, host);
+  req.insert(kRequestId, info.request_id);
+  req.erase(bhttp::field::host);
 }
 
 }  // namespace
 
 http::Request upstream_request(const http::Request& in, std::string_view target,
                                const http::RequestInfo& info) {
-  http::Request out{in.method(), target, 11};
-  for (const auto& field : in) {
-    // The body is sent whole, so an upstream must not be asked for a 100
-    // Continue, which the client would take for the final answer.
-    if (field.name() == bhttp::field::host || field.name() == bhttp::field::content_length ||
-        field.name() == bhttp::field::expect) {
-      continue;
-    }
-    out.insert(field.name_string(), field.value());
-  }
-  remove_hop_by_hop(out);
-  std::string forwarded_for;
-  if (auto it = in.find("X-Forwarded-For"); it != in.end()) {
-    forwarded_for.assign(it->value().data(), it->value().size());
-    forwarded_for += ", ";
-  }
-  forwarded_for += info.remote_address;
-  out.set("X-Forwarded-For", forwarded_for);
-  out.set("X-Forwarded-Proto", info.tls ? "https" : "http");
-  if (auto it = in.find(bhttp::field::host); it != in.end()) {
-    out.set("X-Forwarded-Host", it->value());
-  }
-  out.set("X-Request-Id", info.request_id);
+  http::Request out{in.base()};
+  out.target(target);
+  out.version(11);
+  forward_fields(out, info);
   out.body() = in.body();
   return out;
+}
+
+void prepare_upstream_request(http::Request& req, const http::RequestInfo& info) {
+  req.version(11);
+  forward_fields(req, info);
+  req.prepare_payload();
 }
 
 void strip_hop_by_hop(http::Response& res) {

@@ -19,6 +19,11 @@ namespace junction::gateway {
 http::Request upstream_request(const http::Request& in, std::string_view target,
                                const http::RequestInfo& info);
 
+// upstream_request() in place, but for the target, and without Host: the
+// request goes on with http::Client::relay(), which sets both. Its
+// Content-Length is set from the body.
+void prepare_upstream_request(http::Request& req, const http::RequestInfo& info);
+
 // Removes the hop-by-hop headers of an upstream response; the server sets
 // its own framing when it sends it on.
 void strip_hop_by_hop(http::Response& res);

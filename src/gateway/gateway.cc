@@ -179,7 +179,8 @@ http::ServerOptions Gateway::server_options() {
 
 asio::awaitable<http::Response> Gateway::handle(http::Request& req, const http::RequestInfo& info) {
   Exchange ex;
-  http::Response res = co_await route(req, info, ex);
+  http::Response res;
+  co_await route(req, info, ex, res);
   record(ex, res);
   access_log(req, info, ex, res.result_int(), req.body().size(), res.body().size());
   co_return res;
@@ -204,7 +205,11 @@ void Gateway::access_log(const http::RequestHeader& req, const http::RequestInfo
   entry.identity = ex.consumer;
   entry.latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - ex.start).count();
   if (access_lane_ != nullptr) {
-    access_lane_->append(format_access_line(entry));
+    // One buffer per thread: the lane copies the line.
+    thread_local std::string line;
+    line.clear();
+    append_access_line(entry, line);
+    access_lane_->append(line);
   } else {
     spdlog::info("{}", format_access_line(entry));
   }
@@ -220,13 +225,14 @@ void Gateway::record(const Exchange& ex, const http::Response& res) {
   ex.route->latency->observe(Clock::now() - ex.start);
 }
 
-asio::awaitable<http::Response> Gateway::route(http::Request& req, const http::RequestInfo& info,
-                                               Exchange& ex) {
+asio::awaitable<void> Gateway::route(http::Request& req, const http::RequestInfo& info,
+                                     Exchange& ex, http::Response& res) {
   const unsigned version = req.version();
   auto path = normalize_path(sv(req.target()));
   if (!path) {
-    co_return http::problem_response(400, "Bad Request", "the request path is not acceptable",
-                                     info.request_id, version);
+    res = http::problem_response(400, "Bad Request", "the request path is not acceptable",
+                                 info.request_id, version);
+    co_return;
   }
   Headers headers = header_list(req);
   std::string_view host;
@@ -241,30 +247,32 @@ asio::awaitable<http::Response> Gateway::route(http::Request& req, const http::R
       RouteRuntime& rt = routes_[m.route];
       ex.route = &rt;
       if (!rt.cors->allows_origin(origin) || !rt.cors->allows_method(*preflight_method)) {
-        co_return http::problem_response(403, "Forbidden",
-                                         "this origin or method may not call the route",
-                                         info.request_id, version);
+        res =
+            http::problem_response(403, "Forbidden", "this origin or method may not call the route",
+                                   info.request_id, version);
+        co_return;
       }
-      co_return rt.cors->preflight(origin, version);
+      res = rt.cors->preflight(origin, version);
+      co_return;
     }
   }
   MatchResult match = table_.match(sv(req.method_string()), host, *path, headers);
   if (match.outcome == MatchResult::Outcome::kNotFound) {
-    co_return http::problem_response(404, "Not Found", "no route matches this request",
-                                     info.request_id, version);
+    res = http::problem_response(404, "Not Found", "no route matches this request", info.request_id,
+                                 version);
+    co_return;
   }
   if (match.outcome == MatchResult::Outcome::kMethodNotAllowed) {
-    auto res = http::problem_response(
-        405, "Method Not Allowed", "the route does not take this method", info.request_id, version);
+    res = http::problem_response(405, "Method Not Allowed", "the route does not take this method",
+                                 info.request_id, version);
     res.set(bhttp::field::allow, match.allow);
-    co_return res;
+    co_return;
   }
   RouteRuntime& rt = routes_[match.route];
   ex.route = &rt;
   ex.params = &match.params;
-  http::Response res = co_await serve(rt, req, info, headers, match.params, ex);
+  co_await serve(rt, req, info, headers, match.params, ex, res);
   if (rt.cors && !origin.empty()) rt.cors->decorate(res, origin);
-  co_return res;
 }
 
 bool Gateway::admit(RouteRuntime& rt, http::Request& req, const http::RequestInfo& info,
@@ -341,13 +349,11 @@ bool Gateway::admit(RouteRuntime& rt, http::Request& req, const http::RequestInf
 // A coroutine keeps every local in its frame, and asio recycles frames only
 // up to about 1 KiB: the checks live in admit(), a plain function, so this
 // frame stays small.
-asio::awaitable<http::Response> Gateway::serve(RouteRuntime& rt, http::Request& req,
-                                               const http::RequestInfo& info,
-                                               const Headers& headers, const PathParams& params,
-                                               Exchange& ex) {
+asio::awaitable<void> Gateway::serve(RouteRuntime& rt, http::Request& req,
+                                     const http::RequestInfo& info, const Headers& headers,
+                                     const PathParams& params, Exchange& ex, http::Response& res) {
   LimitHeaders limit_headers;
-  http::Response res;
-  if (!admit(rt, req, info, headers, params, ex, limit_headers, res)) co_return res;
+  if (!admit(rt, req, info, headers, params, ex, limit_headers, res)) co_return;
   const auto& rs = *rt.spec;
   if (rs.to.static_response) {
     res = answer_static(*rs.to.static_response, req.version());
@@ -356,32 +362,36 @@ asio::awaitable<http::Response> Gateway::serve(RouteRuntime& rt, http::Request& 
   } else if (rs.to.flow) {
     res = co_await call_flow(rt, req, info, ex);
   } else {
-    res = co_await proxy(rt, req, info, ex);
+    co_await proxy(rt, req, info, ex, res);
   }
   for (const auto& [name, value] : limit_headers) res.set(name, value);
-  co_return res;
 }
 
-asio::awaitable<http::Response> Gateway::proxy(RouteRuntime& rt, http::Request& req,
-                                               const http::RequestInfo& info, Exchange& ex) {
-  if (ex.stream) co_return co_await proxy_stream(rt, req, info, ex);
+asio::awaitable<void> Gateway::proxy(RouteRuntime& rt, http::Request& req,
+                                     const http::RequestInfo& info, Exchange& ex,
+                                     http::Response& res) {
+  if (ex.stream) {
+    res = co_await proxy_stream(rt, req, info, ex);
+    co_return;
+  }
   const unsigned version = req.version();
-  std::string target = strip_prefix(sv(req.target()), rt.spec->to.strip_prefix);
-  http::Request out = upstream_request(req, target, info);
+  // The client's request becomes the upstream's in place: copying its
+  // fields cost an allocation each. Its target stays, for the access log.
+  const std::string target = strip_prefix(sv(req.target()), rt.spec->to.strip_prefix);
+  prepare_upstream_request(req, info);
   ex.upstream = rt.upstream->name();
   UpstreamResult result =
-      co_await rt.upstream->forward(std::move(out), idempotent(req.method()), info.remote_address);
+      co_await rt.upstream->forward(req, target, idempotent(req.method()), info.remote_address);
   ex.attempts = result.attempts;
   using Outcome = UpstreamResult::Outcome;
   switch (result.outcome) {
-    case Outcome::kResponse: {
-      http::Response res = std::move(result.response);
+    case Outcome::kResponse:
+      res = std::move(result.response);
       strip_hop_by_hop(res);
       res.version(version);
-      co_return res;
-    }
+      break;
     default:
-      co_return upstream_problem(result.outcome, info.request_id, version);
+      res = upstream_problem(result.outcome, info.request_id, version);
   }
 }
 

@@ -86,7 +86,8 @@ asio::awaitable<void> Gateway::handle_stream(http::RequestStream& stream,
   // route() and serve() look at the header only; the body stays unread in
   // the stream until proxy_stream relays it.
   http::Request req{stream.header()};
-  http::Response res = co_await route(req, info, ex);
+  http::Response res;
+  co_await route(req, info, ex, res);
   record(ex, res);
   uint64_t bytes_out = 0;
   if (ex.relay) {

@@ -198,16 +198,15 @@ UpstreamResult Upstream::settle(size_t target, TimePoint start, Result<http::Res
 
 // Kept small: asio recycles coroutine frames only up to about 1 KiB, so the
 // bookkeeping before and after the call is in plain functions.
-asio::awaitable<UpstreamResult> Upstream::attempt(http::Request& req, std::optional<uint64_t> key,
-                                                  size_t& target) {
+asio::awaitable<UpstreamResult> Upstream::attempt(const http::Request& req, std::string_view path,
+                                                  std::optional<uint64_t> key, size_t& target) {
   auto start = Clock::now();
   if (!breaker_.acquire(start)) co_return circuit_open();
   target = pick(key, target);
   const UpstreamTarget& t = shared_->targets()[target];
-  http::Url url = t.url;
-  url.target = t.base_path + std::string(req.target());
+  const http::RelayTo to{t.url, t.origin, t.host_header, t.base_path, path};
   ++in_flight_[target];
-  auto sent = co_await client_.send(url, req);
+  auto sent = co_await client_.relay(to, req);
   --in_flight_[target];
   co_return settle(target, start, std::move(sent));
 }
@@ -229,7 +228,8 @@ bool Upstream::should_retry(const UpstreamResult& result, int attempt, int allow
   return true;
 }
 
-asio::awaitable<UpstreamResult> Upstream::forward(http::Request req, bool idempotent,
+asio::awaitable<UpstreamResult> Upstream::forward(const http::Request& req, std::string_view path,
+                                                  bool idempotent,
                                                   std::string_view client_address) {
   // Read before the first suspension: the address belongs to the caller.
   const std::optional<uint64_t> key = hash_key(req, client_address);
@@ -240,7 +240,7 @@ asio::awaitable<UpstreamResult> Upstream::forward(http::Request req, bool idempo
   UpstreamResult result;
   size_t target = kNone;  // the last target tried: a retry avoids it
   for (int n = 1;; ++n) {
-    result = co_await attempt(req, key, target);
+    result = co_await attempt(req, path, key, target);
     result.attempts = n;
     if (!should_retry(result, n, allowed)) break;
     co_await pause(backoff_.delay(n));

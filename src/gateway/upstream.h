@@ -69,11 +69,13 @@ class Upstream {
                                                   observe::Registry& metrics);
   ~Upstream();
 
-  // Sends `req` (its target the path and query to ask for, relative to a
-  // target's base path) to a target chosen by the balance policy.
-  // `client_address` is the hash key of `hash_on: ip`.
-  asio::awaitable<UpstreamResult> forward(http::Request req, bool idempotent,
-                                          std::string_view client_address = {});
+  // Sends `req`, made ready by prepare_upstream_request() (no Host, its
+  // Content-Length set), to a target chosen by the balance policy, asking
+  // for `target`: the path and query relative to the target's base path.
+  // `client_address` is the hash key of `hash_on: ip`. req and target must
+  // outlive the call; req is sent as it is, by every attempt.
+  asio::awaitable<UpstreamResult> forward(const http::Request& req, std::string_view target,
+                                          bool idempotent, std::string_view client_address = {});
 
   // Like forward(), but returns once the response header is in; the body is
   // read from the result. With `body` set, the request body is read from it
@@ -104,8 +106,8 @@ class Upstream {
   std::optional<size_t> choose(std::optional<uint64_t> key, size_t turn, Usable&& usable);
   std::optional<uint64_t> hash_key(const http::Request& req, std::string_view client) const;
   // One call. `target`: in, the target to avoid; out, the one called.
-  asio::awaitable<UpstreamResult> attempt(http::Request& req, std::optional<uint64_t> key,
-                                          size_t& target);
+  asio::awaitable<UpstreamResult> attempt(const http::Request& req, std::string_view path,
+                                          std::optional<uint64_t> key, size_t& target);
   // The bookkeeping of a call that got no answer (breaker, metrics,
   // ejection); says whether it timed out or failed.
   UpstreamResult::Outcome judge_failure(size_t target, TimePoint end, Duration took,

@@ -60,7 +60,7 @@ Result<std::shared_ptr<SharedUpstream>> SharedUpstream::create(const spec::Upstr
     if (url->target.find('?') != std::string::npos) {
       return Error::invalid("upstream " + spec.name + ": a target may not have a query");
     }
-    UpstreamTarget t{text, *url, url->target};
+    UpstreamTarget t{text, *url, url->target, url->origin(), url->host_header()};
     while (!t.base_path.empty() && t.base_path.back() == '/') t.base_path.pop_back();
     targets.push_back(std::move(t));
   }

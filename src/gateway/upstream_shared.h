@@ -24,7 +24,9 @@ namespace junction::gateway {
 struct UpstreamTarget {
   std::string name;  // as written in the spec: the metrics label
   http::Url url;
-  std::string base_path;  // "" or a path without a trailing slash
+  std::string base_path;    // "" or a path without a trailing slash
+  std::string origin;       // url.origin(), once rather than per request
+  std::string host_header;  // url.host_header(), likewise
 };
 
 // What every per-thread Upstream of one named upstream shares: its targets,

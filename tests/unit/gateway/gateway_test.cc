@@ -302,5 +302,52 @@ TEST(ForwardTest, UpstreamRequestDropsHopByHopAndAddsForwarded) {
   EXPECT_EQ(out.body(), "{}");
 }
 
+TEST(ForwardTest, PrepareUpstreamRequestWorksInPlaceAndLeavesHostToTheSender) {
+  http::Request req{bhttp::verb::post, "/x?q=1", 10};
+  req.set(bhttp::field::host, "api.example.com");
+  req.insert("X-Forwarded-For", "203.0.113.9");
+  req.insert("X-Forwarded-For", "198.51.100.7");
+  req.set("X-Forwarded-Host", "spoofed.example");
+  req.set("X-Forwarded-Proto", "gopher");
+  req.set("X-Request-Id", "client-chosen");
+  req.set(bhttp::field::connection, "close, X-Private");
+  req.set("X-Private", "1");
+  req.set(bhttp::field::content_length, "99");
+  req.set("traceparent", "00-abc-def-01");
+  req.body() = "{\"a\":1}";
+  http::RequestInfo info;
+  info.remote_address = "10.0.0.1";
+  info.request_id = "r-1";
+  prepare_upstream_request(req, info);
+  EXPECT_EQ(req.target(), "/x?q=1");  // the caller's to keep for the log
+  EXPECT_EQ(req.version(), 11u);
+  EXPECT_EQ(req.find(bhttp::field::host), req.end());
+  EXPECT_EQ(req.find(bhttp::field::connection), req.end());
+  EXPECT_EQ(req.find("X-Private"), req.end());
+  EXPECT_EQ(req[bhttp::field::content_length], "7");
+  EXPECT_EQ(req.count("X-Forwarded-For"), 1u);
+  EXPECT_EQ(req["X-Forwarded-For"], "203.0.113.9, 198.51.100.7, 10.0.0.1");
+  EXPECT_EQ(req["X-Forwarded-Host"], "api.example.com");
+  EXPECT_EQ(req["X-Forwarded-Proto"], "http");
+  EXPECT_EQ(req.count("X-Request-Id"), 1u);
+  EXPECT_EQ(req["X-Request-Id"], "r-1");
+  EXPECT_EQ(req["traceparent"], "00-abc-def-01");
+}
+
+TEST(ForwardTest, AResponseLosesItsHopByHopFieldsInOnePass) {
+  http::Response res{bhttp::status::ok, 11};
+  res.set(bhttp::field::connection, "keep-alive, X-Hop");
+  res.set("X-Hop", "1");
+  res.set(bhttp::field::keep_alive, "timeout=5");
+  res.set(bhttp::field::transfer_encoding, "chunked");
+  res.set(bhttp::field::upgrade, "h2c");
+  res.set(bhttp::field::content_type, "text/plain");
+  strip_hop_by_hop(res);
+  for (const char* gone : {"Connection", "X-Hop", "Keep-Alive", "Transfer-Encoding", "Upgrade"}) {
+    EXPECT_EQ(res.find(gone), res.end()) << gone;
+  }
+  EXPECT_EQ(res[bhttp::field::content_type], "text/plain");
+}
+
 }  // namespace
 }  // namespace junction::gateway

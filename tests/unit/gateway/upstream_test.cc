@@ -96,7 +96,9 @@ class UpstreamTest : public ::testing::Test {
 
   static asio::awaitable<UpstreamResult> call(Upstream* up, http::Request req, bool idempotent,
                                               std::string client) {
-    co_return co_await up->forward(std::move(req), idempotent, client);
+    req.prepare_payload();
+    const std::string target(req.target());
+    co_return co_await up->forward(req, target, idempotent, client);
   }
 
   // The name of the backend that answered, or "" with the outcome's name.
