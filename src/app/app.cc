@@ -229,10 +229,10 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
     signals.cancel();
     hangups.cancel();
     drain_timer.cancel();
+    if (remote_members) remote_members->close();  // their last commits, before the store closes
   });
   io.stop_and_join();
   blocking.join();
-  if (remote_members) remote_members->close();  // their last commits, before the store closes
   flows.clear();
   if (store) store->close();  // writes what is queued, including the last offset commits
   return failed ? 1 : 0;

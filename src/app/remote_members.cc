@@ -238,7 +238,12 @@ void RemoteMembers::remove(const std::shared_ptr<Member>& m) {
 void RemoteMembers::arm_sweep() {
   sweep_timer_.expires_after(std::chrono::seconds(1));
   sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
+    {
+      // A wait that completed just before close() cancelled it still runs:
+      // it must not arm again, or the executor never runs out of work.
+      std::lock_guard lock(mu_);
+      if (ec || closed_) return;
+    }
     sweep();
     arm_sweep();
   });
@@ -282,11 +287,14 @@ void RemoteMembers::close() {
   }
   sweep_timer_.cancel();
   for (const auto& m : all) {
-    std::lock_guard lock(m->mu);
-    if (!m->closed) {
-      m->consumer->stop();
-      m->closed = true;
+    {
+      std::lock_guard lock(m->mu);
+      if (!m->closed) {
+        m->consumer->stop();
+        m->closed = true;
+      }
     }
+    m->wakeup->ring();  // a waiting poll answers now, not at the end of its wait
   }
 }
 

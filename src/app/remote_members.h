@@ -71,8 +71,9 @@ class RemoteMembers {
   Refusal commit(const std::string& topic, const std::string& group, const std::string& member,
                  int32_t partition, int64_t offset, std::function<void(Status)> done);
 
-  // Stops the sweep and every member (committing what they committed). Call
-  // with the executor stopped, before the store closes.
+  // Stops the sweep and every member (committing what they committed), and
+  // ends waiting polls. Call on the executor, before the store closes: the
+  // executor's threads run until the sweep is stopped.
   void close();
 
  private:
