@@ -15,12 +15,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A remote member decides itself when to read a record again (as a Kafka
-// client seeks); what it did not commit goes to the partition's next owner
-// after a rebalance. So the consumer's ack timeout never fires for it.
+// What a remote member was given and did not commit is read again by the
+// partition's next owner after a rebalance, as with Kafka. Redelivering it
+// to the same member on a timer would hand a slow client its own work
+// twice, so the consumer's ack timeout never fires for it.
 constexpr std::chrono::milliseconds kNeverRedeliver = std::chrono::hours(24 * 365);
-
-}  // namespace
 
 // Ends a member's long poll early: records arrived, a rebalance, or the
 // member left. Rung by the consumer's callbacks from any thread.
@@ -41,6 +40,8 @@ struct Wakeup {
     if (timer) asio::post(timer->get_executor(), [timer] { timer->cancel(); });
   }
 };
+
+}  // namespace
 
 struct RemoteMembers::Member {
   std::string id;

@@ -142,6 +142,13 @@ class TopicGroupsTest(JunctionTest):
         status, _, body = self.call("POST", "/topics/events/groups/g/offsets",
                                     [{"partition": 0, "offset": 0}])
         self.assertEqual(status, 409, body)
+        # A stop with members still in the group (and one waiting in a poll) is clean.
+        self.poll("g", c["member"])
+        poller = threading.Thread(target=lambda: http_request(
+            self.port, "GET", f"/topics/events/records?group=g&member={c['member']}&wait=20s"))
+        poller.start()
+        self.assertEqual(self.stop(self.proc, timeout=15), 0, self.log())
+        poller.join()
 
     def test_bad_requests_are_problems(self):
         cases = [
@@ -172,6 +179,7 @@ class TopicGroupsTest(JunctionTest):
         wait_until(lambda: self.call("GET", path)[0] == 409,
                    what="a second poll to be refused")
         waiting.join()
+        self.assertEqual(self.stop(self.proc), 0, self.log())
 
     # --- `junction topic consume --group --server`, as processes ---
 
