@@ -88,10 +88,13 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
   }
 
   std::unique_ptr<http::Server> observability;
+  std::unique_ptr<RemoteMembers> remote_members;
   if (!spec.observability.listen.empty()) {
     std::string error;
+    if (store)
+      remote_members = std::make_unique<RemoteMembers>(*store, io.context(0).get_executor());
     observability = make_observability_server(io.context(0), spec.observability.listen, metrics,
-                                              health, store.get(), error);
+                                              health, store.get(), remote_members.get(), error);
     if (!observability) {
       spdlog::error("{}", error);
       return 1;
@@ -226,6 +229,7 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
     signals.cancel();
     hangups.cancel();
     drain_timer.cancel();
+    if (remote_members) remote_members->close();  // their last commits, before the store closes
   });
   io.stop_and_join();
   blocking.join();

@@ -11,11 +11,9 @@ namespace junction::app {
 
 namespace beast_http = boost::beast::http;
 
-std::unique_ptr<http::Server> make_observability_server(asio::io_context& ctx,
-                                                        const std::string& listen,
-                                                        observe::Registry& metrics,
-                                                        observe::Health& health, log::Store* store,
-                                                        std::string& error) {
+std::unique_ptr<http::Server> make_observability_server(
+    asio::io_context& ctx, const std::string& listen, observe::Registry& metrics,
+    observe::Health& health, log::Store* store, RemoteMembers* members, std::string& error) {
   http::ServerOptions options;
   if (!components::parse_listen_address(listen, options)) {
     error = "observability.listen: expected host:port, got '" + listen + "'";
@@ -23,11 +21,11 @@ std::unique_ptr<http::Server> make_observability_server(asio::io_context& ctx,
   }
   // Bodies only for the topics API (records posted to the log).
   options.limits.max_body_bytes = store ? 8u << 20 : 0;
-  auto handler = [&metrics, &health, store](
+  auto handler = [&metrics, &health, store, members](
                      http::Request& req,
                      const http::RequestInfo& info) -> asio::awaitable<http::Response> {
     if (store) {
-      std::optional<http::Response> topics = co_await handle_topics_api(*store, req, info);
+      std::optional<http::Response> topics = co_await handle_topics_api(*store, members, req, info);
       if (topics) co_return std::move(*topics);
     }
     if (req.method() != beast_http::verb::get && req.method() != beast_http::verb::head) {

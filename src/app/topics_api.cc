@@ -138,8 +138,54 @@ Result<json::array> read_records(log::Topic& topic, std::map<int32_t, int64_t>& 
   return out;
 }
 
-boost::asio::awaitable<Response> get_records(log::Store& store, log::Topic& topic,
-                                             const boost::urls::url_view& url,
+Response unknown_member(const std::string& group, const std::string& member,
+                        const http::Request& req, const http::RequestInfo& info) {
+  return problem(404, "Not Found",
+                 fmt::format("member '{}' is not in group '{}' (it left, or was silent past its "
+                             "session timeout): join again",
+                             member, group),
+                 req, info);
+}
+
+json::array partitions_json(const std::vector<int32_t>& partitions) {
+  json::array out;
+  for (int32_t p : partitions) out.push_back(p);
+  return out;
+}
+
+// A group member's poll: records from its partitions only; also a heartbeat.
+boost::asio::awaitable<Response> get_member_records(RemoteMembers& members, log::Topic& topic,
+                                                    const std::string& group,
+                                                    const std::string& member, size_t max,
+                                                    std::chrono::milliseconds wait,
+                                                    const http::Request& req,
+                                                    const http::RequestInfo& info) {
+  auto polled = co_await members.poll(topic.name(), group, member, std::max<size_t>(1, max), wait);
+  if (!polled) co_return problem_from(polled.error(), req, info);
+  switch (polled->refused) {
+    case RemoteMembers::Refusal::kNone:
+      break;
+    case RemoteMembers::Refusal::kPollWaiting:
+      co_return problem(
+          409, "Conflict",
+          fmt::format("member '{}' has a poll waiting already; poll one at a time", member), req,
+          info);
+    default:
+      co_return unknown_member(group, member, req, info);
+  }
+  json::array records;
+  for (const auto& d : polled->deliveries)
+    records.push_back(log::record_to_json(d.partition, d.record));
+  co_return json_response(
+      json::object{{"records", std::move(records)},
+                   {"member", member},
+                   {"generation", polled->assignment.generation},
+                   {"partitions", partitions_json(polled->assignment.partitions)}},
+      req);
+}
+
+boost::asio::awaitable<Response> get_records(log::Store& store, RemoteMembers* members,
+                                             log::Topic& topic, const boost::urls::url_view& url,
                                              const http::Request& req,
                                              const http::RequestInfo& info) {
   const size_t max = static_cast<size_t>(
@@ -153,6 +199,12 @@ boost::asio::awaitable<Response> get_records(log::Store& store, log::Topic& topi
   }
   std::map<int32_t, int64_t> positions;
   const std::string group = str_param(url, "group");
+  const std::string member = str_param(url, "member");
+  if (!member.empty()) {
+    if (group.empty()) co_return problem(400, "Bad Request", "member needs its group", req, info);
+    if (!members) co_return problem(404, "Not Found", "no group members here", req, info);
+    co_return co_await get_member_records(*members, topic, group, member, max, wait, req, info);
+  }
   if (!group.empty()) {
     for (int32_t p = 0; p < topic.partition_count(); ++p) {
       positions[p] = store.offsets()
@@ -245,8 +297,32 @@ boost::asio::awaitable<Status> commit_offset(log::Store& store, const std::strin
                                                                boost::asio::use_awaitable);
 }
 
-boost::asio::awaitable<Response> post_offsets(log::Store& store, log::Topic& topic,
-                                              const std::string& group, const http::Request& req,
+// A member's commit, once durable; refusals come back at once.
+boost::asio::awaitable<std::pair<RemoteMembers::Refusal, Status>> member_commit(
+    RemoteMembers& members, const std::string& topic, const std::string& group,
+    const std::string& member, int32_t p, int64_t offset) {
+  auto init = [&](auto handler) {
+    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    auto finish = [shared](RemoteMembers::Refusal refused, Status st) {
+      auto ex = boost::asio::get_associated_executor(*shared);
+      boost::asio::post(ex, [shared, refused, st = std::move(st)]() mutable {
+        std::move (*shared)(std::make_pair(refused, std::move(st)));
+      });
+    };
+    auto refused = members.commit(topic, group, member, p, offset, [finish](Status st) {
+      finish(RemoteMembers::Refusal::kNone, st);
+    });
+    if (refused != RemoteMembers::Refusal::kNone) finish(refused, ok_status());
+  };
+  co_return co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
+                                                 void(std::pair<RemoteMembers::Refusal, Status>)>(
+      std::move(init), boost::asio::use_awaitable);
+}
+
+boost::asio::awaitable<Response> post_offsets(log::Store& store, RemoteMembers* members,
+                                              log::Topic& topic, const std::string& group,
+                                              const boost::urls::url_view& url,
+                                              const http::Request& req,
                                               const http::RequestInfo& info) {
   boost::system::error_code ec;
   json::value body = json::parse(req.body(), ec);
@@ -254,6 +330,7 @@ boost::asio::awaitable<Response> post_offsets(log::Store& store, log::Topic& top
     co_return problem(400, "Bad Request", R"(expected [{"partition": 0, "offset": 42}, ...])", req,
                       info);
   }
+  std::vector<std::pair<int32_t, int64_t>> commits;
   for (const auto& item : body.as_array()) {
     const auto* o = item.if_object();
     const json::value* p = o ? o->if_contains("partition") : nullptr;
@@ -263,16 +340,95 @@ boost::asio::awaitable<Response> post_offsets(log::Store& store, log::Topic& top
       co_return problem(400, "Bad Request", "each entry needs a valid partition and offset", req,
                         info);
     }
-    Status st = co_await commit_offset(store, group, topic.name(),
-                                       static_cast<int32_t>(p->as_int64()), off->as_int64());
+    commits.emplace_back(static_cast<int32_t>(p->as_int64()), off->as_int64());
+  }
+  const std::string member = str_param(url, "member");
+  if (member.empty()) {
+    // Like Kafka's: offsets are set from outside only while nobody consumes,
+    // so that only a partition's owner ever commits it.
+    if (const size_t n = store.groups().member_count(group, topic.name()); n > 0) {
+      co_return problem(409, "Conflict",
+                        fmt::format("group '{}' has {} members on topic {}: commit as a member "
+                                    "(?member=ID), or when the group is empty",
+                                    group, n, topic.name()),
+                        req, info);
+    }
+    for (const auto& [p, offset] : commits) {
+      Status st = co_await commit_offset(store, group, topic.name(), p, offset);
+      if (!st) co_return problem_from(st.error(), req, info);
+    }
+    co_return json_response(json::object{{"committed", commits.size()}}, req);
+  }
+  if (!members) co_return unknown_member(group, member, req, info);
+  for (const auto& [p, offset] : commits) {
+    auto [refused, st] = co_await member_commit(*members, topic.name(), group, member, p, offset);
+    if (refused == RemoteMembers::Refusal::kNotOwner) {
+      co_return problem(409, "Conflict",
+                        fmt::format("partition {} is no longer assigned to member '{}' (the group "
+                                    "rebalanced); its new owner reads from the committed offset",
+                                    p, member),
+                        req, info);
+    }
+    if (refused != RemoteMembers::Refusal::kNone)
+      co_return unknown_member(group, member, req, info);
     if (!st) co_return problem_from(st.error(), req, info);
   }
-  co_return json_response(json::object{{"committed", body.as_array().size()}}, req);
+  co_return json_response(json::object{{"committed", commits.size()}}, req);
+}
+
+boost::asio::awaitable<Response> post_member(RemoteMembers& members, log::Topic& topic,
+                                             const std::string& group, const http::Request& req,
+                                             const http::RequestInfo& info) {
+  auto session = RemoteMembers::kDefaultSessionTimeout;
+  log::StartPosition start;
+  if (!req.body().empty()) {
+    boost::system::error_code ec;
+    json::value body = json::parse(req.body(), ec);
+    if (ec || !body.is_object()) {
+      co_return problem(400, "Bad Request",
+                        R"(expected {"session_timeout": "30s", "start": "earliest"} or no body)",
+                        req, info);
+    }
+    for (const auto& [name, v] : body.as_object()) {
+      if (name == "session_timeout") {
+        auto d = v.is_string() ? parse_duration(std::string_view(v.as_string())) : std::nullopt;
+        const auto ms = d ? std::chrono::duration_cast<std::chrono::milliseconds>(*d)
+                          : std::chrono::milliseconds(-1);
+        if (ms < RemoteMembers::kMinSessionTimeout || ms > RemoteMembers::kMaxSessionTimeout) {
+          co_return problem(400, "Bad Request",
+                            fmt::format("session_timeout is a duration from {}ms to {}ms",
+                                        RemoteMembers::kMinSessionTimeout.count(),
+                                        RemoteMembers::kMaxSessionTimeout.count()),
+                            req, info);
+        }
+        session = ms;
+      } else if (name == "start") {
+        auto pos = v.is_string() ? log::StartPosition::parse(std::string_view(v.as_string()))
+                                 : Result<log::StartPosition>(Error::invalid("start is a string"));
+        if (!pos) co_return problem_from(pos.error(), req, info);
+        start = *pos;
+      } else {
+        co_return problem(
+            400, "Bad Request",
+            fmt::format("unknown field '{}': use session_timeout, start", std::string_view(name)),
+            req, info);
+      }
+    }
+  }
+  auto joined = members.join(topic.name(), group, session, start);
+  if (!joined) co_return problem_from(joined.error(), req, info);
+  co_return json_response(
+      json::object{{"member", joined->member},
+                   {"generation", joined->assignment.generation},
+                   {"partitions", partitions_json(joined->assignment.partitions)},
+                   {"session_timeout_ms", joined->session_timeout.count()}},
+      req);
 }
 
 }  // namespace
 
 boost::asio::awaitable<std::optional<Response>> handle_topics_api(log::Store& store,
+                                                                  RemoteMembers* members,
                                                                   http::Request& req,
                                                                   const http::RequestInfo& info) {
   std::string_view target(req.target().data(), req.target().size());
@@ -313,16 +469,30 @@ boost::asio::awaitable<std::optional<Response>> handle_topics_api(log::Store& st
   if (segs.size() == 3 && segs[2] == "records") {
     if (method == beast_http::verb::post) co_return co_await post_records(store, *topic, req, info);
     if (method == beast_http::verb::get)
-      co_return co_await get_records(store, *topic, url, req, info);
+      co_return co_await get_records(store, members, *topic, url, req, info);
     co_return problem(405, "Method Not Allowed", "GET or POST on records", req, info);
   }
   if (segs.size() == 5 && segs[2] == "groups" && segs[4] == "offsets") {
     if (method != beast_http::verb::post)
       co_return problem(405, "Method Not Allowed", "POST offsets", req, info);
-    co_return co_await post_offsets(store, *topic, segs[3], req, info);
+    co_return co_await post_offsets(store, members, *topic, segs[3], url, req, info);
+  }
+  if (members && segs.size() == 5 && segs[2] == "groups" && segs[4] == "members") {
+    if (method != beast_http::verb::post)
+      co_return problem(405, "Method Not Allowed", "POST members to join", req, info);
+    co_return co_await post_member(*members, *topic, segs[3], req, info);
+  }
+  if (members && segs.size() == 6 && segs[2] == "groups" && segs[4] == "members") {
+    if (method != beast_http::verb::delete_)
+      co_return problem(405, "Method Not Allowed", "DELETE a member to leave", req, info);
+    if (!members->leave(topic->name(), segs[3], segs[5])) {
+      co_return unknown_member(segs[3], segs[5], req, info);
+    }
+    co_return json_response(json::object{{"left", segs[5]}}, req);
   }
   co_return problem(404, "Not Found",
-                    "served here: /topics, /topics/NAME/records, /topics/NAME/groups/G/offsets",
+                    "served here: /topics, /topics/NAME/records, /topics/NAME/groups/G/offsets, "
+                    "/topics/NAME/groups/G/members[/ID]",
                     req, info);
 }
 

@@ -3,6 +3,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <optional>
 
+#include "app/remote_members.h"
 #include "http/server.h"
 #include "log/store.h"
 
@@ -16,10 +17,19 @@ namespace junction::app {
 //                                                 read from an offset (a browse)
 //   GET  /topics/NAME/records?group=G&max=M&wait=D
 //                                                 read from the group's committed offsets
-//   POST /topics/NAME/groups/G/offsets            commit [{"partition":P,"offset":N}]
+//   GET  /topics/NAME/records?group=G&member=ID&max=M&wait=D
+//                                                 a group member's poll (and heartbeat):
+//                                                 records from its partitions only
+//   POST /topics/NAME/groups/G/offsets[?member=ID]
+//                                                 commit [{"partition":P,"offset":N}]: as a
+//                                                 member for its partitions, or without
+//                                                 one while the group has no members
+//   POST   /topics/NAME/groups/G/members          join: {"session_timeout","start"}
+//   DELETE /topics/NAME/groups/G/members/ID       leave
 // `wait` long-polls: the answer comes when records arrive or the wait ends.
-// Returns nothing when the path is not under /topics.
+// Without `members`, only the requests without a member are served. Returns
+// nothing when the path is not under /topics.
 boost::asio::awaitable<std::optional<http::Response>> handle_topics_api(
-    log::Store& store, http::Request& req, const http::RequestInfo& info);
+    log::Store& store, RemoteMembers* members, http::Request& req, const http::RequestInfo& info);
 
 }  // namespace junction::app

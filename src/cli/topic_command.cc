@@ -35,7 +35,8 @@ Commands (on a storage dir; stop a running junction first, it holds the dir):
   produce NAME              one record per stdin line; --key K, --partition P,
                             --header name=value (repeatable)
   consume NAME              records as JSON lines; --from POS, --count N, --follow,
-                            --group G (commit as that group; without, nothing is committed)
+                            --group G (commit as that group; without, nothing is committed;
+                            with --server, a member of the group: --session-timeout D)
   replay NAME --group G --to POS
                             move the group's committed offsets to POS, so it reads again
   delete NAME               remove the topic and its data
@@ -70,6 +71,7 @@ bool parse(const std::vector<std::string>& args, TopicArgs& out, std::string& er
                                                       "--from",
                                                       "--count",
                                                       "--group",
+                                                      "--session-timeout",
                                                       "--to",
                                                       "--header"};
   for (size_t i = 0; i < args.size(); ++i) {
@@ -420,6 +422,81 @@ int remote_produce(RemoteTopics& remote, const TopicArgs& a) {
   return 0;
 }
 
+// As a member of the group: polls (each a heartbeat) return records from
+// this member's partitions only, what was printed is committed after each
+// poll, and the member leaves on the way out (--count reached, no more
+// records without --follow, SIGINT/SIGTERM). A signal does not cut a request
+// short, so a following poll waits 1s at most: the member leaves within a
+// second. A
+// commit refused because a rebalance moved the partition is no loss: its
+// new owner reads again from the last commit.
+int remote_member_consume(RemoteTopics& remote, const TopicArgs& a, const std::string& group,
+                          int64_t limit) {
+  json::object join_body;
+  if (auto s = opt(a, "--session-timeout")) join_body["session_timeout"] = *s;
+  if (auto f = opt(a, "--from")) join_body["start"] = *f;
+  const std::string members = fmt::format("/topics/{}/groups/{}/members", a.name, group);
+  std::string member;
+  auto join = [&]() -> bool {
+    auto joined = remote.call("POST", members, json::serialize(join_body));
+    if (!joined) {
+      fail(joined.error().message());
+      return false;
+    }
+    member = json::value_to<std::string>(joined->at("member"));
+    std::fprintf(stderr, "junction topic: joined group %s as member %s, partitions %s\n",
+                 group.c_str(), member.c_str(), json::serialize(joined->at("partitions")).c_str());
+    return true;
+  };
+  if (!join()) return 1;
+  int64_t printed = 0;
+  int rc = 0;
+  while (!g_interrupted && (limit < 0 || printed < limit)) {
+    const int64_t max = limit < 0 ? 500 : std::min<int64_t>(500, limit - printed);
+    auto got =
+        remote.call("GET", fmt::format("/topics/{}/records?group={}&member={}&max={}&wait={}",
+                                       a.name, group, member, max, a.follow ? "1s" : "0s"));
+    if (!got && remote.last_status() == 404) {
+      std::fprintf(stderr, "junction topic: %s; joining again\n", got.error().message().c_str());
+      if (!join()) return 1;
+      continue;
+    }
+    if (!got) {
+      rc = fail(got.error().message());
+      break;
+    }
+    const auto& records = got->at("records").as_array();
+    std::map<int64_t, int64_t> next;  // partition -> offset after the last printed record
+    for (const auto& r : records) {
+      std::printf("%s\n", json::serialize(r).c_str());
+      next[r.at("partition").to_number<int64_t>()] = r.at("offset").to_number<int64_t>() + 1;
+      ++printed;
+    }
+    std::fflush(stdout);
+    if (!next.empty()) {
+      json::array commits;
+      for (const auto& [p, o] : next)
+        commits.push_back(json::object{{"partition", p}, {"offset", o}});
+      auto committed = remote.call(
+          "POST", fmt::format("/topics/{}/groups/{}/offsets?member={}", a.name, group, member),
+          json::serialize(commits));
+      if (!committed && remote.last_status() != 409 && remote.last_status() != 404) {
+        rc = fail(committed.error().message());
+        break;
+      }
+      if (!committed) {
+        std::fprintf(
+            stderr, "junction topic: commit refused (%s); the group delivers those records again\n",
+            committed.error().message().c_str());
+      }
+    }
+    if (records.empty() && !a.follow) break;
+  }
+  // Leaving hands the partitions to the others at once, not after the session timeout.
+  (void)remote.call("DELETE", members + "/" + member);
+  return rc;
+}
+
 int remote_consume(RemoteTopics& remote, const TopicArgs& a) {
   auto limit_or = consume_limit(a);
   if (!limit_or) return fail(limit_or.error().message());
@@ -433,34 +510,7 @@ int remote_consume(RemoteTopics& remote, const TopicArgs& a) {
     }
     std::fflush(stdout);
   };
-  if (auto group = opt(a, "--group")) {
-    // Read from the group's offsets, then commit what was printed.
-    while (!g_interrupted && (limit < 0 || printed < limit)) {
-      const int64_t max = limit < 0 ? 500 : std::min<int64_t>(500, limit - printed);
-      auto got = remote.call("GET", fmt::format("/topics/{}/records?group={}&max={}&wait={}",
-                                                a.name, *group, max, a.follow ? "10s" : "0s"));
-      if (!got) return fail(got.error().message());
-      const auto& records = got->at("records").as_array();
-      print(records);
-      if (records.empty()) {
-        if (!a.follow) break;
-        continue;
-      }
-      // Commit per partition after the last record printed from it.
-      std::map<int64_t, int64_t> next;
-      for (const auto& r : records) {
-        next[r.at("partition").to_number<int64_t>()] = r.at("offset").to_number<int64_t>() + 1;
-      }
-      json::array commits;
-      for (const auto& [p, o] : next)
-        commits.push_back(json::object{{"partition", p}, {"offset", o}});
-      auto committed =
-          remote.call("POST", fmt::format("/topics/{}/groups/{}/offsets", a.name, *group),
-                      json::serialize(commits));
-      if (!committed) return fail(committed.error().message());
-    }
-    return 0;
-  }
+  if (auto group = opt(a, "--group")) return remote_member_consume(remote, a, *group, limit);
   // A browse: every partition from --from (earliest or offset:N).
   auto from = log::StartPosition::parse(opt(a, "--from").value_or("earliest"));
   if (!from) return fail(from.error().message());

@@ -54,6 +54,7 @@ Result<json::value> RemoteTopics::call(std::string_view method, const std::strin
     req.body() = body;
   }
   std::optional<Result<http::Response>> answer;
+  last_status_ = 0;
   boost::asio::co_spawn(state_->io, send_into(state_->client, url, std::move(req), answer),
                         boost::asio::detached);
   state_->io.restart();
@@ -64,6 +65,7 @@ Result<json::value> RemoteTopics::call(std::string_view method, const std::strin
   boost::system::error_code ec;
   json::value parsed = json::parse(res->body(), ec);
   const int status = static_cast<int>(res->result_int());
+  last_status_ = status;
   if (status >= 400) {
     std::string detail = res->body();
     if (!ec && parsed.is_object() && parsed.as_object().contains("detail")) {

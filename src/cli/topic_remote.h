@@ -19,11 +19,15 @@ class RemoteTopics {
 
   Result<boost::json::value> call(std::string_view method, const std::string& target,
                                   const std::string& body = "");
+  // The HTTP status of the last call's answer (0 when none came), to tell a
+  // 404 from a 409 where both are refusals.
+  int last_status() const { return last_status_; }
 
  private:
   struct State;
   explicit RemoteTopics(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
+  int last_status_ = 0;
 };
 
 }  // namespace junction::cli

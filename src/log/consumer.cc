@@ -119,16 +119,22 @@ Status Consumer::start() {
   topic_ = store_.find_topic(options_.topic);
   if (!topic_) return Error::invalid(fmt::format("topic '{}' does not exist", options_.topic));
   std::weak_ptr<Shared> weak = shared_;
-  member_ = store_.groups().join(options_.group, options_.topic, topic_->partition_count(),
-                                 [weak](std::vector<int32_t> parts) {
-                                   auto shared = weak.lock();
-                                   if (!shared) return;
-                                   {
-                                     std::lock_guard lock(shared->mu);
-                                     shared->new_assignment = std::move(parts);
-                                   }
-                                   shared->ring();
-                                 });
+  auto member = store_.groups().join(
+      options_.group, options_.topic, topic_->partition_count(),
+      [weak](Assignment a) {
+        auto shared = weak.lock();
+        if (!shared) return;
+        {
+          std::lock_guard lock(shared->mu);
+          if (a.generation <= shared->generation_seen) return;
+          shared->generation_seen = a.generation;
+          shared->new_assignment = std::move(a);
+        }
+        shared->ring();
+      },
+      options_.session_timeout);
+  if (!member) return member.error();
+  member_ = *member;
   return ok_status();
 }
 
@@ -144,7 +150,7 @@ void Consumer::stop() {
 }
 
 void Consumer::apply_inbox(Clock::time_point now) {
-  std::optional<std::vector<int32_t>> assignment;
+  std::optional<Assignment> assignment;
   std::vector<std::pair<int32_t, int64_t>> written;
   std::vector<std::tuple<int32_t, int64_t, std::string>> failed;
   {
@@ -192,16 +198,16 @@ int64_t Consumer::initial_offset(const Partition& partition) const {
   return partition.start_offset();
 }
 
-void Consumer::assign(const std::vector<int32_t>& parts) {
-  // Hand back what we lose first, committed as far as it is acked.
+void Consumer::assign(const Assignment& assignment) {
+  const auto& parts = assignment.partitions;
+  generation_ = assignment.generation;
+  // What we lose is not committed here: its new owner may be reading it
+  // already, and only the owner commits. What was acked since the last commit
+  // is delivered again to the new owner (at least once, never skipped).
   for (auto it = partitions_.begin(); it != partitions_.end();) {
     if (std::find(parts.begin(), parts.end(), it->first) != parts.end()) {
       ++it;
       continue;
-    }
-    const int64_t low = it->second.low_water();
-    if (options_.commit && low > it->second.committed) {
-      store_.offsets().commit(options_.group, options_.topic, it->first, low, [](Status) {});
     }
     in_flight_ -= it->second.pending.size();
     it = partitions_.erase(it);
@@ -213,8 +219,8 @@ void Consumer::assign(const std::vector<int32_t>& parts) {
     st.next_fetch = initial_offset(topic_->partition(id));
     partitions_.emplace(id, std::move(st));
   }
-  spdlog::debug("group {} topic {}: member {} owns {} partitions", options_.group, options_.topic,
-                member_, partitions_.size());
+  spdlog::debug("group {} topic {}: member {} owns {} partitions (generation {})", options_.group,
+                options_.topic, member_, partitions_.size(), generation_);
 }
 
 Status Consumer::fetch(PartitionState& p) {
@@ -372,16 +378,49 @@ void Consumer::commit() {
   for (auto& [id, p] : partitions_) {
     const int64_t low = p.low_water();
     if (low <= p.committed) continue;
-    p.committed = low;
     const auto group = options_.group;
     const auto topic = options_.topic;
-    store_.offsets().commit(group, topic, id, low, [group, topic, id](Status st) {
-      if (!st) {
-        spdlog::warn("group {} topic {} partition {}: offset commit failed: {}", group, topic, id,
-                     st.error().message());
-      }
+    auto check = store_.groups().commit_as(group, topic, member_, id, [&, id = id] {
+      store_.offsets().commit(group, topic, id, low, [group, topic, id](Status st) {
+        if (!st) {
+          spdlog::warn("group {} topic {} partition {}: offset commit failed: {}", group, topic, id,
+                       st.error().message());
+        }
+      });
     });
+    // Refused: a rebalance took the partition; the inbox drops it next poll.
+    if (check == GroupCoordinator::CommitCheck::kDone) p.committed = low;
   }
+}
+
+GroupCoordinator::CommitCheck Consumer::commit_through(int32_t partition, int64_t offset,
+                                                       std::function<void(Status)> done) {
+  apply_inbox(Clock::now());
+  auto it = partitions_.find(partition);
+  if (it == partitions_.end()) {
+    return store_.groups().heartbeat(options_.group, options_.topic, member_)
+               ? GroupCoordinator::CommitCheck::kNotOwner
+               : GroupCoordinator::CommitCheck::kUnknownMember;
+  }
+  PartitionState& p = it->second;
+  for (auto pit = p.pending.begin(); pit != p.pending.end() && pit->first < offset;) {
+    if (pit->second.dead_lettering) {
+      ++pit;
+      continue;
+    }
+    pit = p.pending.erase(pit);
+    --in_flight_;
+  }
+  const int64_t low = p.low_water();
+  bool wrote = false;
+  auto check = store_.groups().commit_as(options_.group, options_.topic, member_, partition, [&] {
+    if (low <= p.committed) return;
+    p.committed = low;
+    wrote = true;
+    store_.offsets().commit(options_.group, options_.topic, partition, low, std::move(done));
+  });
+  if (check == GroupCoordinator::CommitCheck::kDone && !wrote) done(ok_status());
+  return check;
 }
 
 std::optional<Consumer::Clock::time_point> Consumer::next_deadline() const {

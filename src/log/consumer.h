@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "log/group_coordinator.h"
 #include "log/store.h"
 
 namespace junction::log {
@@ -36,6 +37,10 @@ struct ConsumerOptions {
   std::chrono::milliseconds ack_timeout{30000};  // unacked this long: redeliver
   std::chrono::milliseconds commit_interval{1000};
   bool commit = true;  // false: a browse that never writes offsets
+  // Zero for a member in this process, which leaves when it stops. A remote
+  // member must be heard from within it or the group drops it (see
+  // GroupCoordinator::expire).
+  std::chrono::milliseconds session_timeout{0};
 };
 
 // A record handed to the application, and how often it was handed out.
@@ -80,14 +85,25 @@ class Consumer {
   void ack(int32_t partition, int64_t offset);
   void nack(int32_t partition, int64_t offset, std::string reason,
             Clock::time_point now = Clock::now());
-  // Commits each owned partition's lowest unacked offset, when it moved.
+  // Commits each owned partition's lowest unacked offset, when it moved and
+  // the group still gives the partition to this member.
   void commit();
+  // A remote member's commit: `offset` is the next record it will process in
+  // `partition`, so every delivery below it counts as acked. Commits the
+  // partition's lowest unacked offset; `done` runs once that is durable (at
+  // once when it did not move). Refused, without calling `done`, when the
+  // member no longer owns the partition.
+  GroupCoordinator::CommitCheck commit_through(int32_t partition, int64_t offset,
+                                               std::function<void(Status)> done);
   // When poll() next has something to do without new data (a redelivery or an ack timeout).
   std::optional<Clock::time_point> next_deadline() const;
   // Asks each owned partition to wake us once data arrives past what we read.
   void arm();
 
   std::vector<int32_t> assigned() const;
+  // The group's id for this member, and the rebalance its partitions come from.
+  uint64_t member() const { return member_; }
+  uint64_t generation() const { return generation_; }
   size_t in_flight() const;
   // Dead-letter writes that have not completed yet.
   size_t dead_letters_pending() const;
@@ -116,14 +132,17 @@ class Consumer {
     std::mutex mu;
     bool alive = true;
     std::function<void()> wake;
-    std::optional<std::vector<int32_t>> new_assignment;
+    std::optional<Assignment> new_assignment;
+    // Rebalances may notify out of order (each outside the coordinator's
+    // lock); an older generation than one already seen is dropped.
+    uint64_t generation_seen = 0;
     std::vector<std::pair<int32_t, int64_t>> dead_lettered;  // (partition, offset) written
     std::vector<std::tuple<int32_t, int64_t, std::string>> dead_letter_failed;
     void ring();
   };
 
   void apply_inbox(Clock::time_point now);
-  void assign(const std::vector<int32_t>& partitions);
+  void assign(const Assignment& assignment);
   Status fetch(PartitionState& p);
   int64_t initial_offset(const Partition& partition) const;
   void dead_letter(PartitionState& p, int64_t offset, Pending& pending);
@@ -135,6 +154,7 @@ class Consumer {
   Topic* topic_ = nullptr;
   std::shared_ptr<Shared> shared_;
   uint64_t member_ = 0;
+  uint64_t generation_ = 0;
   std::map<int32_t, PartitionState> partitions_;
   size_t in_flight_ = 0;
   size_t dead_letters_pending_ = 0;

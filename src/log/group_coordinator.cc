@@ -2,18 +2,26 @@
 
 #include <algorithm>
 
+#include "fmt/format.h"
+
 namespace junction::log {
 
-uint64_t GroupCoordinator::join(const std::string& group, const std::string& topic,
-                                int32_t partitions, OnAssign on_assign) {
+Result<uint64_t> GroupCoordinator::join(const std::string& group, const std::string& topic,
+                                        int32_t partitions, OnAssign on_assign,
+                                        std::chrono::milliseconds session_timeout,
+                                        Clock::time_point now) {
   std::vector<std::function<void()>> notify;
   uint64_t id = 0;
   {
     std::lock_guard lock(mu_);
     auto& g = groups_[{group, topic}];
+    if (g.members.size() >= max_members_) {
+      return Error::overloaded(fmt::format("group {} on topic {} already has {} members (the most)",
+                                           group, topic, max_members_));
+    }
     g.partitions = std::max(g.partitions, partitions);
     id = next_member_++;
-    g.members.push_back({id, std::move(on_assign), {}});
+    g.members.push_back({id, std::move(on_assign), {}, session_timeout, now + session_timeout});
     notify = rebalance(g);
   }
   for (auto& fn : notify) fn();
@@ -27,7 +35,7 @@ void GroupCoordinator::leave(const std::string& group, const std::string& topic,
     auto it = groups_.find({group, topic});
     if (it == groups_.end()) return;
     auto& members = it->second.members;
-    std::erase_if(members, [&](const Member& m) { return m.id == member; });
+    if (std::erase_if(members, [&](const Member& m) { return m.id == member; }) == 0) return;
     if (members.empty()) {
       groups_.erase(it);
       return;
@@ -37,19 +45,88 @@ void GroupCoordinator::leave(const std::string& group, const std::string& topic,
   for (auto& fn : notify) fn();
 }
 
+std::optional<Assignment> GroupCoordinator::heartbeat(const std::string& group,
+                                                      const std::string& topic, uint64_t member,
+                                                      Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  auto it = groups_.find({group, topic});
+  if (it == groups_.end()) return std::nullopt;
+  for (auto& m : it->second.members) {
+    if (m.id != member) continue;
+    m.deadline = now + m.session_timeout;
+    return Assignment{it->second.generation, m.partitions};
+  }
+  return std::nullopt;
+}
+
+std::vector<GroupCoordinator::MemberKey> GroupCoordinator::expire(Clock::time_point now) {
+  std::vector<MemberKey> gone;
+  std::vector<std::function<void()>> notify;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = groups_.begin(); it != groups_.end();) {
+      auto& members = it->second.members;
+      const size_t before = members.size();
+      std::erase_if(members, [&](const Member& m) {
+        const bool expired = m.session_timeout.count() > 0 && m.deadline <= now;
+        if (expired) gone.emplace_back(it->first.first, it->first.second, m.id);
+        return expired;
+      });
+      if (members.empty()) {
+        it = groups_.erase(it);
+        continue;
+      }
+      if (members.size() != before) {
+        auto more = rebalance(it->second);
+        notify.insert(notify.end(), more.begin(), more.end());
+      }
+      ++it;
+    }
+  }
+  for (auto& fn : notify) fn();
+  return gone;
+}
+
+GroupCoordinator::CommitCheck GroupCoordinator::commit_as(const std::string& group,
+                                                          const std::string& topic, uint64_t member,
+                                                          int32_t partition,
+                                                          const std::function<void()>& commit) {
+  std::lock_guard lock(mu_);
+  const Member* m = find(group, topic, member);
+  if (!m) return CommitCheck::kUnknownMember;
+  if (std::find(m->partitions.begin(), m->partitions.end(), partition) == m->partitions.end()) {
+    return CommitCheck::kNotOwner;
+  }
+  commit();
+  return CommitCheck::kDone;
+}
+
 std::vector<std::function<void()>> GroupCoordinator::rebalance(Group& g) {
+  ++g.generation;
   std::vector<std::vector<int32_t>> plan(g.members.size());
   for (int32_t p = 0; p < g.partitions; ++p) {
     plan[static_cast<size_t>(p) % g.members.size()].push_back(p);
   }
+  // Every member hears of the new generation, even with its partitions
+  // unchanged, so that what it reports is current.
   std::vector<std::function<void()>> notify;
   for (size_t i = 0; i < g.members.size(); ++i) {
     auto& m = g.members[i];
-    if (m.partitions == plan[i] && i + 1 != g.members.size()) continue;
     m.partitions = plan[i];
-    notify.push_back([fn = m.on_assign, parts = plan[i]] { fn(parts); });
+    notify.push_back([fn = m.on_assign, a = Assignment{g.generation, plan[i]}] { fn(a); });
   }
   return notify;
+}
+
+const GroupCoordinator::Member* GroupCoordinator::find(const std::string& group,
+                                                       const std::string& topic,
+                                                       uint64_t member) const {
+  auto it = groups_.find({group, topic});
+  if (it == groups_.end()) return nullptr;
+  for (const auto& m : it->second.members) {
+    if (m.id == member) return &m;
+  }
+  return nullptr;
 }
 
 std::map<uint64_t, std::vector<int32_t>> GroupCoordinator::assignment(
@@ -69,6 +146,12 @@ std::vector<std::string> GroupCoordinator::groups_of(const std::string& topic) c
     if (key.second == topic) out.push_back(key.first);
   }
   return out;
+}
+
+size_t GroupCoordinator::member_count(const std::string& group, const std::string& topic) const {
+  std::lock_guard lock(mu_);
+  auto it = groups_.find({group, topic});
+  return it == groups_.end() ? 0 : it->second.members.size();
 }
 
 }  // namespace junction::log

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "unit/common/temp_dir.h"
@@ -198,6 +199,59 @@ TEST_F(ConsumerTest, GroupMembersSharePartitionsAndRebalanceOnLeave) {
   // What b never acked is now a's.
   auto rest = take(*a, 100);
   EXPECT_EQ(rest.size(), 10u);
+}
+
+// How a remote member commits: an offset acks what was delivered below it.
+TEST_F(ConsumerTest, CommitThroughAcksBelowAndIsRefusedOnceThePartitionMoved) {
+  Topic* t = make_topic("remote", 2);
+  produce(t, 3, 0);
+  produce(t, 3, 1);
+  auto a = consumer("remote", "r");
+  ASSERT_EQ(take(*a, 100).size(), 6u);
+  auto commit = [](Consumer& c, int32_t p, int64_t offset) {
+    auto done = std::make_shared<std::promise<Status>>();
+    auto check = c.commit_through(p, offset, [done](Status st) { done->set_value(st); });
+    if (check == GroupCoordinator::CommitCheck::kDone) {
+      EXPECT_TRUE(done->get_future().get());
+    }
+    return check;
+  };
+  EXPECT_EQ(commit(*a, 0, 2), GroupCoordinator::CommitCheck::kDone);
+  EXPECT_EQ(store_->offsets().committed("r", "remote", 0), 2);
+  EXPECT_EQ(a->in_flight(), 4u);
+  // Past what was delivered is clamped: nothing unread is ever skipped.
+  EXPECT_EQ(commit(*a, 0, 100), GroupCoordinator::CommitCheck::kDone);
+  EXPECT_EQ(store_->offsets().committed("r", "remote", 0), 3);
+
+  // b's join takes partition 1: a's late commit for it is refused, and b
+  // reads it from the committed offset (the start, committed by a's first poll).
+  auto b = consumer("remote", "r");
+  EXPECT_EQ(commit(*a, 1, 3), GroupCoordinator::CommitCheck::kNotOwner);
+  EXPECT_EQ(store_->offsets().committed("r", "remote", 1), 0);
+  auto from_b = take(*b, 100);
+  ASSERT_EQ(from_b.size(), 3u);
+  EXPECT_EQ(from_b[0].partition, 1);
+  EXPECT_EQ(from_b[0].record.offset, 0);
+  EXPECT_EQ(commit(*b, 1, 3), GroupCoordinator::CommitCheck::kDone);
+  EXPECT_EQ(store_->offsets().committed("r", "remote", 1), 3);
+
+  a->stop();
+  EXPECT_EQ(commit(*a, 0, 3), GroupCoordinator::CommitCheck::kUnknownMember);
+}
+
+TEST_F(ConsumerTest, AFullGroupRefusesToStart) {
+  make_topic("crowded", 1);
+  std::vector<std::unique_ptr<Consumer>> members;
+  for (size_t i = 0; i < GroupCoordinator::kDefaultMaxMembers; ++i) {
+    members.push_back(consumer("crowded", "many"));
+  }
+  ConsumerOptions o;
+  o.group = "many";
+  o.topic = "crowded";
+  Consumer one_more(*store_, o, [] {});
+  auto st = one_more.start();
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().cls(), ErrorClass::kOverloaded);
 }
 
 TEST_F(ConsumerTest, SeparateGroupsEachGetEverything) {

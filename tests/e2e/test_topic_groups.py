@@ -1,0 +1,236 @@
+"""Consumer groups across processes: remote members of a running instance's
+group share a topic's partitions with each other and with its flows."""
+import json
+import os
+import signal
+import subprocess
+import threading
+import unittest
+
+from junction_e2e import BIN, JunctionTest, http_request, json_body, wait_until
+
+SPEC = """\
+apiVersion: junction/v1
+storage: { dir: data }
+observability: { listen: 127.0.0.1:0 }
+topics:
+  events: { partitions: 4 }
+flows:
+  local:
+    input: { topic: events, group: shared }
+    output: { file: out.jsonl }
+"""
+
+
+def json_lines(text):
+    # A line still being written (no newline yet) is not a record yet.
+    whole = text[: text.rfind("\n") + 1]
+    return [json.loads(l) for l in whole.splitlines() if l.strip()]
+
+
+class TopicGroupsTest(JunctionTest):
+    def setUp(self):
+        super().setUp()
+        self.write("junction.yaml", SPEC)
+        self.proc = self.start_junction("run", "junction.yaml")
+        self.port = int(self.wait_for_log(r"observability on \S+ \(port (\d+)\)",
+                                          proc=self.proc).group(1))
+        self.wait_for_log(r"flow local: running", proc=self.proc)
+
+    # --- the HTTP API, as a client of it would use it ---
+
+    def call(self, method, path, body=None):
+        status, headers, raw = http_request(self.port, method, path,
+                                            body=None if body is None else json.dumps(body))
+        return status, headers, (json_body(raw) if raw else None)
+
+    def produce(self, values):
+        records = [{"value": {"n": n}, "partition": n % 4} for n in values]
+        status, _, body = self.call("POST", "/topics/events/records", records)
+        self.assertEqual(status, 200, body)
+
+    def join(self, group, **settings):
+        status, _, body = self.call("POST", f"/topics/events/groups/{group}/members", settings)
+        self.assertEqual(status, 200, body)
+        return body
+
+    def poll(self, group, member, wait="0s"):
+        status, _, body = self.call(
+            "GET", f"/topics/events/records?group={group}&member={member}&wait={wait}")
+        self.assertEqual(status, 200, body)
+        return body
+
+    def poll_until(self, group, member, count, what):
+        """Polls (heartbeating) until `count` records came; returns them."""
+        got = []
+        wait_until(lambda: got.extend(self.poll(group, member, "1s")["records"]) or len(got) >= count,
+                   what=what)
+        self.assertEqual(len(got), count, "no more than expected")
+        return got
+
+    def commit(self, group, member, offsets):
+        return self.call("POST", f"/topics/events/groups/{group}/offsets?member={member}",
+                         [{"partition": p, "offset": o} for p, o in offsets.items()])
+
+    def values(self, records):
+        return [json.loads(r["value"])["n"] for r in records]
+
+    def local_values(self):
+        if not os.path.exists(self.path("out.jsonl")):
+            return []
+        return [o["n"] for o in json_lines(self.read("out.jsonl"))]
+
+    def test_remote_members_share_partitions_with_a_flow_and_each_other(self):
+        # A remote member of the flow's group gets half of the partitions.
+        remote = self.join("shared")
+        self.assertEqual(sorted(remote["partitions"]), [1, 3])
+        self.produce(range(40))
+        got = self.poll_until("shared", remote["member"], 20, "the remote member's half")
+        self.assertEqual({r["partition"] for r in got}, {1, 3})
+        wait_until(lambda: len(self.local_values()) >= 20, what="the flow's half")
+        self.assertEqual(sorted(self.values(got) + self.local_values()), list(range(40)),
+                         "each record went to exactly one member")
+        # Order is kept per partition.
+        for p in (1, 3):
+            offsets = [r["offset"] for r in got if r["partition"] == p]
+            self.assertEqual(offsets, sorted(offsets))
+        status, _, body = self.commit("shared", remote["member"], {1: 10, 3: 10})
+        self.assertEqual(status, 200, body)
+        # Leaving hands its partitions back to the flow.
+        status, _, _ = self.call("DELETE", f"/topics/events/groups/shared/members/{remote['member']}")
+        self.assertEqual(status, 200)
+        self.produce(range(40, 44))
+        wait_until(lambda: len(self.local_values()) >= 24, what="the flow to own every partition")
+        self.assertEqual(sorted(self.local_values())[-4:], [40, 41, 42, 43])
+
+        # Two remote members of another group split the topic...
+        a = self.join("g", session_timeout="3s")
+        b = self.join("g", session_timeout="3s")
+        a_got = self.poll_until("g", a["member"], 22, "a's partitions")
+        b_got = self.poll_until("g", b["member"], 22, "b's partitions")
+        self.assertEqual(sorted(self.values(a_got) + self.values(b_got)), list(range(44)))
+        self.assertFalse({r["partition"] for r in a_got} & {r["partition"] for r in b_got})
+        # ...a commits everything, b only the first 5 records of each partition.
+        a_next = {r["partition"]: r["offset"] + 1 for r in a_got}
+        self.assertEqual(self.commit("g", a["member"], a_next)[0], 200)
+        self.assertEqual(self.commit("g", b["member"], {p: 5 for p in b["partitions"]})[0], 200)
+        b_uncommitted = sorted(self.values([r for r in b_got if r["offset"] >= 5]))
+        self.assertEqual(len(b_uncommitted), 12)
+
+        # b goes silent: past its session timeout a takes over its partitions,
+        # from b's committed offsets. Nothing is lost.
+        taken = self.poll_until("g", a["member"], 12, "a to take over b's partitions")
+        self.assertEqual(sorted(self.values(taken)), b_uncommitted)
+        last = self.poll("g", a["member"])
+        self.assertEqual(sorted(last["partitions"]), [0, 1, 2, 3])
+        self.assertGreater(last["generation"], a["generation"])
+        status, headers, body = self.commit("g", b["member"], {b["partitions"][0]: 11})
+        self.assertEqual(status, 404, body)
+        self.assertEqual(headers["Content-Type"], "application/problem+json")
+        self.assertIn("join again", body["detail"])
+        status, _, _ = self.call("GET", f"/topics/events/records?group=g&member={b['member']}")
+        self.assertEqual(status, 404)
+
+        # A rebalance takes partitions from a: its commits for them are refused.
+        c = self.join("g", session_timeout="3s")
+        lost = c["partitions"][0]
+        status, headers, body = self.commit("g", a["member"], {lost: 11})
+        self.assertEqual(status, 409, body)
+        self.assertEqual(headers["Content-Type"], "application/problem+json")
+        self.assertIn("no longer assigned", body["detail"])
+        # Nobody commits a group from outside while it has members.
+        status, _, body = self.call("POST", "/topics/events/groups/g/offsets",
+                                    [{"partition": 0, "offset": 0}])
+        self.assertEqual(status, 409, body)
+        # A stop with members still in the group (and one waiting in a poll) is clean.
+        self.poll("g", c["member"])
+        poller = threading.Thread(target=lambda: http_request(
+            self.port, "GET", f"/topics/events/records?group=g&member={c['member']}&wait=20s"))
+        poller.start()
+        self.assertEqual(self.stop(self.proc, timeout=15), 0, self.log())
+        poller.join()
+
+    def test_bad_requests_are_problems(self):
+        cases = [
+            ("POST", "/topics/nope/groups/g/members", {}, 404),
+            ("POST", "/topics/events/groups/g/members", {"session_timeout": "1h"}, 400),
+            ("POST", "/topics/events/groups/g/members", {"session_timeout": 5}, 400),
+            ("POST", "/topics/events/groups/g/members", {"start": "sometime"}, 400),
+            ("POST", "/topics/events/groups/g/members", {"sesion_timeout": "5s"}, 400),
+            ("DELETE", "/topics/events/groups/g/members/nobody", None, 404),
+            ("GET", "/topics/events/records?member=m", None, 400),
+            ("GET", "/topics/events/records?group=g&member=nobody", None, 404),
+        ]
+        for method, path, body, want in cases:
+            status, headers, got = self.call(method, path, body)
+            self.assertEqual(status, want, f"{method} {path} {body}: {got}")
+            self.assertEqual(headers["Content-Type"], "application/problem+json")
+        # One poll at a time per member.
+        m = self.join("g")["member"]
+        path = f"/topics/events/records?group=g&member={m}"
+
+        def wait_in_a_poll():
+            # Until this one is the poll that waits (not the one refused).
+            while http_request(self.port, "GET", path + "&wait=3s")[0] == 409:
+                pass
+
+        waiting = threading.Thread(target=wait_in_a_poll)
+        waiting.start()
+        wait_until(lambda: self.call("GET", path)[0] == 409,
+                   what="a second poll to be refused")
+        waiting.join()
+        self.assertEqual(self.stop(self.proc), 0, self.log())
+
+    # --- `junction topic consume --group --server`, as processes ---
+
+    def consumer(self, name):
+        out = open(self.path(f"{name}.out"), "w")
+        err = open(self.path(f"{name}.err"), "w")
+        self.logs += [out, err]
+        p = subprocess.Popen(
+            [BIN, "topic", "consume", "events", "--group", "cli", "--follow", "--session-timeout",
+             "2s", "--server", f"http://127.0.0.1:{self.port}"],
+            cwd=self.dir, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        self.procs.append(p)
+        return p
+
+    def printed(self, name):
+        return [json.loads(r["value"])["n"] for r in json_lines(self.read(f"{name}.out"))]
+
+    def test_cli_members_split_the_topic_and_one_takes_over_when_the_other_is_killed(self):
+        a = self.consumer("a")
+        wait_until(lambda: "joined group cli" in self.read("a.err"), what="a to join")
+        b = self.consumer("b")
+        wait_until(lambda: "joined group cli" in self.read("b.err"), what="b to join")
+        self.produce(range(40))
+        wait_until(lambda: len(self.printed("a")) + len(self.printed("b")) >= 40,
+                   what="both to print the first 40")
+        first_a, first_b = self.printed("a"), self.printed("b")
+        self.assertEqual(sorted(first_a + first_b), list(range(40)),
+                         "while both are alive, each record is printed once")
+        self.assertEqual(len(first_a), 20)
+        # Wait for their commits (the group's own view: nothing left to read).
+        wait_until(lambda: self.call("GET", "/topics/events/records?group=cli")[2]["records"] == [],
+                   what="both members to commit")
+
+        b.send_signal(signal.SIGKILL)
+        b.wait()
+        self.produce(range(40, 80))
+        # a goes on with its partitions at once, and with b's once b's session ran out.
+        wait_until(lambda: set(range(40, 80)) <= set(self.printed("a")),
+                   what="a to take over b's partitions")
+        self.assertEqual(sorted(self.printed("a")), sorted(first_a + list(range(40, 80))),
+                         "a printed b's committed records neither again nor missed any")
+        self.assertEqual(self.printed("b"), first_b)
+
+        # SIGTERM: a commits, leaves and exits; the group is empty again.
+        self.assertEqual(self.stop(a, timeout=15), 0, self.read("a.err"))
+        self.wait_for_log(r"group cli topic events: remote member \S+ left")
+        status, _, body = self.call("POST", "/topics/events/groups/cli/offsets",
+                                    [{"partition": 0, "offset": 20}])
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.stop(self.proc), 0, self.log())
+
+
+if __name__ == "__main__":
+    unittest.main()

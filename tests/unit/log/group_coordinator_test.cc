@@ -1,0 +1,150 @@
+#include "log/group_coordinator.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+namespace junction::log {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = GroupCoordinator::Clock;
+
+// What each member was last told, by member id (filled by the callbacks).
+struct Heard {
+  std::map<uint64_t, Assignment> last;
+};
+
+class GroupCoordinatorTest : public ::testing::Test {
+ protected:
+  // Joins "g" on "t" (4 partitions); returns the member id.
+  uint64_t join(std::chrono::milliseconds session = 0ms, Clock::time_point now = Clock::now()) {
+    auto id = std::make_shared<uint64_t>(0);
+    // The id is known only once join returns, and join notifies before that.
+    auto pending = std::make_shared<std::vector<Assignment>>();
+    auto cb = [this, id, pending](Assignment a) {
+      if (*id == 0) {
+        pending->push_back(std::move(a));
+      } else {
+        heard_.last[*id] = std::move(a);
+      }
+    };
+    auto r = coordinator_.join("g", "t", 4, cb, session, now);
+    EXPECT_TRUE(r) << r.error().message();
+    *id = *r;
+    if (!pending->empty()) heard_.last[*id] = pending->back();
+    return *id;
+  }
+
+  std::vector<int32_t> all_owned() {
+    std::vector<int32_t> out;
+    for (const auto& [id, parts] : coordinator_.assignment("g", "t")) {
+      out.insert(out.end(), parts.begin(), parts.end());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  GroupCoordinator coordinator_{3};
+  Heard heard_;
+};
+
+TEST_F(GroupCoordinatorTest, JoinAndLeaveReassignEveryPartitionOnce) {
+  const uint64_t a = join();
+  EXPECT_EQ(heard_.last[a].partitions, (std::vector<int32_t>{0, 1, 2, 3}));
+  const uint64_t gen1 = heard_.last[a].generation;
+
+  const uint64_t b = join();
+  EXPECT_EQ(heard_.last[a].partitions, (std::vector<int32_t>{0, 2}));
+  EXPECT_EQ(heard_.last[b].partitions, (std::vector<int32_t>{1, 3}));
+  EXPECT_GT(heard_.last[a].generation, gen1);
+  EXPECT_EQ(heard_.last[a].generation, heard_.last[b].generation);
+  EXPECT_EQ(all_owned(), (std::vector<int32_t>{0, 1, 2, 3}));
+
+  coordinator_.leave("g", "t", a);
+  EXPECT_EQ(heard_.last[b].partitions, (std::vector<int32_t>{0, 1, 2, 3}));
+  EXPECT_EQ(coordinator_.member_count("g", "t"), 1u);
+  EXPECT_FALSE(coordinator_.heartbeat("g", "t", a));
+
+  // Leaving twice, or a member that never was, changes nothing.
+  const uint64_t gen = heard_.last[b].generation;
+  coordinator_.leave("g", "t", a);
+  coordinator_.leave("g", "t", 12345);
+  EXPECT_EQ(coordinator_.heartbeat("g", "t", b)->generation, gen);
+}
+
+TEST_F(GroupCoordinatorTest, MembersAreBounded) {
+  join();
+  join();
+  join();
+  auto r = coordinator_.join("g", "t", 4, [](Assignment) {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().cls(), ErrorClass::kOverloaded);
+  // Another group has its own bound.
+  EXPECT_TRUE(coordinator_.join("other", "t", 4, [](Assignment) {}));
+}
+
+TEST_F(GroupCoordinatorTest, SilentMembersExpireAndTheirPartitionsMove) {
+  const auto t0 = Clock::now();
+  const uint64_t local = join(0ms, t0);      // in this process: never expires
+  const uint64_t remote = join(2000ms, t0);  // must be heard from every 2 s
+  const uint64_t chatty = join(2000ms, t0);
+  EXPECT_EQ(heard_.last[remote].partitions, (std::vector<int32_t>{1}));
+
+  // Heartbeats keep `chatty` in; `remote` goes silent.
+  EXPECT_TRUE(coordinator_.heartbeat("g", "t", chatty, t0 + 1500ms));
+  EXPECT_TRUE(coordinator_.expire(t0 + 1999ms).empty());
+  auto gone = coordinator_.expire(t0 + 2000ms);
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(gone[0], (GroupCoordinator::MemberKey{"g", "t", remote}));
+  EXPECT_FALSE(coordinator_.heartbeat("g", "t", remote, t0 + 2001ms));
+  EXPECT_EQ(heard_.last[local].partitions, (std::vector<int32_t>{0, 2}));
+  EXPECT_EQ(heard_.last[chatty].partitions, (std::vector<int32_t>{1, 3}));
+
+  // The local member outlives any silence; the chatty one does not.
+  gone = coordinator_.expire(t0 + 1h);
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(std::get<2>(gone[0]), chatty);
+  EXPECT_EQ(heard_.last[local].partitions, (std::vector<int32_t>{0, 1, 2, 3}));
+}
+
+TEST_F(GroupCoordinatorTest, OnlyTheCurrentOwnerCommits) {
+  const uint64_t a = join();
+  int writes = 0;
+  auto write = [&] { ++writes; };
+  EXPECT_EQ(coordinator_.commit_as("g", "t", a, 1, write), GroupCoordinator::CommitCheck::kDone);
+  EXPECT_EQ(writes, 1);
+
+  // b's join takes partition 1 from a: a's late commit for it is refused.
+  const uint64_t b = join();
+  EXPECT_EQ(coordinator_.commit_as("g", "t", a, 1, write),
+            GroupCoordinator::CommitCheck::kNotOwner);
+  EXPECT_EQ(coordinator_.commit_as("g", "t", b, 1, write), GroupCoordinator::CommitCheck::kDone);
+  EXPECT_EQ(coordinator_.commit_as("g", "t", a, 0, write), GroupCoordinator::CommitCheck::kDone);
+  EXPECT_EQ(writes, 3);
+
+  // After leaving, nothing is committed in its name.
+  coordinator_.leave("g", "t", b);
+  EXPECT_EQ(coordinator_.commit_as("g", "t", b, 1, write),
+            GroupCoordinator::CommitCheck::kUnknownMember);
+  EXPECT_EQ(coordinator_.commit_as("g", "other-topic", a, 1, write),
+            GroupCoordinator::CommitCheck::kUnknownMember);
+  EXPECT_EQ(writes, 3);
+}
+
+TEST_F(GroupCoordinatorTest, EveryMemberHearsEachGeneration) {
+  const uint64_t a = join();
+  const uint64_t b = join();
+  const uint64_t c = join();
+  const uint64_t gen = heard_.last[c].generation;
+  // Each rebalance is one new generation, told to every member that stays.
+  coordinator_.leave("g", "t", c);
+  EXPECT_EQ(heard_.last[a].generation, gen + 1);
+  EXPECT_EQ(heard_.last[b].generation, gen + 1);
+  EXPECT_EQ(coordinator_.heartbeat("g", "t", a)->generation, gen + 1);
+}
+
+}  // namespace
+}  // namespace junction::log
