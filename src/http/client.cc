@@ -53,16 +53,18 @@ struct Exchange {
 };
 
 template <class Stream>
-asio::awaitable<Exchange> exchange(Stream& stream, Watch& watch, beast::flat_buffer& buffer,
-                                   const Request& req, const RequestLine& line,
-                                   Clock::time_point deadline, uint64_t max_body) {
+asio::awaitable<Exchange> exchange(Stream& stream, ClientConnection& conn, const Request& req,
+                                   const RequestLine& line, Clock::time_point deadline,
+                                   uint64_t max_body) {
   Exchange out;
+  Watch& watch = *conn.watch;
+  beast::flat_buffer& buffer = conn.buffer;
   watch.expires_at(deadline);
   boost::system::error_code wec;
   if (req.chunked()) {
     std::tie(wec, std::ignore) = co_await bhttp::async_write(stream, req, kNoThrow);
   } else {
-    std::tie(wec, std::ignore) = co_await write_request(stream, req, line);
+    std::tie(wec, std::ignore) = co_await write_request(stream, req, line, conn.header);
   }
   if (wec) {
     out.ec = watch.cause(wec);
@@ -187,11 +189,10 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
       // Not a conditional expression: g++ 12 miscompiles co_await inside ?:.
       Exchange ex;
       if (conn->plain) {
-        ex = co_await exchange(*conn->plain, *conn->watch, conn->buffer, req, line, deadline,
-                               options.max_response_body);
+        ex = co_await exchange(*conn->plain, *conn, req, line, deadline, options.max_response_body);
       } else {
-        ex = co_await exchange(*conn->secure, *conn->watch, conn->buffer, req, line, deadline,
-                               options.max_response_body);
+        ex =
+            co_await exchange(*conn->secure, *conn, req, line, deadline, options.max_response_body);
       }
       if (!ex.ec) {
         if (ex.keep_alive) pool.put(origin, std::move(conn));

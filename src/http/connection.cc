@@ -224,7 +224,7 @@ class Connection {
 
   asio::awaitable<Next> write(Response& res, Next then) {
     watch_.expires_after(limits_.body_timeout);
-    auto [ec, n] = co_await write_message(stream_, res);
+    auto [ec, n] = co_await write_message(stream_, res, header_);
     co_return ec ? Next::kAbort : then;
   }
 
@@ -259,6 +259,7 @@ class Connection {
   RequestInfo info_;                                                 // and what we know of it
   unsigned version_ = 11;
   std::string request_id_;
+  std::string header_;  // the response header being written, kept for reuse
 };
 
 // Lets shutdown close the socket while the stream exists, and never after.

@@ -25,6 +25,7 @@ struct ClientConnection {
   std::unique_ptr<boost::beast::tcp_stream> plain;
   std::unique_ptr<TlsStream> secure;
   boost::beast::flat_buffer buffer;  // bytes read past the last response
+  std::string header;                // the request header being written, kept for reuse
   std::chrono::steady_clock::time_point idle_since;
   // The time limit of a buffered exchange (the streamed one uses the
   // stream's own); after plain/secure so that it goes first.

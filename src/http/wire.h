@@ -46,31 +46,32 @@ bool has_plain_body(
 }
 
 // Writes `msg` after prepare_payload() (or a set Content-Length) the way
-// boost::beast::http::async_write would; a chunked message goes through Beast.
+// boost::beast::http::async_write would; a chunked message goes through
+// Beast. The header is formatted into `header`, which must outlive the write
+// (a buffer the caller keeps for reuse). Not a coroutine itself: the write
+// is awaited directly, without a frame of its own.
 template <class Stream, bool isRequest>
 boost::asio::awaitable<std::tuple<boost::system::error_code, size_t>> write_message(
-    Stream& stream, boost::beast::http::message<isRequest, boost::beast::http::string_body>& msg) {
+    Stream& stream, boost::beast::http::message<isRequest, boost::beast::http::string_body>& msg,
+    std::string& header) {
   constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
-  if (!has_plain_body(msg))
-    co_return co_await boost::beast::http::async_write(stream, msg, kNoThrow);
-  std::string header;
+  if (!has_plain_body(msg)) return boost::beast::http::async_write(stream, msg, kNoThrow);
   format_header(msg, header);
   const std::array<boost::asio::const_buffer, 2> buffers = {boost::asio::buffer(header),
                                                             boost::asio::buffer(msg.body())};
-  co_return co_await boost::asio::async_write(stream, buffers, kNoThrow);
+  return boost::asio::async_write(stream, buffers, kNoThrow);
 }
 
 // write_message() for a request with its RequestLine; req must not be
 // chunked.
 template <class Stream>
 boost::asio::awaitable<std::tuple<boost::system::error_code, size_t>> write_request(
-    Stream& stream, const Request& req, const RequestLine& line) {
+    Stream& stream, const Request& req, const RequestLine& line, std::string& header) {
   constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
-  std::string header;
   format_header(req, line, header);
   const std::array<boost::asio::const_buffer, 2> buffers = {boost::asio::buffer(header),
                                                             boost::asio::buffer(req.body())};
-  co_return co_await boost::asio::async_write(stream, buffers, kNoThrow);
+  return boost::asio::async_write(stream, buffers, kNoThrow);
 }
 
 }  // namespace junction::http
