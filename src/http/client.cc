@@ -15,6 +15,7 @@
 
 #include "http/client_stream.h"
 #include "http/connection_pool.h"
+#include "http/parsed_read.h"
 #include "http/tls.h"
 #include "http/wire.h"
 
@@ -74,7 +75,7 @@ asio::awaitable<Exchange> exchange(Stream& stream, ClientConnection& conn, const
   parser.header_limit(kMaxResponseHeader);
   parser.body_limit(max_body);
   if (req.method() == bhttp::verb::head) parser.skip(true);
-  auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+  auto rec = co_await read_parsed(stream, buffer, parser, ReadUntil::kMessage);
   watch.expires_never();
   out.got_response_bytes = parser.got_some();
   if (rec) {

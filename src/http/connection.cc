@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "http/dispatch.h"
+#include "http/parsed_read.h"
 #include "http/problem.h"
 #include "http/server_state.h"
 #include "http/server_stream.h"
@@ -52,6 +53,16 @@ enum class Next {
   kAbort,        // the transport failed or timed out: just drop it
 };
 
+// The socket under a plain connection (the connection's own stream: the
+// Watch keeps its time limits, so Beast's timed tcp_stream would only add a
+// layer of handlers to every read and write) or under a TLS one.
+tcp::socket& socket_of(tcp::socket& s) {
+  return s;
+}
+tcp::socket& socket_of(TlsStream& s) {
+  return beast::get_lowest_layer(s).socket();
+}
+
 bool is_http_parse_error(const boost::system::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
 }
@@ -64,7 +75,7 @@ class Connection {
         limits_(st.options.limits),
         slot_(slot),
         stream_(stream),
-        watch_(beast::get_lowest_layer(stream).socket()),
+        watch_(socket_of(stream)),
         base_(std::move(base)) {}
 
   asio::awaitable<void> run() {
@@ -88,8 +99,6 @@ class Connection {
   }
 
  private:
-  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
-
   // What lives across its suspensions is kept in members (parser_, info_):
   // asio recycles coroutine frames only up to about 1 KiB, and a parser in
   // the frame put this one past it, to malloc on every request.
@@ -104,7 +113,7 @@ class Connection {
     request_id_ = choose_request_id({});
 
     watch_.expires_after(limits_.header_timeout);
-    auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, kNoThrow);
+    auto hec = co_await read_parsed(stream_, buffer_, parser, ReadUntil::kHeader);
     if (hec) co_return co_await on_read_error(hec);
     slot_.busy = true;
     const auto& hdr = parser.get();
@@ -139,7 +148,7 @@ class Connection {
         co_return Next::kAbort;
       }
       watch_.expires_after(limits_.body_timeout);
-      auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kNoThrow);
+      auto bec = co_await read_parsed(stream_, buffer_, parser, ReadUntil::kMessage);
       if (bec) co_return co_await on_read_error(bec);
     }
     watch_.expires_never();
@@ -235,7 +244,7 @@ class Connection {
       co_await stream_.async_shutdown(kNoThrow);
     } else {
       boost::system::error_code ignored;
-      tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      socket_of(stream_).shutdown(tcp::socket::shutdown_send, ignored);
       if (!linger) co_return;
       watch_.expires_after(kLingerTime);
       size_t drained = 0;
@@ -266,7 +275,10 @@ class Connection {
 template <class Stream>
 struct CloseHook {
   CloseHook(ConnectionSlot& slot, Stream& stream) : slot_(slot) {
-    slot_.close = [&stream] { beast::get_lowest_layer(stream).close(); };
+    slot_.close = [&stream] {
+      boost::system::error_code ignored;
+      socket_of(stream).close(ignored);
+    };
   }
   ~CloseHook() { slot_.close = nullptr; }
   ConnectionSlot& slot_;
@@ -284,9 +296,8 @@ asio::awaitable<void> run_connection(std::shared_ptr<ServerState> st,
   base.remote_port = peer.port();
 
   if (!st->tls) {
-    beast::tcp_stream stream(std::move(socket));
-    CloseHook hook(*slot, stream);
-    co_await Connection<beast::tcp_stream>(*st, *slot, stream, std::move(base)).run();
+    CloseHook hook(*slot, socket);
+    co_await Connection<tcp::socket>(*st, *slot, socket, std::move(base)).run();
     co_return;
   }
 
