@@ -287,9 +287,9 @@ asio::awaitable<Result<Response>> Client::relay(const RelayTo& to, const Request
     co_return Error::invalid("a relayed request needs a Content-Length and no Host");
   }
   auto state = state_;
+  const RequestLine line{to.prefix, to.target, to.host};
   try {
-    co_return co_await state->round_trip(to.server, to.origin, req,
-                                         RequestLine{to.prefix, to.target, to.host});
+    co_return co_await state->round_trip(to.server, to.origin, req, line);
   } catch (const std::exception& e) {
     co_return Error::transient("request to " + std::string(to.origin) + ": " + e.what());
   }
