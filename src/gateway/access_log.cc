@@ -30,6 +30,7 @@ class LineWriter {
   explicit LineWriter(char* at) : p_(at) {}
 
   void raw(std::string_view s) {
+    if (s.empty()) return;  // an empty view may have no data() for memcpy
     std::memcpy(p_, s.data(), s.size());
     p_ += s.size();
   }

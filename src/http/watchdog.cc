@@ -3,9 +3,10 @@
 #include <time.h>
 
 #include <boost/asio/execution_context.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
-#include <optional>
+#include <stdexcept>
 
 namespace junction::http::detail {
 
@@ -38,13 +39,15 @@ class WatchdogService : public asio::execution_context::service {
   using key_type = WatchdogService;
   static asio::execution_context::id id;
 
-  explicit WatchdogService(asio::execution_context& ctx) : service(ctx) {}
+  // The timer is made here, not on first use: a service registered while
+  // this one is constructed goes before it in the registry, so it is
+  // destroyed after it, and the timer never outlives its own service.
+  explicit WatchdogService(asio::io_context& ctx) : service(ctx), timer_(ctx.get_executor()) {}
 
-  void add(Watch& w, const asio::any_io_executor& ex) {
+  void add(Watch& w) {
     w.next_ = head_;
     if (head_ != nullptr) head_->prev_ = &w;
     head_ = &w;
-    if (!timer_) timer_.emplace(ex);
   }
 
   // A watch got a time limit.
@@ -64,8 +67,8 @@ class WatchdogService : public asio::execution_context::service {
 
   void schedule() {
     sweeping_ = true;
-    timer_->expires_after(kSweepPeriod);
-    timer_->async_wait([this](boost::system::error_code ec) {
+    timer_.expires_after(kSweepPeriod);
+    timer_.async_wait([this](boost::system::error_code ec) {
       sweeping_ = false;
       if (!ec) sweep();
     });
@@ -91,17 +94,26 @@ class WatchdogService : public asio::execution_context::service {
   }
 
   Watch* head_ = nullptr;
-  std::optional<asio::steady_timer> timer_;
+  asio::steady_timer timer_;
   bool sweeping_ = false;
 };
 
 asio::execution_context::id WatchdogService::id;
 
+namespace {
+
+asio::io_context& io_context_of(asio::ip::tcp::socket& socket) {
+  auto executor = socket.get_executor();
+  const auto* io = executor.target<asio::io_context::executor_type>();
+  if (io == nullptr) throw std::logic_error("a watched socket must run on an io_context");
+  return io->context();
+}
+
+}  // namespace
+
 Watch::Watch(asio::ip::tcp::socket& socket)
-    : service_(asio::use_service<WatchdogService>(
-          asio::query(socket.get_executor(), asio::execution::context))),
-      socket_(socket) {
-  service_.add(*this, socket.get_executor());
+    : service_(asio::use_service<WatchdogService>(io_context_of(socket))), socket_(socket) {
+  service_.add(*this);
 }
 
 Watch::~Watch() {
