@@ -5,38 +5,11 @@ class, a flow slower than the route's timeout 504, and a route naming a flow
 without the `gateway` input a spec error. A flow that batches requests
 answers each with the batch's reply (or problem); after a split, the first
 part is the answer."""
-import http.server
 import json
 import os
 import threading
 
-from junction_e2e import JunctionTest, http_request, json_body, wait_until
-
-
-class HeldServer(http.server.ThreadingHTTPServer):
-    """Answers 200 to every POST, but only once the test releases it."""
-
-    daemon_threads = True
-
-    def __init__(self):
-        self.release = threading.Event()
-        self.arrived = threading.Event()
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                server.arrived.set()
-                server.release.wait(30)
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+from junction_e2e import Hold, JunctionTest, RecordingServer, http_request, json_body, wait_until
 
 
 # The flows that batch requests answer each with the whole batch's tally, in
@@ -72,7 +45,10 @@ def concurrently(*calls):
 class GatewayFlowTest(JunctionTest):
     def setUp(self):
         super().setUp()
-        self.held = HeldServer()
+        # The slow flow's output posts here, and is answered 200 once the
+        # test releases it.
+        self.held = Hold(lambda request: (200, b""))
+        self.target = RecordingServer(self.held, protocol="HTTP/1.0")
         self.write("junction.yaml", f"""\
             apiVersion: junction/v1
             gateway:
@@ -113,7 +89,7 @@ class GatewayFlowTest(JunctionTest):
               slow:
                 input: {{ gateway: {{ max_in_flight: 1 }} }}
                 outputs:
-                  hold: {{ http_client: "http://127.0.0.1:{self.held.server_address[1]}/" }}
+                  hold: {{ http_client: "http://127.0.0.1:{self.target.port}/" }}
                   answer: {{ reply: {{}} }}
               tally:
                 input: {{ gateway: {{}} }}
@@ -144,11 +120,10 @@ class GatewayFlowTest(JunctionTest):
             self.wait_for_log(rf"flow {flow}: running", self.proc)
 
     def tearDown(self):
-        self.held.release.set()
+        self.held.release()
         if self.proc.poll() is None:
             self.assertEqual(self.stop(self.proc), 0, self.log())
-        self.held.shutdown()
-        self.held.server_close()
+        self.target.close()
         super().tearDown()
 
     def quote(self, sku, body):
@@ -254,7 +229,7 @@ class GatewayFlowTest(JunctionTest):
         self.assertEqual(status, 504, raw)
         self.assertTrue(self.held.arrived.wait(30))  # the flow has it, held by its output
         self.assertEqual(headers.get("Content-Type"), "application/problem+json")
-        self.held.release.set()
+        self.held.release()
 
     def test_max_in_flight_bounds_the_flow_even_after_a_timeout(self):
         status, _, raw = http_request(self.port, "GET", "/slow")
@@ -267,7 +242,7 @@ class GatewayFlowTest(JunctionTest):
         self.assertEqual(headers.get("Retry-After"), "1")
         self.assertEqual(headers.get("Content-Type"), "application/problem+json")
 
-        self.held.release.set()  # the flow finishes it; the place is free again
+        self.held.release()  # the flow finishes it; the place is free again
         wait_until(lambda: http_request(self.port, "GET", "/slow")[0] == 200, what="a 200 from /slow")
 
 

@@ -45,6 +45,7 @@ TEST_F(BatchProcessorTest, CountMakesOneJsonArray) {
   EXPECT_FALSE(out[0].headers.get("other").has_value());
   EXPECT_EQ(out[0].headers.get("batch-count"), "3");
   EXPECT_FALSE(out[0].id.empty());
+  EXPECT_TRUE(out[0].reply.empty());  // no part came from a request
   EXPECT_EQ(a.calls + b.calls + c.calls, 0);
 }
 
@@ -205,19 +206,6 @@ TEST_F(BatchProcessorTest, APartialBatchFlushedOnItsPeriodCarriesItsPartsSlots) 
   ASSERT_EQ(out.size(), 1u);
   ASSERT_EQ(out[0].reply.slots().size(), 1u);
   EXPECT_EQ(out[0].reply.slots()[0], slot);
-}
-
-TEST_F(BatchProcessorTest, ABatchOfMessagesFromNoRequestCarriesNoSlot) {
-  auto p = build_ok("{count: 2}");
-  ASSERT_TRUE(p);
-  AckProbe probes[2];
-  MessageBatch out;
-  for (auto& probe : probes) {
-    Message m = make_message("{}", probe);
-    ASSERT_TRUE(p->process(m, out).ok());
-  }
-  ASSERT_EQ(out.size(), 1u);
-  EXPECT_TRUE(out[0].reply.empty());
 }
 
 TEST_F(BatchProcessorTest, PendingMessagesFailWhenTheProcessorIsDestroyed) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -10,10 +11,14 @@
 namespace junction {
 namespace {
 
-Headers meta(std::string_view name, std::string_view value) {
-  Headers h;
-  h.add(name, value);
-  return h;
+using SlotPtr = std::shared_ptr<ReplySlot>;
+
+// What a batch of messages from these requests carries (nullptr: a message
+// no request waits for).
+ReplySlots merged(std::initializer_list<SlotPtr> parts) {
+  ReplySlots out;
+  for (const auto& part : parts) out.merge(ReplySlots(part));
+  return out;
 }
 
 TEST(ReplySlotsTest, EmptyByDefaultOrFromNoSlotAndAnsweringNobodyIsHarmless) {
@@ -23,23 +28,17 @@ TEST(ReplySlotsTest, EmptyByDefaultOrFromNoSlotAndAnsweringNobodyIsHarmless) {
   EXPECT_TRUE(ReplySlots(nullptr).empty());
   none.answer(Buffer(std::string("nobody waits")), {});
   none.fail(Error::permanent("nobody waits"));
-  ReplySlots merged;
-  merged.merge(none);
-  EXPECT_TRUE(merged.empty());
+  EXPECT_TRUE(merged({nullptr, nullptr}).empty());
 }
 
 TEST(ReplySlotsTest, AMergedMessageAnswersEveryPartsSlot) {
-  auto a = std::make_shared<ReplySlot>();
-  auto b = std::make_shared<ReplySlot>();
-  auto c = std::make_shared<ReplySlot>();
-  ReplySlots merged;
-  merged.merge(ReplySlots(a));
-  merged.merge(ReplySlots());  // a part no request waits for
-  merged.merge(ReplySlots(b));
-  merged.merge(ReplySlots(c));
-  ASSERT_EQ(merged.slots().size(), 3u);
-
-  merged.answer(Buffer(std::string("[1,2,3]")), meta("http_status", "201"));
+  auto a = std::make_shared<ReplySlot>(), b = std::make_shared<ReplySlot>(),
+       c = std::make_shared<ReplySlot>();
+  ReplySlots slots = merged({a, nullptr, b, c});
+  ASSERT_EQ(slots.slots().size(), 3u);
+  Headers headers;
+  headers.set("http_status", "201");
+  slots.answer(Buffer(std::string("[1,2,3]")), headers);
   for (const auto& slot : {a, b, c}) {
     auto got = slot->contents();
     ASSERT_TRUE(got.payload);
@@ -50,12 +49,8 @@ TEST(ReplySlotsTest, AMergedMessageAnswersEveryPartsSlot) {
 }
 
 TEST(ReplySlotsTest, AFailureReachesEveryPartsSlot) {
-  auto a = std::make_shared<ReplySlot>();
-  auto b = std::make_shared<ReplySlot>();
-  ReplySlots merged;
-  merged.merge(ReplySlots(a));
-  merged.merge(ReplySlots(b));
-  merged.fail(Error::invalid("one item is bad"));
+  auto a = std::make_shared<ReplySlot>(), b = std::make_shared<ReplySlot>();
+  merged({a, b}).fail(Error::invalid("one item is bad"));
   for (const auto& slot : {a, b}) {
     auto got = slot->contents();
     ASSERT_TRUE(got.failure);
@@ -65,15 +60,11 @@ TEST(ReplySlotsTest, AFailureReachesEveryPartsSlot) {
 }
 
 TEST(ReplySlotsTest, MergedMessagesMergeAgainAndEachSlotKeepsItsFirstReply) {
-  auto a = std::make_shared<ReplySlot>();
-  auto b = std::make_shared<ReplySlot>();
-  auto c = std::make_shared<ReplySlot>();
+  auto a = std::make_shared<ReplySlot>(), b = std::make_shared<ReplySlot>(),
+       c = std::make_shared<ReplySlot>();
   a->reply(Buffer(std::string("a's own")), {});  // answered before the merge
-  ReplySlots first;
-  first.merge(ReplySlots(a));
-  first.merge(ReplySlots(b));
-  ReplySlots outer;  // a batch of batches
-  outer.merge(first);
+  ReplySlots outer;                              // a batch of batches
+  outer.merge(merged({a, b}));
   outer.merge(ReplySlots(c));
   ASSERT_EQ(outer.slots().size(), 3u);
   outer.answer(Buffer(std::string("outer")), {});
@@ -83,17 +74,13 @@ TEST(ReplySlotsTest, MergedMessagesMergeAgainAndEachSlotKeepsItsFirstReply) {
 }
 
 TEST(ReplySlotsTest, PartsOfOneSplitMessageSideBySideKeepTheirSlotOnce) {
-  auto split = std::make_shared<ReplySlot>();
-  auto other = std::make_shared<ReplySlot>();
-  ReplySlots merged;
-  merged.merge(ReplySlots(split));
-  merged.merge(ReplySlots(split));
-  merged.merge(ReplySlots(other));
-  merged.merge(ReplySlots(split));  // not adjacent: kept, and answered harmlessly twice
-  ASSERT_EQ(merged.slots().size(), 3u);
-  EXPECT_EQ(merged.slots()[0], split);
-  EXPECT_EQ(merged.slots()[1], other);
-  merged.answer(Buffer(std::string("once")), {});
+  auto split = std::make_shared<ReplySlot>(), other = std::make_shared<ReplySlot>();
+  // The last `split` is not beside the others: kept, and answered harmlessly twice.
+  ReplySlots slots = merged({split, split, other, split});
+  ASSERT_EQ(slots.slots().size(), 3u);
+  EXPECT_EQ(slots.slots()[0], split);
+  EXPECT_EQ(slots.slots()[1], other);
+  slots.answer(Buffer(std::string("once")), {});
   EXPECT_EQ(split->contents().payload->view(), "once");
 }
 
