@@ -8,10 +8,9 @@
 #include "core/ack.h"
 #include "core/buffer.h"
 #include "core/headers.h"
+#include "core/reply_slots.h"
 
 namespace junction {
-
-class ReplySlot;  // core/reply_slot.h
 
 // One unit of data moving through a flow. Move-only because it owns its Ack:
 // exactly one holder is responsible for settling it. Use `copy()` for a
@@ -26,9 +25,10 @@ struct Message {
   // Output names this message is routed to (set by `switch`); empty = all.
   std::vector<std::string> routes;
   Ack ack;
-  // Set when the sender waits for the flow's answer (request/reply); shared
-  // by every copy of the message. Null, and free, otherwise.
-  std::shared_ptr<ReplySlot> reply;
+  // Where the flow's answer goes when senders wait for it (request/reply):
+  // shared by every copy of the message, and gathered from every part of a
+  // merged one. Empty, and free, otherwise.
+  ReplySlots reply;
 
   Message() = default;
   Message(Message&&) = default;

@@ -13,7 +13,6 @@
 #include <chrono>
 #include <optional>
 
-#include "core/reply_slot.h"
 #include "flow/wait_group.h"
 #include "observe/metrics.h"
 #include "resilience/backoff.h"
@@ -110,9 +109,9 @@ struct Flow::State : Emitter, std::enable_shared_from_this<Flow::State> {
                                       const Error& error, int attempts) {
     spdlog::warn("flow {}: {} failed after {} attempt(s): {} ({})", parts.name, step, attempts,
                  error.message(), to_string(error.cls()));
-    // A waiting sender learns the outcome even when the dead letter is written
-    // (and the Ack therefore settles ok).
-    if (msg.reply) msg.reply->fail(error);
+    // Waiting senders (every part's, for a merged message) learn the outcome
+    // even when the dead letter is written and the Ack therefore settles ok.
+    msg.reply.fail(error);
     if (!parts.dead_letter) co_return error.wrap(step);
     Message dl = msg.copy();
     dl.headers.set(kErrorClassHeader, to_string(error.cls()));

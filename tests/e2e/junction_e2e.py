@@ -1,5 +1,6 @@
 """Shared fixtures for the end-to-end tests: run the real binary on real specs."""
 import http.client
+import http.server
 import json
 import os
 import shutil
@@ -8,6 +9,7 @@ import socket
 import subprocess
 import tempfile
 import textwrap
+import threading
 import time
 import unittest
 
@@ -119,3 +121,125 @@ def http_request(port, method, path, body=None, headers=None, timeout=30):
 
 def json_body(raw):
     return json.loads(raw.decode())
+
+
+class RecordingServer:
+    """An HTTP server on a loopback port, in a thread, standing in for what
+    Junction calls: an upstream, an identity provider, an output's target.
+
+    Every request is recorded in `requests`, a dict each: method, path,
+    headers and body, appended before it is answered. `respond(request)`
+    answers it with (status, body) or (status, body, headers): a dict or list
+    body is sent as JSON; bytes as they are; any other iterable of bytes
+    piece by piece (give its Content-Length in headers). None closes the
+    connection unanswered. `respond` runs on the request's own thread, so it
+    may block to hold a request.
+
+    read_body=False leaves the body unread and calls respond(request, rfile),
+    which reads it (to stream it) and may note what it read in `request`."""
+
+    def __init__(self, respond, *, port=0, protocol="HTTP/1.1", read_body=True):
+        self.respond = respond
+        self.protocol = protocol
+        self.read_body = read_body
+        self.requests = []
+        self.port = port
+        self._connections = set()
+        self._lock = threading.Lock()
+        self.start()
+
+    def start(self):
+        """Listens: on the same port again after close()."""
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), _RecordingHandler)
+        self.server.recording = self
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def close(self):
+        """Stops listening and cuts every kept-alive connection: the server is
+        really down."""
+        self.server.shutdown()
+        self.server.server_close()
+        with self._lock:
+            for conn in list(self._connections):
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def names_itself(name):
+    """A RecordingServer's `respond` that answers 200 with its name and the
+    path it was asked for, as JSON."""
+    return lambda request: (200, {"upstream": name, "path": request["path"]})
+
+
+class Hold:
+    """A RecordingServer's `respond` that holds each request `when` selects
+    until release() (30 s at most), then answers it with `respond`.
+    `arrived` is set once one is held."""
+
+    def __init__(self, respond, when=lambda request: True):
+        self.respond = respond
+        self.when = when
+        self.arrived = threading.Event()
+        self.released = threading.Event()
+
+    def __call__(self, request):
+        if self.when(request):
+            self.arrived.set()
+            self.released.wait(30)
+        return self.respond(request)
+
+    def release(self):
+        self.released.set()
+
+
+class _RecordingHandler(http.server.BaseHTTPRequestHandler):
+    def setup(self):
+        super().setup()
+        self.recording = self.server.recording
+        self.protocol_version = self.recording.protocol
+        with self.recording._lock:
+            self.recording._connections.add(self.connection)
+
+    def finish(self):
+        with self.recording._lock:
+            self.recording._connections.discard(self.connection)
+        super().finish()
+
+    def serve(self):
+        request = {"method": self.command, "path": self.path, "headers": dict(self.headers)}
+        if self.recording.read_body:
+            length = int(self.headers.get("Content-Length") or 0)
+            request["body"] = self.rfile.read(length) if length else b""
+            self.recording.requests.append(request)
+            answer = self.recording.respond(request)
+        else:
+            self.recording.requests.append(request)
+            answer = self.recording.respond(request, self.rfile)
+        if answer is None:
+            self.close_connection = True
+            return
+        status, body, *rest = answer
+        headers = dict(rest[0]) if rest else {}
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            headers.setdefault("Content-Type", "application/json")
+        if isinstance(body, bytes):
+            headers.setdefault("Content-Length", str(len(body)))
+            body = [body]
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        for piece in body:
+            self.wfile.write(piece)
+
+    do_GET = do_POST = do_PUT = do_DELETE = serve
+
+    def log_message(self, *args):
+        pass

@@ -4,15 +4,14 @@ down and the circuit breaker that opens on it. Every error is problem+json."""
 import base64
 import hashlib
 import hmac
-import http.server
 import json
 import os
 import re
-import threading
 import time
 import unittest
 
-from junction_e2e import JunctionTest, free_port, http_request, json_body
+from junction_e2e import (JunctionTest, RecordingServer, free_port, http_request, json_body,
+                          names_itself)
 
 SECRET = "e2e-secret-that-is-at-least-32-bytes-long"
 
@@ -36,49 +35,11 @@ def claims(**extra):
     return base
 
 
-class Upstream:
-    """An http.server on port 0 in a thread that records what it was sent."""
-
-    def __init__(self, name):
-        self.name = name
-        self.seen = []
-        upstream = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def answer(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                upstream.seen.append({"method": self.command, "path": self.path,
-                                      "headers": dict(self.headers), "body": body})
-                out = json.dumps({"upstream": upstream.name, "path": self.path}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            do_GET = do_POST = do_PUT = do_DELETE = answer
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 class GatewayTest(JunctionTest):
     def setUp(self):
         super().setUp()
-        self.a = Upstream("a")
-        self.b = Upstream("b")
+        self.a = RecordingServer(names_itself("a"))
+        self.b = RecordingServer(names_itself("b"))
         dead = free_port()  # nothing listens here
         os.environ["GW_E2E_JWT_SECRET"] = SECRET
         self.write("keys.txt", "ops:key-for-ops-0123456789\n")
@@ -153,9 +114,9 @@ class GatewayTest(JunctionTest):
             self.assertEqual(status, 200, raw)
             self.assertEqual(json_body(raw)["path"], f"/item/{i}?q=1")
             self.assertEqual(headers.get("X-Request-Id"), f"req-{i}")
-        self.assertEqual(len(self.a.seen), 2)
-        self.assertEqual(len(self.b.seen), 2)
-        seen = self.a.seen[0]["headers"]
+        self.assertEqual(len(self.a.requests), 2)
+        self.assertEqual(len(self.b.requests), 2)
+        seen = self.a.requests[0]["headers"]
         self.assertEqual(seen.get("X-Forwarded-For"), "127.0.0.1")
         self.assertEqual(seen.get("X-Forwarded-Proto"), "http")
         self.assertTrue(seen.get("X-Request-Id", "").startswith("req-"))
@@ -215,8 +176,8 @@ class GatewayTest(JunctionTest):
     def test_limits(self):
         status, _, raw = self.get("/public/x", method="POST", body=b"x" * 1000)
         self.assertEqual(status, 200, raw)
-        self.assertEqual(self.a.seen[-1]["body"] if self.a.seen else self.b.seen[-1]["body"],
-                         b"x" * 1000)
+        upstream = self.a if self.a.requests else self.b
+        self.assertEqual(upstream.requests[-1]["body"], b"x" * 1000)
         status, headers, raw = self.get("/public/x", method="POST", body=b"x" * 2000)
         self.assert_problem(413, status, headers, raw)
         many = {f"X-H{i}": "v" for i in range(30)}

@@ -5,16 +5,14 @@ certificates (made with openssl here) as the consumer identity."""
 import base64
 import hashlib
 import hmac
-import http.server
 import json
 import os
 import signal
 import subprocess
-import threading
 import time
 import unittest
 
-from junction_e2e import JunctionTest, http_request, json_body, wait_until
+from junction_e2e import JunctionTest, RecordingServer, http_request, json_body, wait_until
 
 
 def b64url(raw):
@@ -46,41 +44,23 @@ class IdentityProvider:
 
     def __init__(self):
         self.document = None
-        self.fetches = 0
-        self.lock = threading.Lock()
-        idp = self
+        self.server = RecordingServer(self.answer, protocol="HTTP/1.0")
+        self.port = self.server.port
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                with idp.lock:
-                    idp.fetches += 1
-                    doc = idp.document
-                body = json.dumps(doc).encode() if doc is not None else b"down"
-                self.send_response(200 if doc is not None else 503)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+    def answer(self, request):
+        doc = self.document
+        if doc is None:
+            return 503, b"down", {"Content-Type": "application/json"}
+        return 200, doc
 
     def serve(self, document):
-        with self.lock:
-            self.document = document
+        self.document = document
 
     def fetch_count(self):
-        with self.lock:
-            return self.fetches
+        return len(self.server.requests)
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 class GatewayJwksAndPolicyTest(JunctionTest):

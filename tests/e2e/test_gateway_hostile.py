@@ -8,8 +8,7 @@ import socket
 import time
 import unittest
 
-from junction_e2e import JunctionTest, http_request
-from test_gateway import Upstream
+from junction_e2e import JunctionTest, RecordingServer, http_request, names_itself
 
 
 def raw(port, data, timeout=10):
@@ -48,7 +47,7 @@ def rss_kib(pid):
 class HostileClientTest(JunctionTest):
     def setUp(self):
         super().setUp()
-        self.up = Upstream("only")
+        self.up = RecordingServer(names_itself("only"))
         self.write("junction.yaml", f"""\
             apiVersion: junction/v1
             gateway:
@@ -85,7 +84,7 @@ class HostileClientTest(JunctionTest):
                      b"GET /public/x HTTP/1.1\r\nHost: a\r\nX: y\nInjected: z\r\n\r\n"]:
             got = raw(self.port, junk)
             self.assertIn(status_of(got), (400, None), f"{junk!r} -> {got[:80]!r}")
-        self.assertEqual(self.up.seen, [])
+        self.assertEqual(self.up.requests, [])
         self.assert_alive()
 
     def test_request_smuggling_is_refused(self):
@@ -95,8 +94,8 @@ class HostileClientTest(JunctionTest):
         double_length = (b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"
                          b"Content-Length: 40\r\n\r\nabcd")
         self.assertEqual(status_of(raw(self.port, double_length)), 400)
-        self.assertFalse(any("smuggled" in s["path"] for s in self.up.seen), self.up.seen)
-        self.assertEqual([s for s in self.up.seen if s["method"] == "POST"], [])
+        self.assertFalse(any("smuggled" in s["path"] for s in self.up.requests), self.up.requests)
+        self.assertEqual([s for s in self.up.requests if s["method"] == "POST"], [])
         self.assert_alive()
 
     def test_oversized_and_too_many_headers(self):
@@ -105,7 +104,7 @@ class HostileClientTest(JunctionTest):
         many = b"GET /public/x HTTP/1.1\r\nHost: a\r\n" + b"".join(
             b"X-H%d: v\r\n" % i for i in range(60)) + b"\r\n"
         self.assertEqual(status_of(raw(self.port, many)), 431)
-        self.assertEqual(self.up.seen, [])
+        self.assertEqual(self.up.requests, [])
         self.assert_alive()
 
     def test_path_traversal_never_reaches_the_upstream(self):
@@ -113,7 +112,7 @@ class HostileClientTest(JunctionTest):
                      b"/public/%00", b"/public//etc/passwd", b"/public/a\\..\\b"]:
             got = raw(self.port, b"GET " + path + b" HTTP/1.1\r\nHost: a\r\n\r\n")
             self.assertEqual(status_of(got), 400, f"{path!r} -> {got[:80]!r}")
-        self.assertEqual(self.up.seen, [])
+        self.assertEqual(self.up.requests, [])
         self.assert_alive()
 
     def test_a_hostile_request_id_is_not_echoed(self):
@@ -138,7 +137,7 @@ class HostileClientTest(JunctionTest):
         finally:
             for s in slow:
                 s.close()
-        self.assertFalse(any(s["path"] == "/slow" for s in self.up.seen))
+        self.assertFalse(any(s["path"] == "/slow" for s in self.up.requests))
         self.assert_alive()
 
     def test_a_flood_of_oversized_bodies_keeps_memory_bounded(self):
@@ -162,7 +161,7 @@ class HostileClientTest(JunctionTest):
         after = rss_kib(self.proc.pid)
         # 100 bodies of 10 MiB were offered; a few MiB of growth is allocator noise.
         self.assertLess(after - before, 64 * 1024, f"RSS grew from {before} to {after} KiB")
-        self.assertEqual([s for s in self.up.seen if s["method"] == "POST"], [])
+        self.assertEqual([s for s in self.up.requests if s["method"] == "POST"], [])
         self.assert_alive()
 
 

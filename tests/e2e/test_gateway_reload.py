@@ -1,49 +1,12 @@
 """SIGHUP reloads the gateway's routes and upstreams from the spec file:
 requests that arrive afterwards see the new routes, a request in flight
 finishes on the old ones, and a spec that does not load changes nothing."""
-import http.server
-import json
 import signal
 import threading
 import unittest
 
-from junction_e2e import JunctionTest, free_port, http_request, json_body
-
-
-class HoldingUpstream:
-    """Answers with its name; a request for /hold waits until release()."""
-
-    def __init__(self, name):
-        self.name = name
-        self.held = threading.Event()    # a /hold request arrived
-        self.release_event = threading.Event()
-        upstream = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):
-                if self.path.endswith("/hold"):
-                    upstream.held.set()
-                    upstream.release_event.wait(30)
-                out = json.dumps({"upstream": upstream.name, "path": self.path}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.release_event.set()
-        self.server.shutdown()
-        self.server.server_close()
+from junction_e2e import (Hold, JunctionTest, RecordingServer, free_port, http_request, json_body,
+                          names_itself)
 
 
 SPEC = """\
@@ -62,8 +25,10 @@ upstreams:
 class GatewayReloadTest(JunctionTest):
     def setUp(self):
         super().setUp()
-        self.a = HoldingUpstream("a")
-        self.b = HoldingUpstream("b")
+        # Upstream a holds a request for /hold until the test releases it.
+        self.hold_a = Hold(names_itself("a"), when=lambda request: request["path"].endswith("/hold"))
+        self.a = RecordingServer(self.hold_a)
+        self.b = RecordingServer(names_itself("b"))
         self.write("junction.yaml", SPEC.format(listen=0, path="/a", upstream="alpha",
                                                 port=self.a.port))
         self.proc = self.start_junction("run", "junction.yaml")
@@ -71,7 +36,7 @@ class GatewayReloadTest(JunctionTest):
         self.port = int(m.group(1))
 
     def tearDown(self):
-        self.a.release_event.set()
+        self.hold_a.release()
         if self.proc.poll() is None:
             self.assertEqual(self.stop(self.proc), 0, self.log())
         self.a.close()
@@ -93,7 +58,7 @@ class GatewayReloadTest(JunctionTest):
 
         t = threading.Thread(target=held_request)
         t.start()
-        self.assertTrue(self.a.held.wait(10), "the held request never reached upstream a")
+        self.assertTrue(self.hold_a.arrived.wait(10), "the held request never reached upstream a")
 
         self.write("junction.yaml", SPEC.format(listen=self.port, path="/b", upstream="beta",
                                                 port=self.b.port))
@@ -108,7 +73,7 @@ class GatewayReloadTest(JunctionTest):
             status, _, _ = self.get(f"/a/{i}")
             self.assertEqual(status, 404)
 
-        self.a.release_event.set()
+        self.hold_a.release()
         t.join(10)
         status, _, raw = result["response"]
         self.assertEqual((status, json_body(raw)["upstream"]), (200, "a"), raw)

@@ -5,14 +5,12 @@ over limits.max_streamed_body is refused without the upstream seeing the
 excess."""
 import hashlib
 import http.client
-import http.server
-import json
 import os
 import socket
 import threading
 import unittest
 
-from junction_e2e import JunctionTest, http_request, json_body, wait_until
+from junction_e2e import JunctionTest, RecordingServer, http_request, json_body, wait_until
 
 MiB = 1024 * 1024
 BLOCK = hashlib.sha256(b"junction").digest() * 2048  # 64 KiB of a fixed pattern
@@ -45,96 +43,65 @@ def memory_kib(pid, field):
     raise AssertionError(f"no {field} in /proc/{pid}/status")
 
 
-class CountingUpstream:
-    """Hashes what it is sent (Content-Length or chunked) without keeping it,
-    and serves GET /download/<bytes> from the same pattern."""
+def hash_into(h, rfile, left, request):
+    """Hashes the next `left` bytes of the body, counting them in
+    request["bytes"]; False if the body was cut off first."""
+    while left:
+        data = rfile.read(min(left, 65536))
+        if not data:
+            return False
+        h.update(data)
+        request["bytes"] += len(data)
+        left -= len(data)
+    return True
 
-    def __init__(self):
-        self.calls = []  # per request: method, headers, bytes received, complete
-        upstream = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def read_body(self, call):
-                h = hashlib.sha256()
-                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                    while True:
-                        size_line = self.rfile.readline()
-                        if not size_line:
-                            return h  # cut off mid-body
-                        size = int(size_line.split(b";")[0], 16)
-                        if size == 0:
-                            while self.rfile.readline() not in (b"\r\n", b""):
-                                pass
-                            call["complete"] = True
-                            return h
-                        left = size
-                        while left:
-                            data = self.rfile.read(min(left, 65536))
-                            if not data:
-                                return h
-                            h.update(data)
-                            call["bytes"] += len(data)
-                            left -= len(data)
-                        self.rfile.readline()
-                left = int(self.headers.get("Content-Length") or 0)
-                while left:
-                    data = self.rfile.read(min(left, 65536))
-                    if not data:
-                        return h
-                    h.update(data)
-                    call["bytes"] += len(data)
-                    left -= len(data)
-                call["complete"] = True
+def read_body(request, rfile):
+    """Reads a request's body (Content-Length or chunked) and hashes it without
+    keeping it: request["bytes"] counts what arrived, request["complete"] says
+    whether all of it did. Returns the hash."""
+    h = hashlib.sha256()
+    request["bytes"] = 0
+    request["complete"] = False
+    headers = {name.lower(): value for name, value in request["headers"].items()}
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        while True:
+            size_line = rfile.readline()
+            if not size_line:
+                return h  # cut off mid-body
+            size = int(size_line.split(b";")[0], 16)
+            if size == 0:
+                while rfile.readline() not in (b"\r\n", b""):
+                    pass
+                request["complete"] = True
                 return h
+            if not hash_into(h, rfile, size, request):
+                return h
+            rfile.readline()
+    request["complete"] = hash_into(h, rfile, int(headers.get("content-length") or 0), request)
+    return h
 
-            def do_POST(self):
-                call = {"method": self.command, "path": self.path, "headers": dict(self.headers),
-                        "bytes": 0, "complete": False}
-                upstream.calls.append(call)
-                h = self.read_body(call)
-                call["done"] = True
-                if not call["complete"]:
-                    self.close_connection = True
-                    return
-                out = json.dumps({"bytes": call["bytes"], "sha256": h.hexdigest()}).encode()
-                self.send_response(503 if self.path.startswith("/unavailable") else 200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
 
-            do_PUT = do_POST
-
-            def do_GET(self):
-                upstream.calls.append({"method": "GET", "path": self.path,
-                                       "headers": dict(self.headers)})
-                total = int(self.path.rsplit("/", 1)[1])
-                self.send_response(200)
-                self.send_header("Content-Type", "application/octet-stream")
-                self.send_header("Content-Length", str(total))
-                self.end_headers()
-                for piece in blocks(total):
-                    self.wfile.write(piece)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+def counting_upstream(request, rfile):
+    """A RecordingServer's `respond` (read_body=False): answers an upload with
+    the size and hash of what it received, 503 under /unavailable, and
+    GET /download/<bytes> with that many bytes of the pattern."""
+    if request["method"] == "GET":
+        total = int(request["path"].rsplit("/", 1)[1])
+        return 200, blocks(total), {"Content-Type": "application/octet-stream",
+                                    "Content-Length": str(total)}
+    h = read_body(request, rfile)
+    request["done"] = True
+    if not request["complete"]:
+        return None
+    status = 503 if request["path"].startswith("/unavailable") else 200
+    return status, {"bytes": request["bytes"], "sha256": h.hexdigest()}
 
 
 class GatewayStreamTest(JunctionTest):
     def setUp(self):
         super().setUp()
-        self.upstream = CountingUpstream()
+        self.upstream = RecordingServer(counting_upstream, read_body=False)
         self.proc = None
 
     def tearDown(self):
@@ -191,7 +158,7 @@ class GatewayStreamTest(JunctionTest):
         self.assertEqual(got["bytes"], size)
         self.assertEqual(got["sha256"], pattern_sha256(size))
         self.assert_memory_bounded()
-        seen = self.upstream.calls[-1]["headers"]
+        seen = self.upstream.requests[-1]["headers"]
         self.assertEqual(seen["Content-Length"], str(size))
         self.assertNotIn("Transfer-Encoding", seen)
         self.assertEqual(seen["traceparent"],
@@ -232,7 +199,7 @@ class GatewayStreamTest(JunctionTest):
         self.assertEqual(res.status, 200)
         self.assertEqual(got["bytes"], sum(len(p) for p in pieces))
         self.assertEqual(got["sha256"], expected)
-        seen = self.upstream.calls[-1]["headers"]
+        seen = self.upstream.requests[-1]["headers"]
         self.assertEqual(seen["Transfer-Encoding"], "chunked")
         self.assertNotIn("Content-Length", seen)
         # The body was read to its end: the connection serves the next request.
@@ -244,7 +211,7 @@ class GatewayStreamTest(JunctionTest):
 
     def test_announced_length_over_the_limit_is_413_and_never_proxied(self):
         self.start_gateway(max_streamed_body="8MiB")
-        calls_before = len(self.upstream.calls)
+        calls_before = len(self.upstream.requests)
         with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
             # The body is never sent: the answer comes from the header alone.
             s.sendall(b"POST /files/big HTTP/1.1\r\nHost: x\r\n"
@@ -252,7 +219,7 @@ class GatewayStreamTest(JunctionTest):
             head = s.recv(65536).decode(errors="replace")
         self.assertTrue(head.startswith("HTTP/1.1 413"), head)
         self.assertIn("application/problem+json", head)
-        self.assertEqual(len(self.upstream.calls), calls_before)
+        self.assertEqual(len(self.upstream.requests), calls_before)
 
     def test_chunked_body_over_the_limit_is_cut_before_the_upstream_sees_the_excess(self):
         limit = 8 * MiB
@@ -279,7 +246,7 @@ class GatewayStreamTest(JunctionTest):
         s.close()
         if head:
             self.assertTrue(head.startswith("HTTP/1.1 413"), head)
-        over = [c for c in self.upstream.calls if c["path"] == "/over"]
+        over = [c for c in self.upstream.requests if c["path"] == "/over"]
         self.assertEqual(len(over), 1)
         # The gateway dropped the upstream connection mid-body.
         wait_until(lambda: over[0].get("done"), what="the upstream to see the cut")
@@ -291,10 +258,10 @@ class GatewayStreamTest(JunctionTest):
         small = b"s" * 1000              # under stream_threshold: read whole, replayable
         large = b"L" * (100 * 1024)      # over it: relayed as it arrives
         for body, calls in ((small, 2), (large, 1)):
-            before = len(self.upstream.calls)
+            before = len(self.upstream.requests)
             status, _, _ = http_request(self.port, "PUT", "/files/unavailable", body=body)
             self.assertEqual(status, 503)
-            made = self.upstream.calls[before:]
+            made = self.upstream.requests[before:]
             self.assertEqual(len(made), calls, f"{len(body)} bytes")
             self.assertTrue(all(c["bytes"] == len(body) for c in made))
 

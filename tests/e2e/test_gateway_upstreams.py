@@ -4,96 +4,46 @@ target that goes down and comes back, a target answering bursts of 5xx is
 ejected and returns after its ejection time, hash balancing on a header
 keeps a key on one target, and the retry budget stops retries. Conditions
 are polled from /metrics and the targets' own hit counts, never slept for."""
-import http.server
 import json
 import os
 import re
 import shutil
 import socket
 import subprocess
-import threading
 import unittest
 
-from junction_e2e import JunctionTest, free_port, http_request, wait_until
+from junction_e2e import JunctionTest, RecordingServer, free_port, http_request, wait_until
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 class Backend:
-    """An HTTP/1.1 server on a loopback port that names itself in its answers.
-
-    `status` answers proxied requests and `health` the /healthz checks; both
-    can be changed while it runs. stop() closes the listener and every
-    kept-alive connection, so the target is really down; start() brings it
-    back on the same port."""
+    """A loopback server that names itself in its answers. `status` answers
+    proxied requests and `health` the /healthz checks; both can be changed
+    while it runs. stop() closes the listener and every kept-alive
+    connection, so the target is really down."""
 
     def __init__(self, name):
         self.name = name
         self.status = 200
         self.health = 200
-        self.hits = 0
-        self.checks = 0
-        self.lock = threading.Lock()
-        self.connections = set()
-        self.server = None
-        self.port = 0
-        self.start()
+        self.server = RecordingServer(self.answer)
 
-    def start(self):
-        backend = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self):
-                super().setup()
-                with backend.lock:
-                    backend.connections.add(self.connection)
-
-            def finish(self):
-                with backend.lock:
-                    backend.connections.discard(self.connection)
-                super().finish()
-
-            def do_GET(self):
-                with backend.lock:
-                    if self.path == "/healthz":
-                        backend.checks += 1
-                        status = backend.health
-                    else:
-                        backend.hits += 1
-                        status = backend.status
-                out = json.dumps({"upstream": backend.name}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, *args):
-                pass
-
-        http.server.ThreadingHTTPServer.allow_reuse_address = True
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def answer(self, request):
+        status = self.health if request["path"] == "/healthz" else self.status
+        return status, {"upstream": self.name}
 
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-        with self.lock:
-            for conn in list(self.connections):
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+        self.server.close()
 
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return self.server.url()
 
     def counts(self):
-        with self.lock:
-            return self.hits, self.checks
+        """(proxied requests, health checks) so far."""
+        requests = list(self.server.requests)
+        checks = sum(1 for r in requests if r["path"] == "/healthz")
+        return len(requests) - checks, checks
 
 
 class Nginx:

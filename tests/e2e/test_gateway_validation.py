@@ -3,45 +3,10 @@ Schema file (with a $ref to a second file) before proxying to an upstream
 that records what it receives. Only valid bodies ever reach it; the others
 are answered 415, 400 or 422 problem+json, after authentication and rate
 limiting. A schema that does not load stops the spec at its field."""
-import http.server
 import json
-import threading
 import unittest
 
-from junction_e2e import JunctionTest, http_request, json_body
-
-
-class RecordingUpstream:
-    """An http.server on port 0 in a thread that keeps every body it was sent."""
-
-    def __init__(self):
-        self.bodies = []
-        upstream = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                upstream.bodies.append(self.rfile.read(length))
-                out = b'{"stored":true}'
-                self.send_response(201)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+from junction_e2e import JunctionTest, RecordingServer, http_request, json_body
 
 
 ORDER_SCHEMA = """\
@@ -77,7 +42,7 @@ KEY = {"Content-Type": "application/json", "X-Api-Key": "key-for-ops-0123456789"
 class GatewayValidationTest(JunctionTest):
     def setUp(self):
         super().setUp()
-        self.upstream = RecordingUpstream()
+        self.upstream = RecordingServer(lambda request: (201, {"stored": True}))
         self.write("schemas/order.json", ORDER_SCHEMA)
         self.write("schemas/common.json", COMMON_SCHEMA)
         self.write("junction.yaml", f"""\
@@ -112,6 +77,10 @@ class GatewayValidationTest(JunctionTest):
         self.upstream.close()
         super().tearDown()
 
+    def bodies(self):
+        """What reached the upstream."""
+        return [request["body"] for request in self.upstream.requests]
+
     def post(self, body, headers=JSON, path="/orders"):
         if isinstance(body, (dict, list)):
             body = json.dumps(body)
@@ -137,7 +106,7 @@ class GatewayValidationTest(JunctionTest):
                 '"lines":[{"sku":"A-1","qty":2}]}')
         status, _, raw = self.post(body, {"Content-Type": "application/json; charset=utf-8"})
         self.assertEqual(status, 201, raw)
-        self.assertEqual(self.upstream.bodies, [body.encode()])
+        self.assertEqual(self.bodies(), [body.encode()])
 
     def test_invalid_bodies_never_reach_the_upstream(self):
         p = self.assert_problem(415, self.post({"id": "o-1"}, {"Content-Type": "text/plain"}))
@@ -167,7 +136,7 @@ class GatewayValidationTest(JunctionTest):
         self.assertLessEqual(len(json_body(raw)["errors"]), 10)
         self.assertLess(len(raw), 4096)
 
-        self.assertEqual(self.upstream.bodies, [])
+        self.assertEqual(self.bodies(), [])
         self.assertEqual(self.failures("/orders"), 4)
 
     def test_authentication_and_rate_limit_come_first(self):
@@ -182,7 +151,7 @@ class GatewayValidationTest(JunctionTest):
         # The limit of 2 a minute is spent: the third is 429 without a look at its body.
         self.assert_problem(429, self.post("not json", KEY, "/secured/orders"))
         self.assertEqual(self.failures("/secured/orders"), 1)
-        self.assertEqual(len(self.upstream.bodies), 1)
+        self.assertEqual(len(self.bodies()), 1)
 
 
 class BadSchemaTest(JunctionTest):

@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "components/processors/batch/batch.h"
+#include "core/reply_slot.h"
 #include "flow/registry.h"
 #include "processor_fixture.h"
 #include "spec/node.h"
@@ -43,6 +45,7 @@ TEST_F(BatchProcessorTest, CountMakesOneJsonArray) {
   EXPECT_FALSE(out[0].headers.get("other").has_value());
   EXPECT_EQ(out[0].headers.get("batch-count"), "3");
   EXPECT_FALSE(out[0].id.empty());
+  EXPECT_TRUE(out[0].reply.empty());  // no part came from a request
   EXPECT_EQ(a.calls + b.calls + c.calls, 0);
 }
 
@@ -163,6 +166,46 @@ TEST_F(BatchProcessorTest, AFailedBatchFailsEveryMember) {
     ASSERT_FALSE(probe.status->ok());
     EXPECT_EQ(probe.status->error().message(), "output down");
   }
+}
+
+TEST_F(BatchProcessorTest, TheBatchCarriesTheReplySlotsOfAllItsParts) {
+  auto p = build_ok("{count: 3}");
+  ASSERT_TRUE(p);
+  AckProbe probes[3];
+  auto first = std::make_shared<ReplySlot>();
+  auto third = std::make_shared<ReplySlot>();
+  MessageBatch out;
+  Message m1 = make_message("1", probes[0]);
+  m1.reply = ReplySlots(first);
+  Message m2 = make_message("2", probes[1]);  // from no request
+  Message m3 = make_message("3", probes[2]);
+  m3.reply = ReplySlots(third);
+  ASSERT_TRUE(p->process(m1, out).ok());
+  ASSERT_TRUE(p->process(m2, out).ok());
+  ASSERT_TRUE(p->process(m3, out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].reply.slots().size(), 2u);
+  EXPECT_EQ(out[0].reply.slots()[0], first);
+  EXPECT_EQ(out[0].reply.slots()[1], third);
+
+  out[0].reply.answer(out[0].payload, out[0].headers);
+  EXPECT_EQ(first->contents().payload->view(), "[1,2,3]");
+  EXPECT_EQ(third->contents().payload->view(), "[1,2,3]");
+}
+
+TEST_F(BatchProcessorTest, APartialBatchFlushedOnItsPeriodCarriesItsPartsSlots) {
+  auto p = build_ok("{count: 10}");
+  ASSERT_TRUE(p);
+  AckProbe probe;
+  auto slot = std::make_shared<ReplySlot>();
+  MessageBatch out;
+  Message m = make_message("{}", probe);
+  m.reply = ReplySlots(slot);
+  ASSERT_TRUE(p->process(m, out).ok());
+  p->flush(out);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].reply.slots().size(), 1u);
+  EXPECT_EQ(out[0].reply.slots()[0], slot);
 }
 
 TEST_F(BatchProcessorTest, PendingMessagesFailWhenTheProcessorIsDestroyed) {

@@ -124,6 +124,8 @@ class IoHarness {
     if (!diags.ok()) return Error::invalid(diags.format());
     if constexpr (std::is_same_v<T, flow::Input>) {
       return registry.make_input(c, ctx);
+    } else if constexpr (std::is_same_v<T, flow::Processor>) {
+      return registry.make_processor(c, ctx);
     } else {
       return registry.make_output(c, ctx);
     }

@@ -7,6 +7,7 @@
 
 #include "components/inputs/gateway/gateway.h"
 #include "components/outputs/reply/reply.h"
+#include "components/processors/batch/batch.h"
 #include "core/reply_slot.h"
 #include "gateway/flow_target.h"
 #include "observe/metrics.h"
@@ -24,6 +25,7 @@ class GatewayReplyTest : public ::testing::Test {
   void SetUp() override {
     register_gateway_input(registry_);
     register_reply_output(registry_);
+    register_batch_processor(registry_);
     h_.ctx.metrics = &metrics_;
     h_.ctx.flow_targets = &targets_;
     request_.method(bhttp::verb::post);
@@ -68,6 +70,44 @@ class GatewayReplyTest : public ::testing::Test {
     return answer;
   }
 
+  // Calls the endpoint once per body, each body's message emitted before the
+  // next call, so messages_[i] is bodies[i]'s.
+  std::vector<std::shared_ptr<std::optional<FlowAnswer>>> calls(
+      gateway::FlowEndpoint& endpoint, const std::vector<std::string>& bodies,
+      Duration timeout = std::chrono::seconds(30)) {
+    std::vector<std::shared_ptr<std::optional<FlowAnswer>>> answers;
+    for (const auto& body : bodies) {
+      size_t before = emitter_.messages.size();
+      request_.body() = body;
+      answers.push_back(call(endpoint, timeout));
+      EXPECT_TRUE(h_.run_until([&] { return emitter_.messages.size() == before + 1; }));
+    }
+    return answers;
+  }
+
+  // The emitted messages [from, end) through a `batch` processor of that
+  // many: the one merged message.
+  Message batched(size_t from) {
+    auto p = h_.build<flow::Processor>(
+        registry_, spec::ComponentKind::kProcessor, "batch",
+        "{ count: " + std::to_string(emitter_.messages.size() - from) + " }");
+    EXPECT_TRUE(p.ok());
+    MessageBatch out;
+    for (size_t i = from; i < emitter_.messages.size(); ++i) {
+      EXPECT_TRUE((*p)->process(emitter_.messages[i], out).ok());
+    }
+    EXPECT_EQ(out.size(), 1u);
+    return std::move(out.at(0));
+  }
+
+  // What the `reply` output does with a message.
+  void reply(const Message& msg) {
+    auto out = h_.build<flow::Output>(registry_, spec::ComponentKind::kOutput, "reply", "{}");
+    ASSERT_TRUE(out.ok());
+    auto written = h_.await((*out)->write(std::span<const Message>(&msg, 1)));
+    EXPECT_EQ(written.written, 1u);
+  }
+
   void stop(flow::Input& in) {
     in.stop();
     EXPECT_TRUE(h_.run_until([&] { return running_->done; }));
@@ -100,7 +140,7 @@ TEST_F(GatewayReplyTest, ARequestBecomesAMessageAndItsReplyTheAnswer) {
   EXPECT_FALSE(msg.headers.get("authorization"));
   EXPECT_FALSE(msg.headers.get("http_status"));
   EXPECT_FALSE(msg.headers.get("http_header_Set-Cookie"));
-  ASSERT_NE(msg.reply, nullptr);
+  ASSERT_EQ(msg.reply.slots().size(), 1u);
 
   // The flow's last step: the reply output, then the Ack.
   auto out = h_.build<flow::Output>(registry_, spec::ComponentKind::kOutput, "reply", "{}");
@@ -128,8 +168,8 @@ TEST_F(GatewayReplyTest, AnAckWithoutReplyIsNoReplyAndAFailureKeepsItsClass) {
   emitter_.messages[0].ack.ok();
   emitter_.messages[1].ack.settle(Error::transient("redis down"));
   // Dead-lettered: the flow fails the slot, and the Ack settles ok.
-  emitter_.messages[2].reply->reply(Buffer(std::string("partial")), {});
-  emitter_.messages[2].reply->fail(Error::invalid("qty must be positive"));
+  emitter_.messages[2].reply.answer(Buffer(std::string("partial")), {});
+  emitter_.messages[2].reply.fail(Error::invalid("qty must be positive"));
   emitter_.messages[2].ack.ok();
   ASSERT_TRUE(h_.run_until([&] { return dead_lettered->has_value(); }));
   ASSERT_TRUE(h_.run_until([&] { return filtered->has_value() && failed->has_value(); }));
@@ -166,6 +206,76 @@ TEST_F(GatewayReplyTest, MaxInFlightCountsMessagesInTheFlowEvenAfterATimeout) {
   emitter_.messages[1].ack.ok();
   ASSERT_TRUE(h_.run_until([&] { return fourth->has_value(); }));
   EXPECT_EQ((*fourth)->outcome, Outcome::kNoReply);
+  stop(*in);
+}
+
+TEST_F(GatewayReplyTest, ABatchsReplyAnswersEveryRequestInItOnceTheBatchIsSettled) {
+  auto in = input();
+  auto endpoint = start(*in);
+  auto answers = calls(*endpoint, {R"({"qty":1})", R"({"qty":2})", R"({"qty":3})"});
+  Message batch = batched(0);
+  batch.headers.set("http_status", "201");
+  reply(batch);
+  h_.drain();
+  for (const auto& a : answers) EXPECT_FALSE(a->has_value());  // they wait for the Ack
+  batch.ack.ok();
+  for (const auto& a : answers) {
+    ASSERT_TRUE(h_.run_until([&] { return a->has_value(); }));
+    EXPECT_EQ((*a)->outcome, Outcome::kReplied);
+    EXPECT_EQ((*a)->payload.view(), R"([{"qty":1},{"qty":2},{"qty":3}])");
+    EXPECT_EQ((*a)->headers.get("http_status"), "201");
+  }
+  stop(*in);
+}
+
+TEST_F(GatewayReplyTest, AFailedFilteredOrDeadLetteredBatchAnswersEachRequestInIt) {
+  auto in = input();
+  auto endpoint = start(*in);
+  auto failed = calls(*endpoint, {"1", "2"});
+  Message failed_batch = batched(0);
+  auto dead_lettered = calls(*endpoint, {"3", "4"});
+  Message dead_lettered_batch = batched(2);
+  auto filtered = calls(*endpoint, {"5", "6"});
+  Message filtered_batch = batched(4);
+
+  failed_batch.ack.settle(Error::overloaded("downstream full"));
+  dead_lettered_batch.reply.fail(Error::forbidden("tenant closed"));  // as the flow does
+  dead_lettered_batch.ack.ok();
+  filtered_batch.ack.ok();
+  for (const auto& group : {failed, dead_lettered, filtered}) {
+    for (const auto& a : group) ASSERT_TRUE(h_.run_until([&] { return a->has_value(); }));
+  }
+  for (const auto& a : failed) {
+    EXPECT_EQ((*a)->outcome, Outcome::kFailed);
+    EXPECT_EQ((*a)->error->cls(), ErrorClass::kOverloaded);
+  }
+  for (const auto& a : dead_lettered) {
+    EXPECT_EQ((*a)->outcome, Outcome::kFailed);
+    EXPECT_EQ((*a)->error->cls(), ErrorClass::kForbidden);
+  }
+  for (const auto& a : filtered) EXPECT_EQ((*a)->outcome, Outcome::kNoReply);
+  stop(*in);
+}
+
+TEST_F(GatewayReplyTest, ARequestThatTimedOutInABatchKeepsItsTimeoutAndTheOthersGetTheReply) {
+  auto in = input();
+  auto endpoint = start(*in);
+  auto early = calls(*endpoint, {"1"}, std::chrono::milliseconds(20));
+  ASSERT_TRUE(h_.run_until([&] { return early[0]->has_value(); }));
+  EXPECT_EQ((*early[0])->outcome, Outcome::kTimedOut);
+  auto later = calls(*endpoint, {"2", "3"});
+  Message batch = batched(0);
+  reply(batch);  // reaches the timed-out request's slot too: nobody reads it
+  batch.ack.ok();
+  for (const auto& a : later) {
+    ASSERT_TRUE(h_.run_until([&] { return a->has_value(); }));
+    EXPECT_EQ((*a)->outcome, Outcome::kReplied);
+    EXPECT_EQ((*a)->payload.view(), "[1,2,3]");
+  }
+  EXPECT_EQ((*early[0])->outcome, Outcome::kTimedOut);
+  h_.drain();
+  EXPECT_EQ(metrics_.gauge("junction_gateway_flow_in_flight", "", {{"flow", "test-flow"}}).value(),
+            0);
   stop(*in);
 }
 
@@ -212,9 +322,9 @@ TEST_F(GatewayReplyTest, TheReplyOutputAnswersOncePerMessageAndAcceptsStrayMessa
   auto slot = std::make_shared<ReplySlot>();
   batch[0].payload = Buffer(std::string("one"));
   batch[0].headers.set("http_content_type", "text/plain");
-  batch[0].reply = slot;
+  batch[0].reply = ReplySlots(slot);
   batch[1].payload = Buffer(std::string("split part two"));
-  batch[1].reply = slot;
+  batch[1].reply = ReplySlots(slot);
   batch[2].payload = Buffer(std::string("not from a request"));
   auto written = h_.await((*out)->write(batch));
   EXPECT_EQ(written.written, 3u);

@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "components/processors/split/split.h"
+#include "core/reply_slot.h"
 #include "flow/registry.h"
 #include "processor_fixture.h"
 #include "script/engine.h"
@@ -83,6 +85,25 @@ TEST_F(SplitProcessorTest, ChildrenSettleTheParentOnceWhenAllAreDone) {
   out[2].ack.ok();
   EXPECT_EQ(probe.calls, 1);
   EXPECT_TRUE(probe.status->ok());
+}
+
+TEST_F(SplitProcessorTest, EveryPartAnswersTheParentsSenderAndTheFirstReplyWins) {
+  auto p = build_ok("{}");
+  ASSERT_TRUE(p);
+  AckProbe probe;
+  auto slot = std::make_shared<ReplySlot>();
+  Message msg = make_message("[1,2]", probe);
+  msg.reply = ReplySlots(slot);
+  MessageBatch out;
+  ASSERT_TRUE(p->process(msg, out).ok());
+  ASSERT_EQ(out.size(), 2u);
+  for (const auto& part : out) {
+    ASSERT_EQ(part.reply.slots().size(), 1u);
+    EXPECT_EQ(part.reply.slots()[0], slot);
+  }
+  out[1].reply.answer(out[1].payload, out[1].headers);  // the first to reach `reply`
+  out[0].reply.answer(out[0].payload, out[0].headers);
+  EXPECT_EQ(slot->contents().payload->view(), "2");
 }
 
 TEST_F(SplitProcessorTest, OneFailedChildFailsTheParentOnce) {

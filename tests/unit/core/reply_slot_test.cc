@@ -44,13 +44,15 @@ TEST(ReplySlotTest, AFailureIsKeptBesideAReplyAndTheFirstFailureWins) {
 
 TEST(ReplySlotTest, CopiesOfAMessageShareItsSlotAndMessagesWithoutOneCarryNothing) {
   Message m;
-  EXPECT_EQ(m.reply, nullptr);
-  EXPECT_EQ(m.copy().reply, nullptr);
-  m.reply = std::make_shared<ReplySlot>();
+  EXPECT_TRUE(m.reply.empty());
+  EXPECT_TRUE(m.copy().reply.empty());
+  auto slot = std::make_shared<ReplySlot>();
+  m.reply = ReplySlots(slot);
   Message c = m.copy();
-  EXPECT_EQ(c.reply, m.reply);
-  c.reply->reply(Buffer(std::string("from the copy")), {});
-  EXPECT_EQ(m.reply->contents().payload->view(), "from the copy");
+  ASSERT_EQ(c.reply.slots().size(), 1u);
+  EXPECT_EQ(c.reply.slots()[0], slot);
+  c.reply.answer(Buffer(std::string("from the copy")), {});
+  EXPECT_EQ(slot->contents().payload->view(), "from the copy");
 }
 
 }  // namespace

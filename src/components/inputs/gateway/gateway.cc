@@ -82,7 +82,7 @@ class GatewayEndpoint final : public gateway::FlowEndpoint,
     pending->timer.expires_after(call.timeout);
     auto slot = std::make_shared<ReplySlot>();
     Message msg = to_message(call);
-    msg.reply = slot;
+    msg.reply = ReplySlots(slot);
     // Counted out when the flow is done with the message, not when the
     // caller stops waiting: max_in_flight bounds what is in the flow.
     msg.ack = Ack([self = shared_from_this(), pending](Status s) {

@@ -1,6 +1,5 @@
 #include "components/outputs/reply/reply.h"
 
-#include "core/reply_slot.h"
 #include "observe/metrics.h"
 
 namespace junction::components {
@@ -18,7 +17,7 @@ class ReplyOutput final : public flow::Output {
   asio::awaitable<flow::WriteResult> write(std::span<const Message> batch) override {
     for (const auto& msg : batch) {
       if (msg.reply) {
-        msg.reply->reply(msg.payload, msg.headers);
+        msg.reply.answer(msg.payload, msg.headers);
       } else {
         // Nobody waits for it (it did not come from a request): nothing to
         // answer, and nothing to retry.

@@ -106,9 +106,14 @@ class BatchProcessor final : public flow::Processor {
     combined.id = new_message_id();
     combined.routes = std::move(first.routes);
 
+    // The batch answers for each of its parts: whoever waits for a part's
+    // reply gets the batch's, once the batch (and so the part) is settled.
     std::vector<Ack> acks;
     acks.reserve(pending_.size());
-    for (auto& m : pending_) acks.push_back(std::move(m.ack));
+    for (auto& m : pending_) {
+      acks.push_back(std::move(m.ack));
+      combined.reply.merge(m.reply);
+    }
     combined.ack = Ack::join(std::move(acks));
 
     out.push_back(std::move(combined));

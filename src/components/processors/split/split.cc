@@ -54,6 +54,8 @@ class SplitProcessor final : public flow::Processor {
       child.timestamp_ms = msg.timestamp_ms;
       child.id = new_message_id();
       child.routes = msg.routes;
+      // Every part answers the parent's sender; its slot keeps the first.
+      child.reply = msg.reply;
       child.ack = std::move(acks[i]);
       out.push_back(std::move(child));
     }
