@@ -19,11 +19,13 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "ack_window.h"
 #include "core/message.h"
 #include "log/record_batch.h"
 #include "log/store.h"
@@ -138,22 +140,23 @@ int produce(const Options& o, const FsyncPolicy& fsync) {
     return 1;
   }
 
-  // Each publisher's window: it waits while its `sent - acked` is W. The
-  // callback runs on a journal thread; an atomic wait/notify is the cheapest
-  // handoff the standard library offers, and the callback captures two words
-  // so std::function stores it without allocating: the bench adds little of
-  // its own to what it measures. Publisher k sends messages k, k+P, k+2P...
+  // Each publisher's window (see AckWindow). The callback runs on a journal
+  // thread and captures two words, so std::function stores it without
+  // allocating: the bench adds little of its own to what it measures.
+  // Publisher k sends messages k, k+P, k+2P...
   std::atomic<uint64_t> failed{0};
   std::vector<Clock::time_point> sent_at(o.count);
   std::vector<int64_t> latency_ns(o.count);
-  struct alignas(64) Tally {  // one cache line per publisher
-    std::atomic<uint64_t> acked{0};
-    Clock::time_point* sent_at;
-    int64_t* latency_ns;
-    std::atomic<uint64_t>* failed;
+  struct alignas(64) Tally {  // apart from the other publishers' cache lines
+    explicit Tally(uint64_t window) : window(window) {}
+    junction::bench::AckWindow window;
+    Clock::time_point* sent_at = nullptr;
+    int64_t* latency_ns = nullptr;
+    std::atomic<uint64_t>* failed = nullptr;
   };
-  std::vector<Tally> tallies(o.producers);
-  for (auto& t : tallies) {
+  std::vector<std::unique_ptr<Tally>> tallies;
+  for (uint32_t k = 0; k < o.producers; ++k) {
+    auto& t = *tallies.emplace_back(std::make_unique<Tally>(o.window));
     t.sent_at = sent_at.data();
     t.latency_ns = latency_ns.data();
     t.failed = &failed;
@@ -164,14 +167,10 @@ int produce(const Options& o, const FsyncPolicy& fsync) {
     // every append of this publisher.
     Record record;
     record.value = std::string(o.size, 'x');
-    Tally& tally = tallies[k];
-    auto& acked = tally.acked;
+    Tally& tally = *tallies[k];
     uint64_t sent = 0;
     for (uint64_t i = k; i < o.count; i += o.producers, ++sent) {
-      for (uint64_t a = acked.load(std::memory_order_acquire); sent - a >= o.window;
-           a = acked.load(std::memory_order_acquire)) {
-        acked.wait(a, std::memory_order_acquire);
-      }
+      tally.window.wait_for_room(sent);
       record.timestamp_ms = junction::now_ms();
       sent_at[i] = Clock::now();
       (*store)->produce(
@@ -184,11 +183,10 @@ int produce(const Options& o, const FsyncPolicy& fsync) {
             if (!r && t->failed->fetch_add(1) == 0) {
               std::fprintf(stderr, "log_bench: append failed: %s\n", r.error().message().c_str());
             }
-            t->acked.fetch_add(1, std::memory_order_release);
-            t->acked.notify_one();
+            t->window.ack();
           });
     }
-    for (uint64_t a = acked.load(); a < sent; a = acked.load()) acked.wait(a);
+    tally.window.wait_for_all(sent);
   };
 
   const auto start = Clock::now();

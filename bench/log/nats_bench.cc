@@ -21,10 +21,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "ack_window.h"
 
 namespace {
 
@@ -104,8 +107,9 @@ struct Shared {
   std::vector<int64_t> latency_ns;
 };
 
-struct alignas(64) Tally {  // one per publisher, on its own cache line
-  std::atomic<uint64_t> acked{0};
+struct alignas(64) Tally {  // one per publisher, apart from the others' cache lines
+  explicit Tally(uint64_t window) : window(window) {}
+  junction::bench::AckWindow window;
   Shared* shared = nullptr;
 };
 
@@ -125,8 +129,7 @@ void on_ack(jsCtx*, natsMsg* msg, jsPubAck*, jsPubAckErr* err, void* closure) {
                  err->ErrText ? err->ErrText : natsStatus_GetText(err->Err));
   }
   natsMsg_Destroy(msg);
-  t->acked.fetch_add(1, std::memory_order_release);
-  t->acked.notify_one();
+  t->window.ack();
 }
 
 // A JetStream context whose async publishes are acked into `tally`.
@@ -148,9 +151,10 @@ int produce(natsConnection* nc, const Options& o) {
   Shared shared;
   shared.sent_at.resize(o.count);
   shared.latency_ns.resize(o.count);
-  std::vector<Tally> tallies(o.producers);
+  std::vector<std::unique_ptr<Tally>> tallies;
   std::vector<jsCtx*> contexts;
-  for (auto& t : tallies) {
+  for (uint32_t k = 0; k < o.producers; ++k) {
+    auto& t = *tallies.emplace_back(std::make_unique<Tally>(o.window));
     t.shared = &shared;
     contexts.push_back(publisher_context(nc, o, &t));
     if (!contexts.back()) return 1;
@@ -175,13 +179,10 @@ int produce(natsConnection* nc, const Options& o) {
   std::atomic<bool> publish_failed{false};
   auto publish = [&](uint32_t k) {
     std::string payload(o.size, 'x');
-    auto& acked = tallies[k].acked;
+    auto& window = tallies[k]->window;
     uint64_t sent = 0;
     for (uint64_t i = k; i < o.count; i += o.producers, ++sent) {
-      for (uint64_t a = acked.load(std::memory_order_acquire); sent - a >= o.window;
-           a = acked.load(std::memory_order_acquire)) {
-        acked.wait(a, std::memory_order_acquire);
-      }
+      window.wait_for_room(sent);
       std::memcpy(payload.data(), &i, sizeof(i));
       shared.sent_at[i] = Clock::now();
       if (!check(js_PublishAsync(contexts[k], kSubject, payload.data(),
@@ -191,7 +192,7 @@ int produce(natsConnection* nc, const Options& o) {
         return;
       }
     }
-    for (uint64_t a = acked.load(); a < sent; a = acked.load()) acked.wait(a);
+    window.wait_for_all(sent);
   };
   const auto start = Clock::now();
   std::vector<std::thread> publishers;

@@ -42,15 +42,25 @@ class ByteWriter {
   }
 
  private:
+  // One append per field, not one push_back per byte: encoding a batch
+  // writes a few dozen of these per record.
   void be(uint64_t v, int n) {
-    for (int i = n - 1; i >= 0; --i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+    char buf[8];
+    for (int i = n - 1; i >= 0; --i) {
+      buf[i] = static_cast<char>(v & 0xFF);
+      v >>= 8;
+    }
+    out_.append(buf, static_cast<size_t>(n));
   }
   void uvarint(uint64_t v) {
+    char buf[10];
+    size_t n = 0;
     while (v >= 0x80) {
-      out_.push_back(static_cast<char>((v & 0x7F) | 0x80));
+      buf[n++] = static_cast<char>((v & 0x7F) | 0x80);
       v >>= 7;
     }
-    out_.push_back(static_cast<char>(v));
+    buf[n++] = static_cast<char>(v);
+    out_.append(buf, n);
   }
 
   std::string& out_;
@@ -105,8 +115,10 @@ class ByteReader {
       ok_ = false;
       return 0;
     }
+    const auto* p = reinterpret_cast<const unsigned char*>(in_.data() + pos_);
+    pos_ += static_cast<size_t>(n);
     uint64_t v = 0;
-    for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(in_[pos_++]);
+    for (int i = 0; i < n; ++i) v = (v << 8) | p[i];
     return v;
   }
   uint64_t uvarint(int max_bytes) {

@@ -9,9 +9,20 @@
 #include "fmt/format.h"
 
 namespace junction::log {
+namespace {
+
+// What the buffer pool keeps: enough for the windows of a few busy producers
+// of small batches, while a rare large batch is freed rather than kept.
+constexpr size_t kPooledBufferBytes = 8u << 20;
+constexpr size_t kLargestPooledBuffer = 64u << 10;
+// Requests a recycled queue keeps room for (about 100 bytes each).
+constexpr size_t kRetainedQueueCapacity = 16384;
+
+}  // namespace
 
 Journal::Journal(size_t max_pending_bytes, CommitSyncer::SyncFn sync_segment)
     : max_pending_bytes_(max_pending_bytes),
+      buffers_(kPooledBufferBytes, kLargestPooledBuffer),
       committer_(
           max_pending_bytes,
           sync_segment ? std::move(sync_segment) : [](Segment& s) { return s.sync(); }, &metrics_,
@@ -87,8 +98,8 @@ bool Journal::ready_to_write() const {
 }
 
 void Journal::run() {
+  std::vector<Request> group;
   while (true) {
-    std::deque<Request> group;
     bool stopping = false;
     {
       std::unique_lock lock(mu_);
@@ -98,12 +109,24 @@ void Journal::run() {
       urgent_ = false;
       stopping = stopping_;
     }
-    if (!group.empty()) commit(group);
-    if (stopping && group.empty()) return;
+    const bool idle = group.empty();
+    if (!idle) commit(group);
+    recycle(group);
+    if (stopping && idle) return;
   }
 }
 
-void Journal::commit(std::deque<Request>& group) {
+void Journal::recycle(std::vector<Request>& group) {
+  spent_.clear();
+  for (auto& r : group) {
+    if (r.batch.capacity() > 0) spent_.push_back(std::move(r.batch));
+  }
+  buffers_.give_back(spent_);
+  group.clear();
+  if (group.capacity() > kRetainedQueueCapacity) std::vector<Request>().swap(group);
+}
+
+void Journal::commit(std::vector<Request>& group) {
   std::vector<Request*> run;
   for (auto& req : group) {
     if (req.partition) {

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "log/buffer_pool.h"
 #include "log/commit_syncer.h"
 #include "log/completion.h"
 #include "log/partition.h"
@@ -55,6 +55,10 @@ class Journal {
   // `fsync: always`, or at once on overload.
   void submit(Partition& partition, std::string batch, Callback callback);
 
+  // A buffer to encode a batch into before submit(): one the journal has
+  // written and handed back when there is one, so appends do not allocate.
+  std::string take_buffer() { return buffers_.take(); }
+
   // Runs `fn` on the journal thread once everything submitted before it is
   // written, synced and completed. Used to retire partitions safely.
   void barrier(std::function<void()> fn);
@@ -79,7 +83,10 @@ class Journal {
 
   bool ready_to_write() const;  // mu_ held
   void run();
-  void commit(std::deque<Request>& group);
+  void commit(std::vector<Request>& group);
+  // Hands the group's batch buffers back to the pool and empties the group,
+  // keeping its capacity for a later queue unless it grew unusually large.
+  void recycle(std::vector<Request>& group);
   // Writes `requests` (no barriers among them) and completes them or hands
   // them to the syncer.
   void commit_run(const std::vector<Request*>& requests);
@@ -90,7 +97,10 @@ class Journal {
   const size_t max_pending_bytes_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Request> queue_;
+  // A vector, not a deque: the journal swaps in the last group's emptied one,
+  // so queueing an append allocates nothing once the capacity is there.
+  std::vector<Request> queue_;
+  std::vector<std::string> spent_;  // journal thread: buffers on their way back to the pool
   size_t pending_bytes_ = 0;
   bool urgent_ = false;  // queued work that must not wait for the syncer
   bool stopping_ = false;
@@ -103,6 +113,7 @@ class Journal {
   bool sync_stopping_ = false;
   std::mutex syncing_mu_;
 
+  BufferPool buffers_;
   JournalMetrics metrics_;
   CommitSyncer committer_;
   std::thread thread_;

@@ -128,8 +128,8 @@ std::string_view to_string(Compression c) {
 
 namespace {
 
-Result<std::string> encode(int64_t base_offset, std::span<const Record> records,
-                           Compression compression, bool keep_offsets) {
+Status encode(std::string& out, int64_t base_offset, std::span<const Record> records,
+              Compression compression, bool keep_offsets) {
   if (records.empty()) return Error::invalid("a record batch needs at least one record");
   if (records.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
     return Error::invalid("too many records for one batch");
@@ -143,7 +143,7 @@ Result<std::string> encode(int64_t base_offset, std::span<const Record> records,
   const int64_t last_delta =
       keep_offsets ? records.back().offset - base_offset : static_cast<int64_t>(records.size() - 1);
 
-  std::string out;
+  out.clear();
   const bool plain = compression == Compression::kNone;
   out.reserve(kBatchHeaderSize + (plain ? estimated_size(records) : 0));
   ByteWriter w(out);
@@ -180,20 +180,31 @@ Result<std::string> encode(int64_t base_offset, std::span<const Record> records,
   }
   w.patch_u32(8, static_cast<uint32_t>(out.size() - kBatchOverhead));
   w.patch_u32(kCrcOffset, crc_of(as_view(out).substr(kAttributesOffset)));
-  return out;
+  return ok_status();
 }
 
 }  // namespace
 
 Result<std::string> encode_batch(int64_t base_offset, std::span<const Record> records,
                                  Compression compression) {
-  return encode(base_offset, records, compression, false);
+  std::string out;
+  if (auto st = encode(out, base_offset, records, compression, false); !st) return st.error();
+  return out;
+}
+
+Status encode_batch(std::string& out, int64_t base_offset, std::span<const Record> records,
+                    Compression compression) {
+  return encode(out, base_offset, records, compression, false);
 }
 
 Result<std::string> encode_batch_keeping_offsets(std::span<const Record> records,
                                                  Compression compression) {
   if (records.empty()) return Error::invalid("a record batch needs at least one record");
-  return encode(records.front().offset, records, compression, true);
+  std::string out;
+  if (auto st = encode(out, records.front().offset, records, compression, true); !st) {
+    return st.error();
+  }
+  return out;
 }
 
 Result<BatchHeader> parse_batch_header(std::string_view bytes) {

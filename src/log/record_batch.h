@@ -71,6 +71,10 @@ struct BatchHeader {
 // a caller error (Kafka has no empty batches).
 Result<std::string> encode_batch(int64_t base_offset, std::span<const Record> records,
                                  Compression compression);
+// The same, into `out` (cleared first), so that a caller can reuse a buffer's
+// capacity instead of allocating one per batch.
+Status encode_batch(std::string& out, int64_t base_offset, std::span<const Record> records,
+                    Compression compression);
 
 // Encodes records that keep their own offsets (ascending, gaps allowed), as
 // compaction rewrites them; the batch's base offset is the first one's.

@@ -173,12 +173,12 @@ void Store::produce(Topic& topic, int32_t partition, std::span<const Record> rec
     done(Error::invalid(fmt::format("topic {} has no partition {}", topic.name(), partition)));
     return;
   }
-  auto batch = encode_batch(0, records, config.compression);
-  if (!batch) {
-    done(batch.error());
+  std::string batch = journal_->take_buffer();
+  if (auto st = encode_batch(batch, 0, records, config.compression); !st) {
+    done(st.error());
     return;
   }
-  journal_->submit(topic.partition(partition), std::move(*batch), std::move(done));
+  journal_->submit(topic.partition(partition), std::move(batch), std::move(done));
 }
 
 void Store::run_maintenance() {

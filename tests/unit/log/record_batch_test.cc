@@ -128,6 +128,21 @@ TEST_P(BatchRoundTrip, EveryFieldSurvives) {
   }
 }
 
+TEST_P(BatchRoundTrip, EncodingIntoAUsedBufferReplacesWhatItHeld) {
+  auto records = sample_records();
+  auto fresh = encode_batch(42, records, GetParam());
+  ASSERT_TRUE(fresh);
+  std::string reused(10000, 'z');  // larger than the batch, and full of garbage
+  ASSERT_TRUE(encode_batch(reused, 42, records, GetParam()));
+  EXPECT_EQ(reused, *fresh);
+  // And a buffer that still holds an earlier batch.
+  ASSERT_TRUE(encode_batch(reused, 42, std::span(records).first(1), GetParam()));
+  auto one = encode_batch(42, std::span(records).first(1), GetParam());
+  ASSERT_TRUE(one);
+  EXPECT_EQ(reused, *one);
+  EXPECT_FALSE(encode_batch(reused, 0, {}, GetParam()));
+}
+
 INSTANTIATE_TEST_SUITE_P(Codecs, BatchRoundTrip,
                          ::testing::Values(Compression::kNone, Compression::kLz4,
                                            Compression::kZstd));
