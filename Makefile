@@ -10,7 +10,7 @@ CMAKE_ARGS ?=
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: all deps build demo test unit check-docs check-examples asan docs bench bench-log bench-gateway bench-connectors fuzz format clean
+.PHONY: all deps build demo test unit check-docs check-examples asan docs bench bench-log bench-gateway bench-gateway-instructions bench-connectors fuzz format clean
 
 all: build
 
@@ -79,6 +79,11 @@ bench: build
 # The gateway against nginx as a reverse proxy, with wrk, in one run.
 bench-gateway: build
 	bench/gateway/run.sh $(BUILD)
+
+# The same proxies, user-space instructions per request under callgrind: a
+# figure that other load on the machine barely moves.
+bench-gateway-instructions: build
+	bench/gateway/instructions.sh $(BUILD)
 
 # Junction bridges against the systems' own copy tools, on one machine in
 # one run: PostgreSQL (psql \copy) and NATS JetStream (a libnats copier).
