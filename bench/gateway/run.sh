@@ -36,116 +36,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() {
-  for _ in $(seq 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "nothing listens on port $1" >&2
-  exit 1
-}
+PROXY_WORKERS=$WORKERS
+# shellcheck source=bench/gateway/setup.sh
+source bench/gateway/setup.sh
 
-upstream_port=$(free_port)
-nginx_port=$(free_port)
-junction_port=$(free_port)
-junction_auth_port=$(free_port)
-
-# nginx writes its temp paths under its prefix; give each instance its own.
-start_nginx() {  # name, config body
+# nginx writes its temp paths under its prefix; each instance has its own.
+start_nginx() {  # name
   local dir=$work/$1
-  mkdir -p "$dir/logs"
-  cat >"$dir/nginx.conf"
   "$NGINX" -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' 2>"$dir/logs/stderr" &
   pids+=($!)
 }
-
-start_nginx upstream <<CONF
-worker_processes 1;
-pid $work/upstream/nginx.pid;
-error_log $work/upstream/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$upstream_port reuseport;
-    location / { return 200 '{"item":"widget","stock":42,"warehouse":"north-1"}\n'; }
-  }
-}
-CONF
-
-start_nginx proxy <<CONF
-worker_processes $WORKERS;
-pid $work/proxy/nginx.pid;
-error_log $work/proxy/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log $work/proxy/logs/access.log combined buffer=64k flush=1s;
-  keepalive_requests 1000000;
-  upstream backend {
-    server 127.0.0.1:$upstream_port;
-    keepalive 128;
-  }
-  server {
-    listen 127.0.0.1:$nginx_port reuseport;
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-    }
-  }
-}
-CONF
-
-secret=bench-secret-that-is-long-enough-for-hs256
-cat >"$work/plain.yaml" <<YAML
-apiVersion: junction/v1
-integration: { name: bench-gateway }
-gateway:
-  listen: 127.0.0.1:$junction_port
-  access_log: { file: $work/junction-access.log, flush: 1s }
-  routes:
-    - path: /*
-      methods: [GET]
-      to: { upstream: backend }
-upstreams:
-  backend:
-    targets: ["http://127.0.0.1:$upstream_port"]
-    max_concurrent: 10000
-YAML
-cat >"$work/auth.yaml" <<YAML
-apiVersion: junction/v1
-integration: { name: bench-gateway-auth }
-gateway:
-  listen: 127.0.0.1:$junction_auth_port
-  access_log: { file: $work/junction-auth-access.log, flush: 1s }
-  auth:
-    jwt: { issuer: bench, audience: bench, secret: "$secret", algorithms: [HS256] }
-  routes:
-    - path: /*
-      methods: [GET]
-      require: { auth: jwt }
-      rate_limit: { key: consumer, limit: 10000000/s }
-      to: { upstream: backend }
-upstreams:
-  backend:
-    targets: ["http://127.0.0.1:$upstream_port"]
-    max_concurrent: 10000
-YAML
-token=$(python3 - "$secret" <<'PY'
-import base64, hashlib, hmac, json, sys, time
-def b64(b): return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-body = b64(json.dumps({"iss": "bench", "aud": "bench", "sub": "bench-client",
-                       "exp": int(time.time()) + 3600}).encode())
-sig = b64(hmac.new(sys.argv[1].encode(), f"{head}.{body}".encode(), hashlib.sha256).digest())
-print(f"{head}.{body}.{sig}")
-PY
-)
+start_nginx upstream
+start_nginx proxy
 
 "$JUNCTION" run --threads "$WORKERS" "$work/plain.yaml" >"$work/junction.log" 2>&1 &
 pids+=($!)
