@@ -194,7 +194,7 @@ Result<Identity> Authenticator::from_api_key(std::string_view key) const {
   return id;
 }
 
-Result<Identity> Authenticator::authenticate(const Headers& headers,
+Result<Identity> Authenticator::authenticate(HeaderView headers,
                                              const spec::RouteRequireSpec& require,
                                              std::string_view client_subject) const {
   using spec::AuthMode;

@@ -10,7 +10,7 @@
 #include "auth/api_keys.h"
 #include "auth/jwt.h"
 #include "core/error.h"
-#include "core/headers.h"
+#include "gateway/header_view.h"
 #include "gateway/remote_jwks.h"
 #include "spec/gateway_parse.h"
 
@@ -55,7 +55,7 @@ class Authenticator {
   // Error::transient (the JWKS has not been fetched yet: 503); the message
   // is safe to show the client. `client_subject` is the verified client
   // certificate's subject, empty without one.
-  Result<Identity> authenticate(const Headers& headers, const spec::RouteRequireSpec& require,
+  Result<Identity> authenticate(HeaderView headers, const spec::RouteRequireSpec& require,
                                 std::string_view client_subject = {}) const;
 
   // The WWW-Authenticate challenge for a 401 on a route requiring `mode`;

@@ -151,10 +151,4 @@ bool idempotent(bhttp::verb method) {
   }
 }
 
-Headers header_list(const http::RequestHeader& req) {
-  Headers headers;
-  for (const auto& field : req) headers.add(field.name_string(), field.value());
-  return headers;
-}
-
 }  // namespace junction::gateway

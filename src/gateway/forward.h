@@ -36,7 +36,4 @@ std::string strip_prefix(std::string_view target, std::string_view prefix);
 // Whether a retry may repeat the method's effect safely (RFC 9110 9.2.2).
 bool idempotent(boost::beast::http::verb method);
 
-// The request's header fields as Headers, for the route table.
-Headers header_list(const http::RequestHeader& req);
-
 }  // namespace junction::gateway

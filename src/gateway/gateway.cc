@@ -23,6 +23,17 @@ using resilience::Clock;
 
 constexpr std::array<const char*, 5> kClasses = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
+// Replaces any such fields the response has. Beast has no codes for the
+// RateLimit-* names: saying so spares it a name lookup per field.
+void set_limit_fields(http::Response& res, const RateLimiter::HeaderFields& fields) {
+  for (const auto& [name, value] : fields) {
+    const auto code =
+        iequals(name, "Retry-After") ? bhttp::field::retry_after : bhttp::field::unknown;
+    res.erase(name);
+    res.insert(code, name, value);
+  }
+}
+
 std::array<observe::Counter*, 5> class_counters(observe::Registry& metrics,
                                                 const std::string& route) {
   std::array<observe::Counter*, 5> out{};
@@ -234,7 +245,7 @@ asio::awaitable<void> Gateway::route(http::Request& req, const http::RequestInfo
                                  info.request_id, version);
     co_return;
   }
-  Headers headers = header_list(req);
+  const HeaderView headers(req);
   std::string_view host;
   if (auto it = req.find(bhttp::field::host); it != req.end()) host = sv(it->value());
   const std::string_view origin = headers.get("Origin").value_or("");
@@ -276,7 +287,7 @@ asio::awaitable<void> Gateway::route(http::Request& req, const http::RequestInfo
 }
 
 bool Gateway::admit(RouteRuntime& rt, http::Request& req, const http::RequestInfo& info,
-                    const Headers& headers, const PathParams& params, Exchange& ex,
+                    HeaderView headers, const PathParams& params, Exchange& ex,
                     LimitHeaders& limit_headers, http::Response& refusal) {
   const unsigned version = req.version();
   const auto& rs = *rt.spec;
@@ -330,7 +341,7 @@ bool Gateway::admit(RouteRuntime& rt, http::Request& req, const http::RequestInf
       refusal = http::problem_response(429, "Too Many Requests",
                                        "the rate limit of this route is exhausted", info.request_id,
                                        version);
-      for (const auto& [name, value] : limit_headers) refusal.set(name, value);
+      set_limit_fields(refusal, limit_headers);
       return false;
     }
   }
@@ -339,7 +350,7 @@ bool Gateway::admit(RouteRuntime& rt, http::Request& req, const http::RequestInf
     std::optional<http::Response> refused = rt.body_validator->check(req, info.request_id);
     if (refused) {
       refusal = std::move(*refused);
-      for (const auto& [name, value] : limit_headers) refusal.set(name, value);
+      set_limit_fields(refusal, limit_headers);
       return false;
     }
   }
@@ -350,7 +361,7 @@ bool Gateway::admit(RouteRuntime& rt, http::Request& req, const http::RequestInf
 // up to about 1 KiB: the checks live in admit(), a plain function, so this
 // frame stays small.
 asio::awaitable<void> Gateway::serve(RouteRuntime& rt, http::Request& req,
-                                     const http::RequestInfo& info, const Headers& headers,
+                                     const http::RequestInfo& info, HeaderView headers,
                                      const PathParams& params, Exchange& ex, http::Response& res) {
   LimitHeaders limit_headers;
   if (!admit(rt, req, info, headers, params, ex, limit_headers, res)) co_return;
@@ -364,7 +375,7 @@ asio::awaitable<void> Gateway::serve(RouteRuntime& rt, http::Request& req,
   } else {
     co_await proxy(rt, req, info, ex, res);
   }
-  for (const auto& [name, value] : limit_headers) res.set(name, value);
+  set_limit_fields(res, limit_headers);
 }
 
 asio::awaitable<void> Gateway::proxy(RouteRuntime& rt, http::Request& req,

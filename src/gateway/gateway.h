@@ -109,15 +109,15 @@ class Gateway {
   // value was moved once more at every level (callgrind, bench/gateway).
   asio::awaitable<void> route(http::Request& req, const http::RequestInfo& info, Exchange& ex,
                               http::Response& res);
-  using LimitHeaders = std::vector<std::pair<std::string_view, std::string>>;
+  using LimitHeaders = RateLimiter::HeaderFields;
   // Authentication, policy, rate limit and body validation. False with the
   // answer in `refusal` when the request goes no further; `limit_headers`
   // are the RateLimit-* fields for the response either way.
   bool admit(RouteRuntime& route, http::Request& req, const http::RequestInfo& info,
-             const Headers& headers, const PathParams& params, Exchange& ex,
+             HeaderView headers, const PathParams& params, Exchange& ex,
              LimitHeaders& limit_headers, http::Response& refusal);
   asio::awaitable<void> serve(RouteRuntime& route, http::Request& req,
-                              const http::RequestInfo& info, const Headers& headers,
+                              const http::RequestInfo& info, HeaderView headers,
                               const PathParams& params, Exchange& ex, http::Response& res);
   asio::awaitable<void> proxy(RouteRuntime& route, http::Request& req,
                               const http::RequestInfo& info, Exchange& ex, http::Response& res);

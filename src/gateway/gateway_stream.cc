@@ -72,7 +72,7 @@ std::optional<uint64_t> Gateway::stream_limit(const http::RequestHeader& header)
   if (!path) return std::nullopt;  // refused on the buffered path, as ever
   std::string_view host;
   if (auto it = header.find(bhttp::field::host); it != header.end()) host = sv(it->value());
-  MatchResult m = table_.match(sv(header.method_string()), host, *path, header_list(header));
+  MatchResult m = table_.match(sv(header.method_string()), host, *path, header);
   if (m.outcome != MatchResult::Outcome::kMatched || !routes_[m.route].spec->to.stream) {
     return std::nullopt;
   }

@@ -101,6 +101,10 @@ Result<RateLimiter> RateLimiter::create(std::vector<RateLimit> limits, RateLimit
   if (options.shards == 0) return Error::invalid("rate limiter shards must be at least 1");
   RateLimiter limiter;
   limiter.limits_ = std::move(limits);
+  for (const auto& l : limiter.limits_) {
+    if (!limiter.policy_.empty()) limiter.policy_ += ", ";
+    limiter.policy_ += std::to_string(l.burst) + ";w=" + std::to_string(ceil_seconds(l.window()));
+  }
   size_t shards = std::min(options.shards, options.max_keys);
   limiter.shards_ = std::vector<Shard>(shards);
   for (size_t i = 0; i < shards; ++i) {
@@ -177,18 +181,12 @@ RateLimiter::Decision RateLimiter::check(std::string_view key, TimePoint now, ui
   return d;
 }
 
-std::vector<std::pair<std::string_view, std::string>> RateLimiter::header_fields(
-    const Decision& d) const {
-  std::string policy;
-  for (const auto& l : limits_) {
-    if (!policy.empty()) policy += ", ";
-    policy += std::to_string(l.burst) + ";w=" + std::to_string(ceil_seconds(l.window()));
-  }
-  std::vector<std::pair<std::string_view, std::string>> fields;
+RateLimiter::HeaderFields RateLimiter::header_fields(const Decision& d) const {
+  HeaderFields fields;
   fields.emplace_back("RateLimit-Limit", std::to_string(d.limit));
   fields.emplace_back("RateLimit-Remaining", std::to_string(d.remaining));
   fields.emplace_back("RateLimit-Reset", std::to_string(d.reset_seconds));
-  fields.emplace_back("RateLimit-Policy", std::move(policy));
+  fields.emplace_back("RateLimit-Policy", policy_);
   if (!d.allowed) fields.emplace_back("Retry-After", std::to_string(d.retry_after_seconds));
   return fields;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/container/static_vector.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -75,7 +76,9 @@ class RateLimiter {
   // RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset and
   // RateLimit-Policy (every limit, "100;w=2, 1000;w=60") as in
   // draft-ietf-httpapi-ratelimit-headers-06, plus Retry-After when refused.
-  std::vector<std::pair<std::string_view, std::string>> header_fields(const Decision& d) const;
+  // Fixed capacity, so a request's fields cost no heap allocation.
+  using HeaderFields = boost::container::static_vector<std::pair<std::string_view, std::string>, 5>;
+  HeaderFields header_fields(const Decision& d) const;
 
   const std::vector<RateLimit>& limits() const { return limits_; }
   size_t key_count() const;
@@ -87,6 +90,7 @@ class RateLimiter {
   RateLimiter() = default;
 
   std::vector<RateLimit> limits_;
+  std::string policy_;  // RateLimit-Policy: the same for every decision
   std::vector<Shard> shards_;
 };
 

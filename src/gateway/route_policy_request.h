@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include "auth/policy_expression.h"
-#include "core/headers.h"
 #include "gateway/authenticator.h"
+#include "gateway/header_view.h"
 #include "gateway/path_template.h"
 
 namespace junction::gateway {
@@ -17,7 +17,7 @@ namespace junction::gateway {
 // lives for one evaluation, on one thread.
 class RoutePolicyRequest : public auth::PolicyRequest {
  public:
-  RoutePolicyRequest(std::string_view method, std::string_view target, const Headers& headers,
+  RoutePolicyRequest(std::string_view method, std::string_view target, HeaderView headers,
                      const PathParams& params, const Identity& identity)
       : method_(method), target_(target), headers_(headers), params_(params), identity_(identity) {}
 
@@ -31,7 +31,7 @@ class RoutePolicyRequest : public auth::PolicyRequest {
  private:
   std::string_view method_;
   std::string_view target_;  // path and query, as received
-  const Headers& headers_;
+  HeaderView headers_;
   const PathParams& params_;
   const Identity& identity_;
   mutable std::deque<std::string> decoded_;  // query values handed out; stable addresses

@@ -115,7 +115,7 @@ Result<RouteTable> RouteTable::build(std::vector<Route> routes) {
 }
 
 bool RouteTable::constraints_match(const CompiledRoute& r, std::string_view host,
-                                   const Headers& headers) const {
+                                   HeaderView headers) const {
   if (!r.host.empty()) {
     bool ok = r.host_wildcard ? host.size() > r.host.size() && iends_with(host, r.host)
                               : iequals(host, r.host);
@@ -129,7 +129,7 @@ bool RouteTable::constraints_match(const CompiledRoute& r, std::string_view host
 }
 
 MatchResult RouteTable::match(std::string_view method, std::string_view host,
-                              const NormalizedPath& path, const Headers& headers) const {
+                              const NormalizedPath& path, HeaderView headers) const {
   MatchResult result;
   RouteTrie::Candidates candidates;
   trie_.collect(path, candidates);

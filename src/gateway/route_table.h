@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "core/headers.h"
+#include "gateway/header_view.h"
 #include "gateway/normalized_path.h"
 #include "gateway/path_template.h"
 #include "gateway/route_trie.h"
@@ -70,10 +70,10 @@ class RouteTable {
   // `method` is compared exactly (methods are case-sensitive); `host` is the
   // Host header, with or without port, compared case-insensitively.
   MatchResult match(std::string_view method, std::string_view host, const NormalizedPath& path,
-                    const Headers& headers) const;
+                    HeaderView headers) const;
   // The result's params would view a path that is about to be destroyed.
   MatchResult match(std::string_view method, std::string_view host, const NormalizedPath&& path,
-                    const Headers& headers) const = delete;
+                    HeaderView headers) const = delete;
 
   size_t size() const { return routes_.size(); }
   const Route& route(size_t i) const { return routes_[i].spec; }
@@ -88,8 +88,7 @@ class RouteTable {
   };
 
   RouteTable() = default;
-  bool constraints_match(const CompiledRoute& r, std::string_view host,
-                         const Headers& headers) const;
+  bool constraints_match(const CompiledRoute& r, std::string_view host, HeaderView headers) const;
 
   std::vector<CompiledRoute> routes_;
   RouteTrie trie_;

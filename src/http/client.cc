@@ -82,7 +82,9 @@ asio::awaitable<Exchange> exchange(Stream& stream, ClientConnection& conn, const
     out.ec = watch.cause(rec);
     co_return out;
   }
-  out.keep_alive = parser.get().keep_alive() && !parser.need_eof();
+  // The parser's flags already say it; asking the message would scan the
+  // Connection field again.
+  out.keep_alive = parser.keep_alive() && !parser.need_eof();
   out.response = parser.release();
   co_return out;
 }

@@ -157,7 +157,7 @@ class Connection {
     info_ = base_;
     info_.request_id = request_id_;
     // Read first: a handler may turn the request into another (a proxy's).
-    const bool client_keeps_alive = req.keep_alive();
+    const bool client_keeps_alive = parser.keep_alive();  // its flags: no field scan
     const bool head_request = req.method() == bhttp::verb::head;
     Response res = co_await call_handler(st_.handler, req, info_);
     // The handler may ask to close (Connection: close) too.

@@ -28,8 +28,7 @@ RateLimiter limiter(std::vector<std::string_view> specs, RateLimiterOptions opti
   return std::move(l).value();
 }
 
-std::map<std::string, std::string> as_map(
-    const std::vector<std::pair<std::string_view, std::string>>& fields) {
+std::map<std::string, std::string> as_map(const RateLimiter::HeaderFields& fields) {
   std::map<std::string, std::string> m;
   for (const auto& [k, v] : fields) m[std::string(k)] = v;
   return m;
