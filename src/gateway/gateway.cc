@@ -26,10 +26,17 @@ constexpr std::array<const char*, 5> kClasses = {"1xx", "2xx", "3xx", "4xx", "5x
 // Replaces any such fields the response has. Beast has no codes for the
 // RateLimit-* names: saying so spares it a name lookup per field.
 void set_limit_fields(http::Response& res, const RateLimiter::HeaderFields& fields) {
+  // One pass over the response finds whether there is anything to replace:
+  // nearly never, and an erase by name costs a tree lookup per field.
+  const bool replace = std::any_of(res.begin(), res.end(), [](const auto& f) {
+    if (f.name() == bhttp::field::retry_after) return true;
+    const std::string_view name = f.name_string();
+    return name.size() > 10 && iequals(name.substr(0, 10), "RateLimit-");
+  });
   for (const auto& [name, value] : fields) {
     const auto code =
         iequals(name, "Retry-After") ? bhttp::field::retry_after : bhttp::field::unknown;
-    res.erase(name);
+    if (replace) res.erase(name);
     res.insert(code, name, value);
   }
 }

@@ -1,5 +1,8 @@
 #include "http/dispatch.h"
 
+#include <charconv>
+#include <cstdint>
+
 #include "core/message.h"
 #include "http/problem.h"
 
@@ -15,6 +18,28 @@ constexpr std::string_view kRequestIdHeader = "X-Request-Id";
 bool is_id_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '_' || c == '-';
+}
+
+// Whether the response already frames its body as prepare_payload() would:
+// one Content-Length equal to the body's size and no Transfer-Encoding, on
+// a status that has a body. A proxied response nearly always does, and
+// rewriting the field would cost an erase and an insert.
+bool framed_by_length(const Response& res) {
+  const unsigned status = res.result_int();
+  if (status < 200 || status == 204 || status == 304) return false;
+  bool matches = false;
+  for (const auto& field : res) {
+    if (field.name() == bhttp::field::transfer_encoding) return false;
+    if (field.name() != bhttp::field::content_length) continue;
+    if (matches) return false;  // a second one
+    const auto value = field.value();
+    uint64_t length = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+    matches =
+        ec == std::errc() && end == value.data() + value.size() && length == res.body().size();
+    if (!matches) return false;
+  }
+  return matches;
 }
 
 }  // namespace
@@ -63,7 +88,7 @@ void finish_response(Response& res, unsigned version, bool keep_alive, bool head
     // A HEAD answer announces the GET body's length but carries no body.
     if (res.find(bhttp::field::content_length) == res.end()) res.content_length(res.body().size());
     res.body().clear();
-  } else {
+  } else if (!framed_by_length(res)) {
     res.prepare_payload();
   }
   res.keep_alive(keep_alive);
