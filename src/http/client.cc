@@ -65,7 +65,8 @@ asio::awaitable<Exchange> exchange(Stream& stream, ClientConnection& conn, const
   if (req.chunked()) {
     std::tie(wec, std::ignore) = co_await bhttp::async_write(stream, req, kNoThrow);
   } else {
-    std::tie(wec, std::ignore) = co_await write_request(stream, req, line, conn.header);
+    auto write = write_request(stream, req, line, conn.header);
+    std::tie(wec, std::ignore) = co_await std::move(write);
   }
   if (wec) {
     out.ec = watch.cause(wec);

@@ -233,7 +233,13 @@ class Connection {
 
   asio::awaitable<Next> write(Response& res, Next then) {
     watch_.expires_after(limits_.body_timeout);
-    auto [ec, n] = co_await write_message(stream_, res, header_);
+    boost::system::error_code ec;
+    if (has_plain_body(res)) {
+      auto write = write_plain_message(stream_, res, header_);
+      std::tie(ec, std::ignore) = co_await std::move(write);
+    } else {
+      std::tie(ec, std::ignore) = co_await bhttp::async_write(stream_, res, kNoThrow);
+    }
     co_return ec ? Next::kAbort : then;
   }
 

@@ -13,21 +13,36 @@
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <tuple>
 
 namespace junction::http {
 
 enum class ReadUntil { kHeader, kMessage };
+
+namespace detail {
+// Beast's ssl_stream declares async_read_some the pre-deferred way, so TLS
+// reads go through use_awaitable.
+template <class Stream>
+inline constexpr bool kReadsDeferred = true;
+template <class Next>
+inline constexpr bool kReadsDeferred<boost::beast::ssl_stream<Next>> = false;
+}  // namespace detail
 
 template <class Stream, bool isRequest>
 boost::asio::awaitable<boost::system::error_code> read_parsed(
     Stream& stream, boost::beast::flat_buffer& buffer,
     boost::beast::http::basic_parser<isRequest>& parser, ReadUntil until) {
   namespace bhttp = boost::beast::http;
+  // Deferred, not use_awaitable, where the stream allows: awaiting the
+  // operation directly costs no coroutine frame per read.
+  constexpr auto kDeferredNoThrow = boost::asio::as_tuple(boost::asio::deferred);
   constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
   // As Beast does: 512 bytes at least, 64 KiB at most per read.
   constexpr size_t kMinRead = 512;
@@ -48,7 +63,14 @@ boost::asio::awaitable<boost::system::error_code> read_parsed(
       if (progressed) continue;
     }
     const size_t room = std::clamp(buffer.capacity() - buffer.size(), kMinRead, kMaxRead);
-    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(room), kNoThrow);
+    std::tuple<boost::system::error_code, size_t> got;
+    if constexpr (detail::kReadsDeferred<Stream>) {
+      auto read = stream.async_read_some(buffer.prepare(room), kDeferredNoThrow);
+      got = co_await std::move(read);
+    } else {
+      got = co_await stream.async_read_some(buffer.prepare(room), kNoThrow);
+    }
+    auto [rec, n] = got;
     buffer.commit(n);
     if (rec == boost::asio::error::eof) {
       if (!parser.got_some()) co_return bhttp::error::end_of_stream;

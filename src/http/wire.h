@@ -12,6 +12,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/write.hpp>
@@ -37,7 +38,7 @@ struct RequestLine {
 };
 void format_header(const Request& req, const RequestLine& line, std::string& out);
 
-// Whether write_message may take the fast path: not chunked, so the body is
+// Whether write_plain_message may take the fast path: not chunked, so the body is
 // sent as it is.
 template <bool isRequest>
 bool has_plain_body(
@@ -45,33 +46,37 @@ bool has_plain_body(
   return !m.chunked();
 }
 
-// Writes `msg` after prepare_payload() (or a set Content-Length) the way
-// boost::beast::http::async_write would; a chunked message goes through
-// Beast. The header is formatted into `header`, which must outlive the write
-// (a buffer the caller keeps for reuse). Not a coroutine itself: the write
-// is awaited directly, without a frame of its own.
+// The completion token of the writes below: a deferred operation, awaited
+// where it is made, costs no coroutine frame (use_awaitable allocates one
+// per operation), and errors come back as values.
+inline constexpr auto kDeferredNoThrow = boost::asio::as_tuple(boost::asio::deferred);
+
+// Writes `msg`, whose body is plain (has_plain_body) and framed by
+// prepare_payload() or a set Content-Length, the way
+// boost::beast::http::async_write would. The header is formatted into
+// `header`, which must outlive the write (a buffer the caller keeps for
+// reuse). Returns the deferred write: await it at once, from a named
+// variable (GCC 12 mishandles temporaries inside co_await).
 template <class Stream, bool isRequest>
-boost::asio::awaitable<std::tuple<boost::system::error_code, size_t>> write_message(
-    Stream& stream, boost::beast::http::message<isRequest, boost::beast::http::string_body>& msg,
+auto write_plain_message(
+    Stream& stream,
+    const boost::beast::http::message<isRequest, boost::beast::http::string_body>& msg,
     std::string& header) {
-  constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
-  if (!has_plain_body(msg)) return boost::beast::http::async_write(stream, msg, kNoThrow);
   format_header(msg, header);
   const std::array<boost::asio::const_buffer, 2> buffers = {boost::asio::buffer(header),
                                                             boost::asio::buffer(msg.body())};
-  return boost::asio::async_write(stream, buffers, kNoThrow);
+  return boost::asio::async_write(stream, buffers, kDeferredNoThrow);
 }
 
-// write_message() for a request with its RequestLine; req must not be
-// chunked.
+// write_plain_message() for a request with its RequestLine; req must not
+// be chunked.
 template <class Stream>
-boost::asio::awaitable<std::tuple<boost::system::error_code, size_t>> write_request(
-    Stream& stream, const Request& req, const RequestLine& line, std::string& header) {
-  constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
+auto write_request(Stream& stream, const Request& req, const RequestLine& line,
+                   std::string& header) {
   format_header(req, line, header);
   const std::array<boost::asio::const_buffer, 2> buffers = {boost::asio::buffer(header),
                                                             boost::asio::buffer(req.body())};
-  return boost::asio::async_write(stream, buffers, kNoThrow);
+  return boost::asio::async_write(stream, buffers, kDeferredNoThrow);
 }
 
 }  // namespace junction::http
