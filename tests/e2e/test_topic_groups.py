@@ -7,7 +7,7 @@ import subprocess
 import threading
 import unittest
 
-from junction_e2e import BIN, JunctionTest, http_request, json_body, wait_until
+from junction_e2e import BIN, JunctionTest, http_request, json_body, json_lines, wait_until
 
 SPEC = """\
 apiVersion: junction/v1
@@ -20,12 +20,6 @@ flows:
     input: { topic: events, group: shared }
     output: { file: out.jsonl }
 """
-
-
-def json_lines(text):
-    # A line still being written (no newline yet) is not a record yet.
-    whole = text[: text.rfind("\n") + 1]
-    return [json.loads(l) for l in whole.splitlines() if l.strip()]
 
 
 class TopicGroupsTest(JunctionTest):
