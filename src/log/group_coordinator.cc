@@ -158,13 +158,12 @@ std::map<uint64_t, std::vector<int32_t>> GroupCoordinator::assignment(
   return out;
 }
 
-std::optional<GroupCoordinator::GroupStatus> GroupCoordinator::status(const std::string& group,
-                                                                      const std::string& topic,
-                                                                      Clock::time_point now) const {
+std::optional<GroupCoordinator::Membership> GroupCoordinator::membership(
+    const std::string& group, const std::string& topic, Clock::time_point now) const {
   std::lock_guard lock(mu_);
   auto it = groups_.find({group, topic});
   if (it == groups_.end()) return std::nullopt;
-  GroupStatus out{it->second.generation, {}};
+  Membership out{it->second.generation, {}};
   for (const auto& m : it->second.members) {
     const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(now - m.heard);
     out.members.push_back(

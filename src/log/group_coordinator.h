@@ -85,13 +85,13 @@ class GroupCoordinator {
     std::chrono::milliseconds session_timeout{0};  // zero: a member in this process
     std::chrono::milliseconds since_heard{0};      // since its last heartbeat (or join)
   };
-  struct GroupStatus {
+  struct Membership {
     uint64_t generation = 0;
     std::vector<MemberStatus> members;  // in join order
   };
   // Nothing when the group has no members on the topic.
-  std::optional<GroupStatus> status(const std::string& group, const std::string& topic,
-                                    Clock::time_point now = Clock::now()) const;
+  std::optional<Membership> membership(const std::string& group, const std::string& topic,
+                                       Clock::time_point now = Clock::now()) const;
   std::vector<std::string> groups_of(const std::string& topic) const;
   size_t member_count(const std::string& group, const std::string& topic) const;
 

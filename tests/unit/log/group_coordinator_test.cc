@@ -170,14 +170,14 @@ TEST_F(GroupCoordinatorTest, OnlyMovedPartitionsStartANewTenure) {
   EXPECT_EQ(back->owned_since, (std::vector<uint64_t>{gen1, gen1, gen2 + 1, gen2 + 1}));
 }
 
-TEST_F(GroupCoordinatorTest, StatusShowsEachMembersShareAndSilence) {
-  EXPECT_FALSE(coordinator_.status("g", "t"));
+TEST_F(GroupCoordinatorTest, MembershipShowsEachMembersShareAndSilence) {
+  EXPECT_FALSE(coordinator_.membership("g", "t"));
   const auto t0 = Clock::now();
   const uint64_t local = join(0ms, t0);
   const uint64_t remote = join(5000ms, t0);
   ASSERT_TRUE(coordinator_.heartbeat("g", "t", remote, t0 + 500ms));
 
-  const auto status = coordinator_.status("g", "t", t0 + 1500ms);
+  const auto status = coordinator_.membership("g", "t", t0 + 1500ms);
   ASSERT_TRUE(status);
   EXPECT_EQ(status->generation, heard_.last[local].generation);
   ASSERT_EQ(status->members.size(), 2u);
@@ -189,12 +189,12 @@ TEST_F(GroupCoordinatorTest, StatusShowsEachMembersShareAndSilence) {
   EXPECT_EQ(status->members[1].partitions, (std::vector<int32_t>{2, 3}));
   EXPECT_EQ(status->members[1].session_timeout, 5000ms);
   EXPECT_EQ(status->members[1].since_heard, 1000ms);
-  EXPECT_FALSE(coordinator_.status("g", "other-topic"));
+  EXPECT_FALSE(coordinator_.membership("g", "other-topic"));
 
   // Once the last member is gone, so is the group's membership.
   coordinator_.leave("g", "t", local);
   coordinator_.leave("g", "t", remote);
-  EXPECT_FALSE(coordinator_.status("g", "t"));
+  EXPECT_FALSE(coordinator_.membership("g", "t"));
 }
 
 }  // namespace
