@@ -13,6 +13,7 @@
 #include "core/message.h"
 #include "fmt/format.h"
 #include "http/problem.h"
+#include "log/group_json.h"
 #include "log/record_json.h"
 
 namespace junction::app {
@@ -425,6 +426,30 @@ boost::asio::awaitable<Response> post_member(RemoteMembers& members, log::Topic&
       req);
 }
 
+// GET /topics/NAME/groups[/G]: every group on the topic, or one.
+Response get_groups(log::Store& store, log::Topic& topic, const std::string* only,
+                    const http::Request& req, const http::RequestInfo& info) {
+  const auto now = log::GroupCoordinator::Clock::now();
+  if (only) {
+    auto status = log::group_status(store, topic, *only, now);
+    if (!status) {
+      return problem(404, "Not Found",
+                     fmt::format("no group '{}' on topic {}: it has no members and committed "
+                                 "nothing",
+                                 *only, topic.name()),
+                     req, info);
+    }
+    return json_response(log::group_to_json(*status), req);
+  }
+  json::array groups;
+  for (const auto& name : log::group_names(store, topic.name())) {
+    if (auto status = log::group_status(store, topic, name, now)) {
+      groups.push_back(log::group_to_json(*status));
+    }
+  }
+  return json_response(json::object{{"groups", std::move(groups)}}, req);
+}
+
 }  // namespace
 
 boost::asio::awaitable<std::optional<Response>> handle_topics_api(log::Store& store,
@@ -472,6 +497,11 @@ boost::asio::awaitable<std::optional<Response>> handle_topics_api(log::Store& st
       co_return co_await get_records(store, members, *topic, url, req, info);
     co_return problem(405, "Method Not Allowed", "GET or POST on records", req, info);
   }
+  if ((segs.size() == 3 || segs.size() == 4) && segs[2] == "groups") {
+    if (method != beast_http::verb::get)
+      co_return problem(405, "Method Not Allowed", "GET a topic's groups", req, info);
+    co_return get_groups(store, *topic, segs.size() == 4 ? &segs[3] : nullptr, req, info);
+  }
   if (segs.size() == 5 && segs[2] == "groups" && segs[4] == "offsets") {
     if (method != beast_http::verb::post)
       co_return problem(405, "Method Not Allowed", "POST offsets", req, info);
@@ -491,8 +521,8 @@ boost::asio::awaitable<std::optional<Response>> handle_topics_api(log::Store& st
     co_return json_response(json::object{{"left", segs[5]}}, req);
   }
   co_return problem(404, "Not Found",
-                    "served here: /topics, /topics/NAME/records, /topics/NAME/groups/G/offsets, "
-                    "/topics/NAME/groups/G/members[/ID]",
+                    "served here: /topics, /topics/NAME/records, /topics/NAME/groups[/G], "
+                    "/topics/NAME/groups/G/offsets, /topics/NAME/groups/G/members[/ID]",
                     req, info);
 }
 

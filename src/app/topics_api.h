@@ -24,6 +24,8 @@ namespace junction::app {
 //                                                 commit [{"partition":P,"offset":N}]: as a
 //                                                 member for its partitions, or without
 //                                                 one while the group has no members
+//   GET  /topics/NAME/groups                      every group: log/group_json.h
+//   GET  /topics/NAME/groups/G                    one: members, committed offsets, lag
 //   POST   /topics/NAME/groups/G/members          join: {"session_timeout","start"}
 //   DELETE /topics/NAME/groups/G/members/ID       leave
 // `wait` long-polls: the answer comes when records arrive or the wait ends.

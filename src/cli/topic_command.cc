@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "cli/group_table.h"
 #include "cli/topic_remote.h"
 #include "components/builtin.h"
 #include "connectors/register.h"
@@ -16,6 +17,7 @@
 #include "flow/registry.h"
 #include "fmt/format.h"
 #include "log/consumer.h"
+#include "log/group_json.h"
 #include "log/record_json.h"
 #include "log/store.h"
 #include "spec/spec.h"
@@ -31,7 +33,8 @@ Commands (on a storage dir; stop a running junction first, it holds the dir):
   list                      topics with partitions, records and size
   create NAME               --partitions N --fsync P --retention D --retention-size S
                             --compaction --max-message-size S --compression none|lz4|zstd
-  describe NAME             partitions (start, end, size, segments) and consumer groups (lag)
+  describe NAME             partitions (start, end, size, segments) and consumer groups
+                            (committed offsets and lag; with --server, members too)
   produce NAME              one record per stdin line; --key K, --partition P,
                             --header name=value (repeatable)
   consume NAME              records as JSON lines; --from POS, --count N, --follow,
@@ -212,21 +215,15 @@ int cmd_describe(log::Store& store, const std::string& name) {
                 static_cast<long long>(part.high_watermark()),
                 static_cast<unsigned long long>(part.size_bytes()), part.segment_count());
   }
-  // Groups with committed offsets on this topic, and how far behind they are.
-  std::map<std::string, std::map<int32_t, int64_t>> groups;
-  auto all = store.offsets().all();
-  for (const auto& [key, offset] : all) {
-    if (std::get<1>(key) == name) groups[std::get<0>(key)][std::get<2>(key)] = offset;
-  }
-  for (const auto& [group, offsets] : groups) {
-    int64_t lag = 0;
-    for (int32_t p = 0; p < t->partition_count(); ++p) {
-      auto it = offsets.find(p);
-      const int64_t committed = it == offsets.end() ? t->partition(p).start_offset() : it->second;
-      lag += std::max<int64_t>(0, t->partition(p).high_watermark() - committed);
+  // The groups' committed offsets and lag. The store is not running, so no
+  // group has members here: `--server` shows those.
+  json::array groups;
+  for (const auto& group : log::group_names(store, name)) {
+    if (auto status = log::group_status(store, *t, group)) {
+      groups.push_back(log::group_to_json(*status));
     }
-    std::printf("  group %s: lag %lld\n", group.c_str(), static_cast<long long>(lag));
   }
+  print_groups(groups);
   return 0;
 }
 
@@ -380,6 +377,14 @@ int remote_list(RemoteTopics& remote, const std::string& only) {
     }
   }
   if (!only.empty() && !found) return fail(fmt::format("topic '{}' does not exist", only));
+  return 0;
+}
+
+int remote_describe(RemoteTopics& remote, const std::string& name) {
+  if (const int rc = remote_list(remote, name); rc != 0) return rc;
+  auto groups = remote.call("GET", "/topics/" + name + "/groups");
+  if (!groups) return fail(groups.error().message());
+  print_groups(groups->at("groups").as_array());
   return 0;
 }
 
@@ -562,7 +567,7 @@ int topic_command(const std::vector<std::string>& args) {
     auto remote = RemoteTopics::connect(*server);
     if (!remote) return fail(remote.error().message());
     if (a.command == "list") return remote_list(**remote, "");
-    if (a.command == "describe") return remote_list(**remote, a.name);
+    if (a.command == "describe") return remote_describe(**remote, a.name);
     if (a.command == "produce") return remote_produce(**remote, a);
     if (a.command == "consume") return remote_consume(**remote, a);
     return fail(a.command + " works on a storage dir only: stop the instance and use --dir");

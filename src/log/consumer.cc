@@ -201,21 +201,30 @@ int64_t Consumer::initial_offset(const Partition& partition) const {
 void Consumer::assign(const Assignment& assignment) {
   const auto& parts = assignment.partitions;
   generation_ = assignment.generation;
+  // Only the latest assignment is seen: a partition lost and given back in
+  // between comes with a newer tenure, and what we read of it before is
+  // stale (its other owner may have committed past it). It starts over too.
+  std::map<int32_t, uint64_t> tenure;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    tenure[parts[i]] = i < assignment.owned_since.size() ? assignment.owned_since[i] : 0;
+  }
   // What we lose is not committed here: its new owner may be reading it
   // already, and only the owner commits. What was acked since the last commit
   // is delivered again to the new owner (at least once, never skipped).
   for (auto it = partitions_.begin(); it != partitions_.end();) {
-    if (std::find(parts.begin(), parts.end(), it->first) != parts.end()) {
+    auto kept = tenure.find(it->first);
+    if (kept != tenure.end() && kept->second == it->second.owned_since) {
       ++it;
       continue;
     }
     in_flight_ -= it->second.pending.size();
     it = partitions_.erase(it);
   }
-  for (int32_t id : parts) {
+  for (const auto& [id, since] : tenure) {
     if (partitions_.count(id) || id >= topic_->partition_count()) continue;
     PartitionState st;
     st.id = id;
+    st.owned_since = since;
     st.next_fetch = initial_offset(topic_->partition(id));
     partitions_.emplace(id, std::move(st));
   }

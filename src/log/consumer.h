@@ -119,6 +119,7 @@ class Consumer {
   };
   struct PartitionState {
     int32_t id = 0;
+    uint64_t owned_since = 0;            // the generation it came to us (Assignment)
     int64_t next_fetch = 0;              // next offset to read from the log
     std::deque<Record> buffered;         // fetched, not yet delivered
     std::map<int64_t, Pending> pending;  // delivered, not yet acked

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "fmt/format.h"
+#include "log/sticky_assignor.h"
 
 namespace junction::log {
 
@@ -21,7 +22,7 @@ Result<uint64_t> GroupCoordinator::join(const std::string& group, const std::str
     }
     g.partitions = std::max(g.partitions, partitions);
     id = next_member_++;
-    g.members.push_back({id, std::move(on_assign), {}, session_timeout, now + session_timeout});
+    g.members.push_back({id, std::move(on_assign), {}, session_timeout, now});
     notify = rebalance(g);
   }
   for (auto& fn : notify) fn();
@@ -53,8 +54,8 @@ std::optional<Assignment> GroupCoordinator::heartbeat(const std::string& group,
   if (it == groups_.end()) return std::nullopt;
   for (auto& m : it->second.members) {
     if (m.id != member) continue;
-    m.deadline = now + m.session_timeout;
-    return Assignment{it->second.generation, m.partitions};
+    m.heard = now;
+    return assignment_of(it->second, m);
   }
   return std::nullopt;
 }
@@ -68,7 +69,7 @@ std::vector<GroupCoordinator::MemberKey> GroupCoordinator::expire(Clock::time_po
       auto& members = it->second.members;
       const size_t before = members.size();
       std::erase_if(members, [&](const Member& m) {
-        const bool expired = m.session_timeout.count() > 0 && m.deadline <= now;
+        const bool expired = m.session_timeout.count() > 0 && m.heard + m.session_timeout <= now;
         if (expired) gone.emplace_back(it->first.first, it->first.second, m.id);
         return expired;
       });
@@ -103,9 +104,21 @@ GroupCoordinator::CommitCheck GroupCoordinator::commit_as(const std::string& gro
 
 std::vector<std::function<void()>> GroupCoordinator::rebalance(Group& g) {
   ++g.generation;
-  std::vector<std::vector<int32_t>> plan(g.members.size());
-  for (int32_t p = 0; p < g.partitions; ++p) {
-    plan[static_cast<size_t>(p) % g.members.size()].push_back(p);
+  std::vector<std::vector<int32_t>> owned;
+  owned.reserve(g.members.size());
+  for (const auto& m : g.members) owned.push_back(m.partitions);
+  const auto plan = sticky_assign(g.partitions, owned);
+
+  // A partition that changes owner starts a new tenure, from the committed
+  // offset; one that stays keeps its tenure, and its owner what it read.
+  g.owned_since.resize(static_cast<size_t>(g.partitions), g.generation);
+  for (size_t i = 0; i < g.members.size(); ++i) {
+    for (int32_t p : plan[i]) {
+      const auto& before = g.members[i].partitions;
+      if (std::find(before.begin(), before.end(), p) == before.end()) {
+        g.owned_since[static_cast<size_t>(p)] = g.generation;
+      }
+    }
   }
   // Every member hears of the new generation, even with its partitions
   // unchanged, so that what it reports is current.
@@ -113,9 +126,15 @@ std::vector<std::function<void()>> GroupCoordinator::rebalance(Group& g) {
   for (size_t i = 0; i < g.members.size(); ++i) {
     auto& m = g.members[i];
     m.partitions = plan[i];
-    notify.push_back([fn = m.on_assign, a = Assignment{g.generation, plan[i]}] { fn(a); });
+    notify.push_back([fn = m.on_assign, a = assignment_of(g, m)] { fn(a); });
   }
   return notify;
+}
+
+Assignment GroupCoordinator::assignment_of(const Group& g, const Member& m) {
+  Assignment a{g.generation, m.partitions, {}};
+  for (int32_t p : m.partitions) a.owned_since.push_back(g.owned_since[static_cast<size_t>(p)]);
+  return a;
 }
 
 const GroupCoordinator::Member* GroupCoordinator::find(const std::string& group,
@@ -136,6 +155,20 @@ std::map<uint64_t, std::vector<int32_t>> GroupCoordinator::assignment(
   auto it = groups_.find({group, topic});
   if (it == groups_.end()) return out;
   for (const auto& m : it->second.members) out[m.id] = m.partitions;
+  return out;
+}
+
+std::optional<GroupCoordinator::Membership> GroupCoordinator::membership(
+    const std::string& group, const std::string& topic, Clock::time_point now) const {
+  std::lock_guard lock(mu_);
+  auto it = groups_.find({group, topic});
+  if (it == groups_.end()) return std::nullopt;
+  Membership out{it->second.generation, {}};
+  for (const auto& m : it->second.members) {
+    const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(now - m.heard);
+    out.members.push_back(
+        {m.id, m.partitions, m.session_timeout, std::max(since, std::chrono::milliseconds(0))});
+  }
   return out;
 }
 

@@ -18,15 +18,20 @@ namespace junction::log {
 struct Assignment {
   uint64_t generation = 0;  // counts the group's rebalances
   std::vector<int32_t> partitions;
+  // owned_since[i]: the generation in which partitions[i] came to this
+  // member. A partition it lost and got back between two looks has a newer
+  // one than it remembers: what it had read of it is stale.
+  std::vector<uint64_t> owned_since;
 };
 
 // Consumer-group membership: the members of a group on a topic share its
 // partitions, each partition owned by exactly one member. Members are flow
 // inputs in this process and remote consumers of the HTTP API alike. Every
-// join, leave or expiry reassigns them (eagerly: each member is told its
-// whole new set, with a new generation), partition i going to member i mod n
-// in join order, so the assignment is deterministic and balanced within one
-// partition.
+// join, leave or expiry is a rebalance: a new generation, told to every
+// member with its whole set. The assignment is sticky (sticky_assignor.h):
+// balanced within one partition, a member keeps what it owns as far as that
+// allows, so only the partitions that must move change owner, and only their
+// new owners start them over from the committed offset.
 //
 // A member that joins with a session timeout (a remote one) must heartbeat
 // within it; expire() removes those that did not. Only a partition's current
@@ -69,9 +74,24 @@ class GroupCoordinator {
   CommitCheck commit_as(const std::string& group, const std::string& topic, uint64_t member,
                         int32_t partition, const std::function<void()>& commit);
 
-  // Members and their partitions, for `topic describe` and the admin API.
+  // Members and their partitions.
   std::map<uint64_t, std::vector<int32_t>> assignment(const std::string& group,
                                                       const std::string& topic) const;
+
+  // What `topic describe` and GET /topics/T/groups/G show of a member.
+  struct MemberStatus {
+    uint64_t id = 0;
+    std::vector<int32_t> partitions;
+    std::chrono::milliseconds session_timeout{0};  // zero: a member in this process
+    std::chrono::milliseconds since_heard{0};      // since its last heartbeat (or join)
+  };
+  struct Membership {
+    uint64_t generation = 0;
+    std::vector<MemberStatus> members;  // in join order
+  };
+  // Nothing when the group has no members on the topic.
+  std::optional<Membership> membership(const std::string& group, const std::string& topic,
+                                       Clock::time_point now = Clock::now()) const;
   std::vector<std::string> groups_of(const std::string& topic) const;
   size_t member_count(const std::string& group, const std::string& topic) const;
 
@@ -81,17 +101,20 @@ class GroupCoordinator {
     OnAssign on_assign;
     std::vector<int32_t> partitions;
     std::chrono::milliseconds session_timeout{0};
-    Clock::time_point deadline{};
+    Clock::time_point heard{};  // its join or last heartbeat
   };
   struct Group {
     int32_t partitions = 0;
     uint64_t generation = 0;
     std::vector<Member> members;
+    // owned_since[p]: the generation partition p last changed owner.
+    std::vector<uint64_t> owned_since;
   };
   using GroupKey = std::pair<std::string, std::string>;  // (group, topic)
 
   // Recomputes the assignment; returns the callbacks to run outside the lock.
   std::vector<std::function<void()>> rebalance(Group& g);
+  static Assignment assignment_of(const Group& g, const Member& m);
   const Member* find(const std::string& group, const std::string& topic, uint64_t member) const;
 
   const size_t max_members_;

@@ -123,6 +123,13 @@ def json_body(raw):
     return json.loads(raw.decode())
 
 
+def json_lines(text):
+    """The JSON objects of a JSON-lines text, one a line."""
+    # A line still being written (no newline yet) is not a record yet.
+    whole = text[: text.rfind("\n") + 1]
+    return [json.loads(l) for l in whole.splitlines() if l.strip()]
+
+
 class RecordingServer:
     """An HTTP server on a loopback port, in a thread, standing in for what
     Junction calls: an upstream, an identity provider, an output's target.

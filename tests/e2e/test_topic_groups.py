@@ -7,7 +7,7 @@ import subprocess
 import threading
 import unittest
 
-from junction_e2e import BIN, JunctionTest, http_request, json_body, wait_until
+from junction_e2e import BIN, JunctionTest, http_request, json_body, json_lines, wait_until
 
 SPEC = """\
 apiVersion: junction/v1
@@ -20,12 +20,6 @@ flows:
     input: { topic: events, group: shared }
     output: { file: out.jsonl }
 """
-
-
-def json_lines(text):
-    # A line still being written (no newline yet) is not a record yet.
-    whole = text[: text.rfind("\n") + 1]
-    return [json.loads(l) for l in whole.splitlines() if l.strip()]
 
 
 class TopicGroupsTest(JunctionTest):
@@ -81,20 +75,21 @@ class TopicGroupsTest(JunctionTest):
         return [o["n"] for o in json_lines(self.read("out.jsonl"))]
 
     def test_remote_members_share_partitions_with_a_flow_and_each_other(self):
-        # A remote member of the flow's group gets half of the partitions.
+        # A remote member of the flow's group gets half of the partitions
+        # (sticky: the flow keeps the lower half it owned).
         remote = self.join("shared")
-        self.assertEqual(sorted(remote["partitions"]), [1, 3])
+        self.assertEqual(sorted(remote["partitions"]), [2, 3])
         self.produce(range(40))
         got = self.poll_until("shared", remote["member"], 20, "the remote member's half")
-        self.assertEqual({r["partition"] for r in got}, {1, 3})
+        self.assertEqual({r["partition"] for r in got}, {2, 3})
         wait_until(lambda: len(self.local_values()) >= 20, what="the flow's half")
         self.assertEqual(sorted(self.values(got) + self.local_values()), list(range(40)),
                          "each record went to exactly one member")
         # Order is kept per partition.
-        for p in (1, 3):
+        for p in (2, 3):
             offsets = [r["offset"] for r in got if r["partition"] == p]
             self.assertEqual(offsets, sorted(offsets))
-        status, _, body = self.commit("shared", remote["member"], {1: 10, 3: 10})
+        status, _, body = self.commit("shared", remote["member"], {2: 10, 3: 10})
         self.assertEqual(status, 200, body)
         # Leaving hands its partitions back to the flow.
         status, _, _ = self.call("DELETE", f"/topics/events/groups/shared/members/{remote['member']}")
@@ -149,6 +144,90 @@ class TopicGroupsTest(JunctionTest):
         poller.start()
         self.assertEqual(self.stop(self.proc, timeout=15), 0, self.log())
         poller.join()
+
+    def group(self, name):
+        status, _, body = self.call("GET", f"/topics/events/groups/{name}")
+        self.assertEqual(status, 200, body)
+        return body
+
+    def test_a_group_shows_its_members_offsets_and_lag(self):
+        # The flow alone: one local member with every partition.
+        g = self.group("shared")
+        self.assertGreaterEqual(g["generation"], 1)
+        self.assertEqual([(m["kind"], m["partitions"]) for m in g["members"]],
+                         [("local", [0, 1, 2, 3])])
+        self.assertNotIn("session_timeout_ms", g["members"][0])
+        flow_id = g["members"][0]["id"]
+
+        # A remote member takes half; its listed id is its API id's prefix,
+        # and the secret rest of the API id is not shown.
+        r = self.join("shared", session_timeout="30s")
+        self.assertEqual(r["partitions"], [2, 3])
+        g = self.group("shared")
+        self.assertEqual(g["generation"], r["generation"])
+        local, remote = g["members"]
+        self.assertEqual((local["id"], local["partitions"]), (flow_id, [0, 1]))
+        self.assertEqual(remote["kind"], "remote")
+        self.assertEqual(str(remote["id"]), r["member"].split("-")[0])
+        self.assertNotIn(r["member"], json.dumps(g))
+        self.assertEqual(remote["partitions"], [2, 3])
+        self.assertEqual(remote["session_timeout_ms"], 30000)
+        self.assertGreaterEqual(remote["heartbeat_age_ms"], 0)
+        self.assertLess(remote["heartbeat_age_ms"], 30000)
+        self.assertEqual([p["owner"] for p in g["partitions"]],
+                         [flow_id, flow_id, remote["id"], remote["id"]])
+
+        # Committed offsets and lag: the remote member commits part of its
+        # records, the flow all of its own.
+        self.produce(range(12))  # 3 records per partition
+        got = self.poll_until("shared", r["member"], 6, "the remote member's records")
+        self.assertEqual(self.commit("shared", r["member"], {2: 3, 3: 1})[0], 200)
+        wait_until(lambda: [p["committed"] for p in self.group("shared")["partitions"]][:2] == [3, 3],
+                   what="the flow to commit its partitions")
+        g = self.group("shared")
+        self.assertEqual([(p["committed"], p["end"], p["lag"]) for p in g["partitions"]],
+                         [(3, 3, 0), (3, 3, 0), (3, 3, 0), (1, 3, 2)])
+        self.assertEqual(g["lag"], 2)
+        self.assertEqual(len(got), 6)
+
+        # Sticky: a third member takes one partition, from the remote member
+        # (the flow, which joined first, keeps its two); nothing else moves.
+        r2 = self.join("shared", session_timeout="30s")
+        self.assertEqual(r2["partitions"], [3])
+        self.assertEqual(self.poll("shared", r["member"])["partitions"], [2])
+        self.assertEqual([p["owner"] for p in self.group("shared")["partitions"]],
+                         [flow_id, flow_id, remote["id"], int(r2["member"].split("-")[0])])
+        # r2 starts from the committed offset: the two records r left uncommitted.
+        self.assertEqual(len(self.poll_until("shared", r2["member"], 2, "r2's records")), 2)
+
+        # Every group of the topic, and the CLI's view of the running instance.
+        status, _, body = self.call("GET", "/topics/events/groups")
+        self.assertEqual(status, 200, body)
+        self.assertEqual([x["group"] for x in body["groups"]], ["shared"])
+        r_cli = self.run_junction("topic", "describe", "events", "--server",
+                                  f"http://127.0.0.1:{self.port}")
+        self.assertEqual(r_cli.returncode, 0, r_cli.stderr)
+        self.assertRegex(r_cli.stdout, r"group shared: lag \d+, generation \d+, 3 members")
+        self.assertIn(f"member {flow_id} (local flow consumer): partitions 0, 1", r_cli.stdout)
+        self.assertRegex(r_cli.stdout,
+                         rf"member {remote['id']} \(remote, heard \S+ ago, session timeout 30s\): "
+                         r"partitions 2\n")
+
+        # Unknown topics and groups are problems.
+        for path, want in [("/topics/events/groups/nobody", 404), ("/topics/nope/groups/shared", 404),
+                           ("/topics/nope/groups", 404)]:
+            status, headers, body = self.call("GET", path)
+            self.assertEqual(status, want, f"{path}: {body}")
+            self.assertEqual(headers["Content-Type"], "application/problem+json")
+        status, _, _ = self.call("DELETE", "/topics/events/groups/shared")
+        self.assertEqual(status, 405)
+
+        # On the storage dir, once stopped: committed offsets and lag, no members.
+        self.assertEqual(self.stop(self.proc), 0, self.log())
+        r_cli = self.run_junction("topic", "describe", "events", "--dir", "data")
+        self.assertEqual(r_cli.returncode, 0, r_cli.stderr)
+        self.assertRegex(r_cli.stdout, r"group shared: lag \d+, no members")
+        self.assertRegex(r_cli.stdout, r"\n\s+0\s+3\s+3\s+0\s+-\n")
 
     def test_bad_requests_are_problems(self):
         cases = [

@@ -7,7 +7,7 @@ import unittest
 
 import threading
 
-from junction_e2e import JunctionTest, http_request, json_body, wait_until
+from junction_e2e import JunctionTest, http_request, json_body, json_lines, wait_until
 
 SPEC = """\
 apiVersion: junction/v1
@@ -27,12 +27,6 @@ flows:
           out.fulfilled = true
     output: { file: out.jsonl }
 """
-
-
-def lines(text):
-    # A line still being written (no newline yet) is not a record yet.
-    whole = text[: text.rfind("\n") + 1]
-    return [json.loads(l) for l in whole.splitlines() if l.strip()]
 
 
 class TopicsTest(JunctionTest):
@@ -56,7 +50,7 @@ class TopicsTest(JunctionTest):
     def out_ids(self):
         if not os.path.exists(self.path("out.jsonl")):
             return []
-        return [o["id"] for o in lines(self.read("out.jsonl"))]
+        return [o["id"] for o in json_lines(self.read("out.jsonl"))]
 
     def test_records_flow_through_a_topic_and_survive_restarts(self):
         self.write("junction.yaml", SPEC)
@@ -78,7 +72,7 @@ class TopicsTest(JunctionTest):
         # Records with the same key share a partition, in order.
         r = self.run_junction("topic", "consume", "orders", "--dir", "data")
         self.assertEqual(r.returncode, 0, r.stderr)
-        records = lines(r.stdout)
+        records = json_lines(r.stdout)
         self.assertEqual(len(records), 150)
         for rec in records:
             self.assertEqual(rec["key"], json.loads(rec["value"])["id"])
@@ -110,7 +104,7 @@ class TopicsTest(JunctionTest):
         self.assertNotIn("o-4", self.out_ids())
         r = self.run_junction("topic", "consume", "orders.dlq", "--dir", "data")
         self.assertEqual(r.returncode, 0, r.stderr)
-        dead = lines(r.stdout)
+        dead = json_lines(r.stdout)
         self.assertEqual(len(dead), 1)
         self.assertEqual(json.loads(dead[0]["value"])["id"], "o-4")
         h = dead[0]["headers"]
@@ -130,19 +124,19 @@ class TopicsTest(JunctionTest):
         self.assertEqual(r.returncode, 0, r.stderr)
         r = self.run_junction("topic", "consume", "events", "--group", "g", "--count", "2",
                               "--dir", "data")
-        self.assertEqual([x["value"] for x in lines(r.stdout)], ["one", "two"])
-        self.assertEqual(lines(r.stdout)[0]["headers"]["src"], "test")
+        self.assertEqual([x["value"] for x in json_lines(r.stdout)], ["one", "two"])
+        self.assertEqual(json_lines(r.stdout)[0]["headers"]["src"], "test")
         # The group goes on where it stopped...
         r = self.run_junction("topic", "consume", "events", "--group", "g", "--dir", "data")
-        self.assertEqual([x["value"] for x in lines(r.stdout)], ["three"])
+        self.assertEqual([x["value"] for x in json_lines(r.stdout)], ["three"])
         # ...until replayed.
         r = self.run_junction("topic", "replay", "events", "--group", "g", "--to", "earliest",
                               "--dir", "data")
         self.assertEqual(r.returncode, 0, r.stderr)
         r = self.run_junction("topic", "consume", "events", "--group", "g", "--dir", "data")
-        self.assertEqual([x["value"] for x in lines(r.stdout)], ["one", "two", "three"])
+        self.assertEqual([x["value"] for x in json_lines(r.stdout)], ["one", "two", "three"])
         r = self.run_junction("topic", "consume", "events", "--from", "offset:1", "--dir", "data")
-        self.assertEqual([x["value"] for x in lines(r.stdout)], ["two", "three"])
+        self.assertEqual([x["value"] for x in json_lines(r.stdout)], ["two", "three"])
 
         # A running instance holds the dir; the CLI says so instead of writing beside it.
         self.write("junction.yaml", SPEC)
@@ -228,12 +222,12 @@ class TopicsTest(JunctionTest):
         self.assertEqual(r.returncode, 0, r.stderr)
         r = self.run_junction("topic", "consume", "events", "--server", server, "--group", "cli-g")
         self.assertEqual(r.returncode, 0, r.stderr)
-        values = sorted(x["value"] for x in lines(r.stdout))
+        values = sorted(x["value"] for x in json_lines(r.stdout))
         self.assertEqual(values, sorted(['{"id":1}', "plain", "c1", "c2"]))
         r = self.run_junction("topic", "consume", "events", "--server", server, "--group", "cli-g")
-        self.assertEqual(lines(r.stdout), [], "the group committed what it printed")
+        self.assertEqual(json_lines(r.stdout), [], "the group committed what it printed")
         r = self.run_junction("topic", "consume", "events", "--server", server, "--count", "3")
-        self.assertEqual(len(lines(r.stdout)), 3)
+        self.assertEqual(len(json_lines(r.stdout)), 3)
         r = self.run_junction("topic", "describe", "events", "--server", server)
         self.assertIn("partition 1: start 0", r.stdout)
         r = self.run_junction("topic", "delete", "events", "--server", server)

@@ -239,6 +239,56 @@ TEST_F(ConsumerTest, CommitThroughAcksBelowAndIsRefusedOnceThePartitionMoved) {
   EXPECT_EQ(commit(*a, 0, 3), GroupCoordinator::CommitCheck::kUnknownMember);
 }
 
+// Sticky rebalancing: what a member keeps through a join, it keeps reading
+// where it was, with its deliveries still in flight; nothing is redelivered.
+TEST_F(ConsumerTest, APartitionKeptThroughARebalanceKeepsItsDeliveries) {
+  Topic* t = make_topic("sticky", 4);
+  for (int32_t p = 0; p < 4; ++p) produce(t, 3, p);
+  auto a = consumer("sticky", "s");
+  ASSERT_EQ(take(*a, 100).size(), 12u);
+  auto b = consumer("sticky", "s");
+  EXPECT_TRUE(take(*a, 100).empty());
+  EXPECT_EQ(a->assigned(), (std::vector<int32_t>{0, 1}));
+  EXPECT_EQ(a->in_flight(), 6u);
+  // b starts the two it took from the committed offset (none: the start).
+  EXPECT_EQ(take(*b, 100).size(), 6u);
+  for (int32_t p : {0, 1}) {
+    for (int64_t o = 0; o < 3; ++o) a->ack(p, o);
+  }
+  EXPECT_EQ(a->in_flight(), 0u);
+}
+
+// A member that lost a partition and got it back before it looked again sees
+// one assignment with the partition still in it; the new tenure says that
+// what it had read is stale, and it starts over from the committed offset.
+TEST_F(ConsumerTest, APartitionLostAndRegainedBetweenPollsStartsOver) {
+  Topic* t = make_topic("regained", 2);
+  produce(t, 3, 0);
+  produce(t, 3, 1);
+  auto a = consumer("regained", "r");
+  ASSERT_EQ(take(*a, 100).size(), 6u);  // nothing acked
+
+  auto b = consumer("regained", "r");
+  auto from_b = take(*b, 100);
+  ASSERT_EQ(from_b.size(), 3u);
+  EXPECT_EQ(from_b[0].partition, 1);
+  auto done = std::make_shared<std::promise<Status>>();
+  ASSERT_EQ(b->commit_through(1, 3, [done](Status st) { done->set_value(st); }),
+            GroupCoordinator::CommitCheck::kDone);
+  ASSERT_TRUE(done->get_future().get());
+  b->stop();
+
+  EXPECT_TRUE(take(*a, 100).empty());
+  EXPECT_EQ(a->assigned(), (std::vector<int32_t>{0, 1}));
+  // Only partition 0's deliveries are a's; partition 1 resumes after b's commit.
+  EXPECT_EQ(a->in_flight(), 3u);
+  produce(t, 1, 1, "late");
+  auto late = take(*a, 100);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].partition, 1);
+  EXPECT_EQ(late[0].record.offset, 3);
+}
+
 TEST_F(ConsumerTest, AFullGroupRefusesToStart) {
   make_topic("crowded", 1);
   std::vector<std::unique_ptr<Consumer>> members;

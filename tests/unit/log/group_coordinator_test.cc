@@ -56,9 +56,10 @@ TEST_F(GroupCoordinatorTest, JoinAndLeaveReassignEveryPartitionOnce) {
   EXPECT_EQ(heard_.last[a].partitions, (std::vector<int32_t>{0, 1, 2, 3}));
   const uint64_t gen1 = heard_.last[a].generation;
 
+  // Sticky: a keeps half of what it had, b takes the other half.
   const uint64_t b = join();
-  EXPECT_EQ(heard_.last[a].partitions, (std::vector<int32_t>{0, 2}));
-  EXPECT_EQ(heard_.last[b].partitions, (std::vector<int32_t>{1, 3}));
+  EXPECT_EQ(heard_.last[a].partitions, (std::vector<int32_t>{0, 1}));
+  EXPECT_EQ(heard_.last[b].partitions, (std::vector<int32_t>{2, 3}));
   EXPECT_GT(heard_.last[a].generation, gen1);
   EXPECT_EQ(heard_.last[a].generation, heard_.last[b].generation);
   EXPECT_EQ(all_owned(), (std::vector<int32_t>{0, 1, 2, 3}));
@@ -91,7 +92,9 @@ TEST_F(GroupCoordinatorTest, SilentMembersExpireAndTheirPartitionsMove) {
   const uint64_t local = join(0ms, t0);      // in this process: never expires
   const uint64_t remote = join(2000ms, t0);  // must be heard from every 2 s
   const uint64_t chatty = join(2000ms, t0);
-  EXPECT_EQ(heard_.last[remote].partitions, (std::vector<int32_t>{1}));
+  EXPECT_EQ(heard_.last[local].partitions, (std::vector<int32_t>{0, 1}));
+  EXPECT_EQ(heard_.last[remote].partitions, (std::vector<int32_t>{2}));
+  EXPECT_EQ(heard_.last[chatty].partitions, (std::vector<int32_t>{3}));
 
   // Heartbeats keep `chatty` in; `remote` goes silent.
   EXPECT_TRUE(coordinator_.heartbeat("g", "t", chatty, t0 + 1500ms));
@@ -100,8 +103,9 @@ TEST_F(GroupCoordinatorTest, SilentMembersExpireAndTheirPartitionsMove) {
   ASSERT_EQ(gone.size(), 1u);
   EXPECT_EQ(gone[0], (GroupCoordinator::MemberKey{"g", "t", remote}));
   EXPECT_FALSE(coordinator_.heartbeat("g", "t", remote, t0 + 2001ms));
-  EXPECT_EQ(heard_.last[local].partitions, (std::vector<int32_t>{0, 2}));
-  EXPECT_EQ(heard_.last[chatty].partitions, (std::vector<int32_t>{1, 3}));
+  // Only the silent member's partition moved.
+  EXPECT_EQ(heard_.last[local].partitions, (std::vector<int32_t>{0, 1}));
+  EXPECT_EQ(heard_.last[chatty].partitions, (std::vector<int32_t>{2, 3}));
 
   // The local member outlives any silence; the chatty one does not.
   gone = coordinator_.expire(t0 + 1h);
@@ -117,17 +121,18 @@ TEST_F(GroupCoordinatorTest, OnlyTheCurrentOwnerCommits) {
   EXPECT_EQ(coordinator_.commit_as("g", "t", a, 1, write), GroupCoordinator::CommitCheck::kDone);
   EXPECT_EQ(writes, 1);
 
-  // b's join takes partition 1 from a: a's late commit for it is refused.
+  // b's join takes partition 3 from a: a's late commit for it is refused,
+  // while its commits for the partitions it kept go on.
   const uint64_t b = join();
-  EXPECT_EQ(coordinator_.commit_as("g", "t", a, 1, write),
+  EXPECT_EQ(coordinator_.commit_as("g", "t", a, 3, write),
             GroupCoordinator::CommitCheck::kNotOwner);
-  EXPECT_EQ(coordinator_.commit_as("g", "t", b, 1, write), GroupCoordinator::CommitCheck::kDone);
-  EXPECT_EQ(coordinator_.commit_as("g", "t", a, 0, write), GroupCoordinator::CommitCheck::kDone);
+  EXPECT_EQ(coordinator_.commit_as("g", "t", b, 3, write), GroupCoordinator::CommitCheck::kDone);
+  EXPECT_EQ(coordinator_.commit_as("g", "t", a, 1, write), GroupCoordinator::CommitCheck::kDone);
   EXPECT_EQ(writes, 3);
 
   // After leaving, nothing is committed in its name.
   coordinator_.leave("g", "t", b);
-  EXPECT_EQ(coordinator_.commit_as("g", "t", b, 1, write),
+  EXPECT_EQ(coordinator_.commit_as("g", "t", b, 3, write),
             GroupCoordinator::CommitCheck::kUnknownMember);
   EXPECT_EQ(coordinator_.commit_as("g", "other-topic", a, 1, write),
             GroupCoordinator::CommitCheck::kUnknownMember);
@@ -144,6 +149,52 @@ TEST_F(GroupCoordinatorTest, EveryMemberHearsEachGeneration) {
   EXPECT_EQ(heard_.last[a].generation, gen + 1);
   EXPECT_EQ(heard_.last[b].generation, gen + 1);
   EXPECT_EQ(coordinator_.heartbeat("g", "t", a)->generation, gen + 1);
+}
+
+TEST_F(GroupCoordinatorTest, OnlyMovedPartitionsStartANewTenure) {
+  const uint64_t a = join();
+  const uint64_t gen1 = heard_.last[a].generation;
+  EXPECT_EQ(heard_.last[a].owned_since, (std::vector<uint64_t>(4, gen1)));
+
+  const uint64_t b = join();
+  const uint64_t gen2 = heard_.last[b].generation;
+  EXPECT_EQ(heard_.last[a].generation, gen2);
+  EXPECT_EQ(heard_.last[a].owned_since, (std::vector<uint64_t>{gen1, gen1}));
+  EXPECT_EQ(heard_.last[b].owned_since, (std::vector<uint64_t>{gen2, gen2}));
+
+  // b leaves: a gets 2 and 3 back, in a new tenure; 0 and 1 never moved.
+  coordinator_.leave("g", "t", b);
+  const auto back = coordinator_.heartbeat("g", "t", a);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->partitions, (std::vector<int32_t>{0, 1, 2, 3}));
+  EXPECT_EQ(back->owned_since, (std::vector<uint64_t>{gen1, gen1, gen2 + 1, gen2 + 1}));
+}
+
+TEST_F(GroupCoordinatorTest, MembershipShowsEachMembersShareAndSilence) {
+  EXPECT_FALSE(coordinator_.membership("g", "t"));
+  const auto t0 = Clock::now();
+  const uint64_t local = join(0ms, t0);
+  const uint64_t remote = join(5000ms, t0);
+  ASSERT_TRUE(coordinator_.heartbeat("g", "t", remote, t0 + 500ms));
+
+  const auto status = coordinator_.membership("g", "t", t0 + 1500ms);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->generation, heard_.last[local].generation);
+  ASSERT_EQ(status->members.size(), 2u);
+  EXPECT_EQ(status->members[0].id, local);
+  EXPECT_EQ(status->members[0].partitions, (std::vector<int32_t>{0, 1}));
+  EXPECT_EQ(status->members[0].session_timeout, 0ms);
+  EXPECT_EQ(status->members[0].since_heard, 1500ms);
+  EXPECT_EQ(status->members[1].id, remote);
+  EXPECT_EQ(status->members[1].partitions, (std::vector<int32_t>{2, 3}));
+  EXPECT_EQ(status->members[1].session_timeout, 5000ms);
+  EXPECT_EQ(status->members[1].since_heard, 1000ms);
+  EXPECT_FALSE(coordinator_.membership("g", "other-topic"));
+
+  // Once the last member is gone, so is the group's membership.
+  coordinator_.leave("g", "t", local);
+  coordinator_.leave("g", "t", remote);
+  EXPECT_FALSE(coordinator_.membership("g", "t"));
 }
 
 }  // namespace
