@@ -198,7 +198,11 @@ http::ServerOptions Gateway::server_options() {
 asio::awaitable<http::Response> Gateway::handle(http::Request& req, const http::RequestInfo& info) {
   Exchange ex;
   http::Response res;
-  co_await route(req, info, ex, res);
+  const auto path = normalize_path(sv(req.target()));
+  MatchResult match;  // its params view the path
+  if (RouteRuntime* rt = select_route(req, info, path, ex, match, res)) {
+    co_await serve(*rt, req, info, match.params, ex, res);
+  }
   record(ex, res);
   access_log(req, info, ex, res.result_int(), req.body().size(), res.body().size());
   co_return res;
@@ -243,24 +247,30 @@ void Gateway::record(const Exchange& ex, const http::Response& res) {
   ex.route->latency->observe(Clock::now() - ex.start);
 }
 
-asio::awaitable<void> Gateway::route(http::Request& req, const http::RequestInfo& info,
-                                     Exchange& ex, http::Response& res) {
+Gateway::RouteRuntime* Gateway::select_route(const http::Request& req,
+                                             const http::RequestInfo& info,
+                                             const Result<NormalizedPath>& normalized, Exchange& ex,
+                                             MatchResult& match, http::Response& res) {
   const unsigned version = req.version();
-  auto path = normalize_path(sv(req.target()));
-  if (!path) {
+  if (!normalized) {
     res = http::problem_response(400, "Bad Request", "the request path is not acceptable",
                                  info.request_id, version);
-    co_return;
+    return nullptr;
   }
+  const NormalizedPath& path = *normalized;
   const HeaderView headers(req);
   std::string_view host;
   if (auto it = req.find(bhttp::field::host); it != req.end()) host = sv(it->value());
-  const std::string_view origin = headers.get("Origin").value_or("");
   // A CORS preflight asks about another method: it matches the route that
   // method would reach, and is answered here when that route has a policy.
-  const auto preflight_method = headers.get("Access-Control-Request-Method");
-  if (req.method() == bhttp::verb::options && !origin.empty() && preflight_method) {
-    MatchResult m = table_.match(*preflight_method, host, *path, headers);
+  std::string_view origin;
+  std::optional<std::string_view> preflight_method;
+  if (req.method() == bhttp::verb::options) {
+    origin = headers.get("Origin").value_or("");
+    preflight_method = headers.get("Access-Control-Request-Method");
+  }
+  if (!origin.empty() && preflight_method) {
+    MatchResult m = table_.match(*preflight_method, host, path, headers);
     if (m.outcome == MatchResult::Outcome::kMatched && routes_[m.route].cors) {
       RouteRuntime& rt = routes_[m.route];
       ex.route = &rt;
@@ -268,29 +278,28 @@ asio::awaitable<void> Gateway::route(http::Request& req, const http::RequestInfo
         res =
             http::problem_response(403, "Forbidden", "this origin or method may not call the route",
                                    info.request_id, version);
-        co_return;
+        return nullptr;
       }
       res = rt.cors->preflight(origin, version);
-      co_return;
+      return nullptr;
     }
   }
-  MatchResult match = table_.match(sv(req.method_string()), host, *path, headers);
+  match = table_.match(sv(req.method_string()), host, path, headers);
   if (match.outcome == MatchResult::Outcome::kNotFound) {
     res = http::problem_response(404, "Not Found", "no route matches this request", info.request_id,
                                  version);
-    co_return;
+    return nullptr;
   }
   if (match.outcome == MatchResult::Outcome::kMethodNotAllowed) {
     res = http::problem_response(405, "Method Not Allowed", "the route does not take this method",
                                  info.request_id, version);
     res.set(bhttp::field::allow, match.allow);
-    co_return;
+    return nullptr;
   }
   RouteRuntime& rt = routes_[match.route];
   ex.route = &rt;
   ex.params = &match.params;
-  co_await serve(rt, req, info, headers, match.params, ex, res);
-  if (rt.cors && !origin.empty()) rt.cors->decorate(res, origin);
+  return &rt;
 }
 
 bool Gateway::admit(RouteRuntime& rt, http::Request& req, const http::RequestInfo& info,
@@ -368,21 +377,26 @@ bool Gateway::admit(RouteRuntime& rt, http::Request& req, const http::RequestInf
 // up to about 1 KiB: the checks live in admit(), a plain function, so this
 // frame stays small.
 asio::awaitable<void> Gateway::serve(RouteRuntime& rt, http::Request& req,
-                                     const http::RequestInfo& info, HeaderView headers,
-                                     const PathParams& params, Exchange& ex, http::Response& res) {
+                                     const http::RequestInfo& info, const PathParams& params,
+                                     Exchange& ex, http::Response& res) {
+  // Read first: proxy() turns the request into the upstream's.
+  const std::string_view origin =
+      rt.cors ? HeaderView(req).get("Origin").value_or("") : std::string_view();
   LimitHeaders limit_headers;
-  if (!admit(rt, req, info, headers, params, ex, limit_headers, res)) co_return;
-  const auto& rs = *rt.spec;
-  if (rs.to.static_response) {
-    res = answer_static(*rs.to.static_response, req.version());
-  } else if (rt.topic) {
-    res = co_await publish(rt, req, info, ex);
-  } else if (rs.to.flow) {
-    res = co_await call_flow(rt, req, info, ex);
-  } else {
-    co_await proxy(rt, req, info, ex, res);
+  if (admit(rt, req, info, HeaderView(req), params, ex, limit_headers, res)) {
+    const auto& rs = *rt.spec;
+    if (rs.to.static_response) {
+      res = answer_static(*rs.to.static_response, req.version());
+    } else if (rt.topic) {
+      res = co_await publish(rt, req, info, ex);
+    } else if (rs.to.flow) {
+      res = co_await call_flow(rt, req, info, ex);
+    } else {
+      co_await proxy(rt, req, info, ex, res);
+    }
+    set_limit_fields(res, limit_headers);
   }
-  set_limit_fields(res, limit_headers);
+  if (!origin.empty()) rt.cors->decorate(res, origin);
 }
 
 asio::awaitable<void> Gateway::proxy(RouteRuntime& rt, http::Request& req,

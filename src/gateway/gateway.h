@@ -15,6 +15,7 @@
 #include "gateway/cors.h"
 #include "gateway/flow_target.h"
 #include "gateway/gateway_shared.h"
+#include "gateway/normalized_path.h"
 #include "gateway/rate_limiter.h"
 #include "gateway/route_table.h"
 #include "gateway/topic_target.h"
@@ -105,10 +106,14 @@ class Gateway {
   };
 
   Gateway(spec::GatewaySpec spec, std::shared_ptr<GatewayShared> shared, RouteTable table);
-  // route(), serve() and proxy() answer in `res`: a response returned by
-  // value was moved once more at every level (callgrind, bench/gateway).
-  asio::awaitable<void> route(http::Request& req, const http::RequestInfo& info, Exchange& ex,
-                              http::Response& res);
+  // The route that serves the request, or null when `res` already holds
+  // the answer (400, 404, 405, a CORS preflight). Plain, not a coroutine:
+  // handle() awaits serve() itself, a frame less per request.
+  RouteRuntime* select_route(const http::Request& req, const http::RequestInfo& info,
+                             const Result<NormalizedPath>& path, Exchange& ex, MatchResult& match,
+                             http::Response& res);
+  // serve() and proxy() answer in `res`: a response returned by value was
+  // moved once more at every level (callgrind, bench/gateway).
   using LimitHeaders = RateLimiter::HeaderFields;
   // Authentication, policy, rate limit and body validation. False with the
   // answer in `refusal` when the request goes no further; `limit_headers`
@@ -116,9 +121,11 @@ class Gateway {
   bool admit(RouteRuntime& route, http::Request& req, const http::RequestInfo& info,
              HeaderView headers, const PathParams& params, Exchange& ex,
              LimitHeaders& limit_headers, http::Response& refusal);
+  // Admits the request, answers it by the route's target, and adds the
+  // route's rate-limit and CORS fields.
   asio::awaitable<void> serve(RouteRuntime& route, http::Request& req,
-                              const http::RequestInfo& info, HeaderView headers,
-                              const PathParams& params, Exchange& ex, http::Response& res);
+                              const http::RequestInfo& info, const PathParams& params, Exchange& ex,
+                              http::Response& res);
   asio::awaitable<void> proxy(RouteRuntime& route, http::Request& req,
                               const http::RequestInfo& info, Exchange& ex, http::Response& res);
   asio::awaitable<http::Response> proxy_stream(RouteRuntime& route, http::Request& req,

@@ -83,11 +83,15 @@ asio::awaitable<void> Gateway::handle_stream(http::RequestStream& stream,
                                              const http::RequestInfo& info) {
   Exchange ex;
   ex.stream = &stream;
-  // route() and serve() look at the header only; the body stays unread in
-  // the stream until proxy_stream relays it.
+  // select_route() and serve() look at the header only; the body stays
+  // unread in the stream until proxy_stream relays it.
   http::Request req{stream.header()};
   http::Response res;
-  co_await route(req, info, ex, res);
+  const auto path = normalize_path(sv(req.target()));
+  MatchResult match;  // its params view the path
+  if (RouteRuntime* rt = select_route(req, info, path, ex, match, res)) {
+    co_await serve(*rt, req, info, match.params, ex, res);
+  }
   record(ex, res);
   uint64_t bytes_out = 0;
   if (ex.relay) {

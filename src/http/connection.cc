@@ -159,7 +159,20 @@ class Connection {
     // Read first: a handler may turn the request into another (a proxy's).
     const bool client_keeps_alive = parser.keep_alive();  // its flags: no field scan
     const bool head_request = req.method() == bhttp::verb::head;
-    Response res = co_await call_handler(st_.handler, req, info_);
+    // The handler is awaited here, not through a wrapper coroutine: a frame
+    // less per request. An exception becomes a 500 without details, so
+    // internals never leak to the client.
+    Response res;
+    bool failed = false;
+    try {
+      res = co_await st_.handler(req, info_);
+    } catch (...) {
+      failed = true;  // a coroutine cannot co_await inside a handler block
+    }
+    if (failed) {
+      res = problem_response(500, "Internal Server Error", "the request could not be processed",
+                             info_.request_id, version_);
+    }
     // The handler may ask to close (Connection: close) too.
     bool keep_alive = client_keeps_alive && res.keep_alive() && !st_.stopping;
     finish_response(res, version_, keep_alive, head_request, info_, st_.options);

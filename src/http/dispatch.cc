@@ -53,18 +53,6 @@ std::string choose_request_id(std::string_view client_value) {
   return sane ? std::string(client_value) : new_message_id();
 }
 
-asio::awaitable<Response> call_handler(const Handler& handler, Request& req,
-                                       const RequestInfo& info) {
-  try {
-    co_return co_await handler(req, info);
-  } catch (...) {
-    // Falls through: a coroutine cannot co_await inside a handler block, and
-    // nothing about the failure is told to the client.
-  }
-  co_return problem_response(500, "Internal Server Error", "the request could not be processed",
-                             info.request_id, req.version());
-}
-
 asio::awaitable<void> call_stream_handler(
     const std::function<asio::awaitable<void>(RequestStream&, const RequestInfo&)>& handler,
     RequestStream& stream, const RequestInfo& info) {

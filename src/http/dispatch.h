@@ -14,11 +14,6 @@ namespace junction::http::detail {
 // [A-Za-z0-9._-]); a fresh id otherwise.
 std::string choose_request_id(std::string_view client_value);
 
-// Runs the handler; an exception becomes a 500 problem without details, so
-// internals never leak to the client.
-asio::awaitable<Response> call_handler(const Handler& handler, Request& req,
-                                       const RequestInfo& info);
-
 // Runs a streaming handler; an exception ends it as if it had returned.
 asio::awaitable<void> call_stream_handler(
     const std::function<asio::awaitable<void>(RequestStream&, const RequestInfo&)>& handler,
