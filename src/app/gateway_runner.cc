@@ -8,13 +8,8 @@
 namespace junction::app {
 namespace {
 
-// Holds the gateway for as long as the request runs, so a reload can
-// replace the slot's gateway under it.
-asio::awaitable<http::Response> serve_on(std::shared_ptr<gateway::Gateway> g, http::Request& req,
-                                         const http::RequestInfo& info) {
-  co_return co_await g->handle(req, info);
-}
-
+// Holds the gateway for as long as the streamed request runs, so a reload
+// can replace the slot's gateway under it.
 asio::awaitable<void> stream_on(std::shared_ptr<gateway::Gateway> g, http::RequestStream& stream,
                                 const http::RequestInfo& info) {
   co_await g->handle_stream(stream, info);
@@ -82,7 +77,9 @@ std::unique_ptr<GatewayRunner> GatewayRunner::create(
     w.slot = std::make_shared<Slot>();
     w.slot->current = std::move(gateways[i]);
     http::Handler handler = [slot = w.slot](http::Request& req, const http::RequestInfo& info) {
-      return serve_on(slot->current, req, info);
+      // The gateway is held by the request, so a reload can replace the slot's.
+      gateway::Gateway& g = *slot->current;
+      return g.handle(req, info, slot->current);
     };
     http::ServerOptions options = runner->listener_;
     // Streaming requests reach the gateway through the slot too, so that a

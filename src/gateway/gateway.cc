@@ -195,7 +195,8 @@ http::ServerOptions Gateway::server_options() {
   return o;
 }
 
-asio::awaitable<http::Response> Gateway::handle(http::Request& req, const http::RequestInfo& info) {
+asio::awaitable<http::Response> Gateway::handle(http::Request& req, const http::RequestInfo& info,
+                                                std::shared_ptr<const void> /*keep_alive*/) {
   Exchange ex;
   http::Response res;
   const auto path = normalize_path(sv(req.target()));

@@ -60,7 +60,12 @@ class Gateway {
                                                  std::shared_ptr<GatewayShared> shared = nullptr);
   ~Gateway();
 
-  asio::awaitable<http::Response> handle(http::Request& req, const http::RequestInfo& info);
+  // `keep_alive` is held for as long as the request runs: a runner passes
+  // the gateway's own shared_ptr, so that a reload may replace the gateway
+  // under a request in flight (a parameter lives in the coroutine's frame
+  // from the call on; a wrapper coroutine would cost a frame per request).
+  asio::awaitable<http::Response> handle(http::Request& req, const http::RequestInfo& info,
+                                         std::shared_ptr<const void> keep_alive = nullptr);
 
   // The header-first path (http::StreamingHooks): requests for a streaming
   // route get the body limit max_streamed_body and go to handle_stream.

@@ -105,9 +105,6 @@ class Upstream {
   template <class Usable>
   std::optional<size_t> choose(std::optional<uint64_t> key, size_t turn, Usable&& usable);
   std::optional<uint64_t> hash_key(const http::Request& req, std::string_view client) const;
-  // One call. `target`: in, the target to avoid; out, the one called.
-  asio::awaitable<UpstreamResult> attempt(const http::Request& req, std::string_view path,
-                                          std::optional<uint64_t> key, size_t& target);
   // The bookkeeping of a call that got no answer (breaker, metrics,
   // ejection); says whether it timed out or failed.
   UpstreamResult::Outcome judge_failure(size_t target, TimePoint end, Duration took,
@@ -115,7 +112,8 @@ class Upstream {
   // The same for an answer with `status`.
   void judge_answer(size_t target, unsigned status, TimePoint end, Duration took);
   asio::awaitable<void> pause(Duration delay);
-  // attempt()'s result from what the call to `target`, begun at `start`, got.
+  // An attempt's result from what the call to `target`, begun at `start`,
+  // got.
   UpstreamResult settle(size_t target, TimePoint start, Result<http::Response> sent);
   static UpstreamResult circuit_open() {
     UpstreamResult r;
@@ -130,7 +128,7 @@ class Upstream {
   // After attempt number `attempt` of `allowed` got `result`: whether to try
   // again (the retry budget permitting; a retry it grants is counted).
   bool should_retry(const UpstreamResult& result, int attempt, int allowed);
-  // attempt() for open(): the response body is left to read.
+  // One attempt for open(): the response body is left to read.
   asio::awaitable<UpstreamResult> open_attempt(http::Request& req, http::BodySource* body,
                                                std::optional<uint64_t> key, size_t& target);
 
