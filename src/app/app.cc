@@ -132,6 +132,10 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
   // requests are answered.
   done.running = flows.size() + (gateway ? 1 : 0);
   io.start();
+  // Not ready until every component has registered its own readiness: a
+  // process with no component reported would read as ready meanwhile.
+  constexpr std::string_view kStartup = "startup";
+  health.set_ready(std::string(kStartup), false, "starting");
   if (observability) observability->start();
   if (gateway) gateway->start();
 
@@ -206,6 +210,7 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
                      done.flow_ended(ok);
                    });
   }
+  health.remove(std::string(kStartup));
 
   bool timed_out = false;
   bool failed = false;

@@ -125,11 +125,13 @@ GatewayRunner::~GatewayRunner() {
 }
 
 void GatewayRunner::start() {
-  health_.set_ready("gateway", true);
   {
+    // First: it registers its own readiness (the JWKS, not fetched yet), so
+    // readiness can never be true for a moment before the keys are in.
     std::lock_guard lock(reload_mu_);
     shared_->start(health_);
   }
+  health_.set_ready("gateway", true);
   for (auto& w : workers_) w.server->start();
 }
 

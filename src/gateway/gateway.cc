@@ -380,7 +380,7 @@ bool Gateway::admit(RouteRuntime& rt, http::Request& req, const http::RequestInf
 asio::awaitable<void> Gateway::serve(RouteRuntime& rt, http::Request& req,
                                      const http::RequestInfo& info, const PathParams& params,
                                      Exchange& ex, http::Response& res) {
-  // Read first: proxy() turns the request into the upstream's.
+  // Read first: to_upstream() turns the request into the upstream's.
   const std::string_view origin =
       rt.cors ? HeaderView(req).get("Origin").value_or("") : std::string_view();
   LimitHeaders limit_headers;
@@ -392,39 +392,41 @@ asio::awaitable<void> Gateway::serve(RouteRuntime& rt, http::Request& req,
       res = co_await publish(rt, req, info, ex);
     } else if (rs.to.flow) {
       res = co_await call_flow(rt, req, info, ex);
+    } else if (ex.stream) {
+      res = co_await proxy_stream(rt, req, info, ex);
     } else {
-      co_await proxy(rt, req, info, ex, res);
+      // Proxied, and awaited here rather than in a coroutine of its own: a
+      // frame less per request.
+      const unsigned version = req.version();
+      const std::string target = to_upstream(rt, req, info, ex);
+      UpstreamResult result =
+          co_await rt.upstream->forward(req, target, idempotent(req.method()), info.remote_address);
+      from_upstream(result, version, info.request_id, ex, res);
     }
     set_limit_fields(res, limit_headers);
   }
   if (!origin.empty()) rt.cors->decorate(res, origin);
 }
 
-asio::awaitable<void> Gateway::proxy(RouteRuntime& rt, http::Request& req,
-                                     const http::RequestInfo& info, Exchange& ex,
-                                     http::Response& res) {
-  if (ex.stream) {
-    res = co_await proxy_stream(rt, req, info, ex);
-    co_return;
-  }
-  const unsigned version = req.version();
+std::string Gateway::to_upstream(RouteRuntime& rt, http::Request& req,
+                                 const http::RequestInfo& info, Exchange& ex) {
   // The client's request becomes the upstream's in place: copying its
   // fields cost an allocation each. Its target stays, for the access log.
-  const std::string target = strip_prefix(sv(req.target()), rt.spec->to.strip_prefix);
+  std::string target = strip_prefix(sv(req.target()), rt.spec->to.strip_prefix);
   prepare_upstream_request(req, info);
   ex.upstream = rt.upstream->name();
-  UpstreamResult result =
-      co_await rt.upstream->forward(req, target, idempotent(req.method()), info.remote_address);
+  return target;
+}
+
+void Gateway::from_upstream(UpstreamResult& result, unsigned version, const std::string& request_id,
+                            Exchange& ex, http::Response& res) {
   ex.attempts = result.attempts;
-  using Outcome = UpstreamResult::Outcome;
-  switch (result.outcome) {
-    case Outcome::kResponse:
-      res = std::move(result.response);
-      strip_hop_by_hop(res);
-      res.version(version);
-      break;
-    default:
-      res = upstream_problem(result.outcome, info.request_id, version);
+  if (result.outcome == UpstreamResult::Outcome::kResponse) {
+    res = std::move(result.response);
+    strip_hop_by_hop(res);
+    res.version(version);
+  } else {
+    res = upstream_problem(result.outcome, request_id, version);
   }
 }
 

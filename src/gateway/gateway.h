@@ -117,7 +117,7 @@ class Gateway {
   RouteRuntime* select_route(const http::Request& req, const http::RequestInfo& info,
                              const Result<NormalizedPath>& path, Exchange& ex, MatchResult& match,
                              http::Response& res);
-  // serve() and proxy() answer in `res`: a response returned by value was
+  // serve() answers in `res`: a response returned by value was
   // moved once more at every level (callgrind, bench/gateway).
   using LimitHeaders = RateLimiter::HeaderFields;
   // Authentication, policy, rate limit and body validation. False with the
@@ -131,8 +131,13 @@ class Gateway {
   asio::awaitable<void> serve(RouteRuntime& route, http::Request& req,
                               const http::RequestInfo& info, const PathParams& params, Exchange& ex,
                               http::Response& res);
-  asio::awaitable<void> proxy(RouteRuntime& route, http::Request& req,
-                              const http::RequestInfo& info, Exchange& ex, http::Response& res);
+  // A proxied request's two halves around the upstream call: the request
+  // made the upstream's in place (returns the target to send), and the
+  // upstream's answer, or a problem for its failure, made the response.
+  std::string to_upstream(RouteRuntime& route, http::Request& req, const http::RequestInfo& info,
+                          Exchange& ex);
+  void from_upstream(UpstreamResult& result, unsigned version, const std::string& request_id,
+                     Exchange& ex, http::Response& res);
   asio::awaitable<http::Response> proxy_stream(RouteRuntime& route, http::Request& req,
                                                const http::RequestInfo& info, Exchange& ex);
   static RouteRuntime::StreamMetrics stream_metrics(observe::Registry& metrics,

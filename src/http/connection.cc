@@ -177,7 +177,13 @@ class Connection {
     bool keep_alive = client_keeps_alive && res.keep_alive() && !st_.stopping;
     finish_response(res, version_, keep_alive, head_request, info_, st_.options);
     parser_.reset();  // the request is answered: free it before the write waits
-    co_return co_await write(res, keep_alive ? Next::kKeepAlive : Next::kClose);
+    const Next then = keep_alive ? Next::kKeepAlive : Next::kClose;
+    if (!has_plain_body(res)) co_return co_await write(res, then);
+    // The usual case, written here rather than by write(): a frame less.
+    watch_.expires_after(limits_.body_timeout);
+    auto written = write_plain_message(stream_, res, header_);
+    auto [ec, n] = co_await std::move(written);
+    co_return ec ? Next::kAbort : then;
   }
 
   asio::awaitable<bool> send_continue() {
