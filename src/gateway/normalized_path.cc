@@ -16,6 +16,12 @@ bool is_control(unsigned char c) {
   return c < 0x20 || c == 0x7f;
 }
 
+// Taken as it is: printable ASCII that is neither a separator nor one of
+// the characters checked below ('%', '\\', '#').
+bool is_plain(char c) {
+  return c > 0x20 && c < 0x7f && c != '/' && c != '%' && c != '\\' && c != '#';
+}
+
 // Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing above U+10FFFF.
 bool valid_utf8(std::string_view s) {
   size_t i = 0;
@@ -87,6 +93,14 @@ Result<NormalizedPath> detail::normalize(std::string_view target, std::string_vi
   while (true) {
     size_t start = out.decoded_.size();
     while (i < path.size() && path[i] != '/') {
+      // A run of plain characters is copied whole.
+      size_t run = i;
+      while (run < path.size() && is_plain(path[run])) ++run;
+      if (run > i) {
+        out.decoded_.append(path.data() + i, run - i);
+        i = run;
+        continue;
+      }
       char c = path[i];
       if (c == '%') {
         std::optional<int> h, l;

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "core/error.h"
 
 namespace junction::gateway {
@@ -44,7 +46,8 @@ class NormalizedPath {
   std::string decoded_;
   std::string query_;
   // Offset and length in decoded_: views would dangle when the path moves.
-  std::vector<std::pair<uint32_t, uint32_t>> segments_;
+  // Inline for the usual few segments: no allocation per request.
+  boost::container::small_vector<std::pair<uint32_t, uint32_t>, 8> segments_;
   bool trailing_slash_ = false;
 };
 

@@ -154,20 +154,21 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     // exchanges that follow have the connection's Watch.
     auto conn = std::make_unique<ClientConnection>();
     if (!url.tls()) {
-      conn->plain = std::make_unique<beast::tcp_stream>(std::move(stream));
-      conn->plain->expires_never();
-      conn->watch.emplace(conn->plain->socket());
+      stream.expires_never();
+      conn->plain = std::make_unique<tcp::socket>(stream.release_socket());
+      conn->watch.emplace(*conn->plain);
       co_return conn;
     }
     conn->secure = std::make_unique<TlsStream>(std::move(stream), **tls);
     if (auto st = prepare_client_session(conn->secure->native_handle(), url.host); !st) {
       co_return st.error();
     }
-    conn->tcp().expires_at(connect_deadline);
+    auto& lowest = beast::get_lowest_layer(*conn->secure);
+    lowest.expires_at(connect_deadline);
     auto [hec] = co_await conn->secure->async_handshake(asio::ssl::stream_base::client, kNoThrow);
     if (hec) co_return classify(hec, "TLS handshake with", url);
-    conn->tcp().expires_never();
-    conn->watch.emplace(conn->tcp().socket());
+    lowest.expires_never();
+    conn->watch.emplace(lowest.socket());
     co_return conn;
   }
 

@@ -9,6 +9,8 @@
 #include <boost/beast/http/write.hpp>
 #include <tuple>
 
+#include "http/watchdog.h"
+
 namespace junction::http::detail {
 
 namespace {
@@ -20,18 +22,18 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr uint32_t kMaxResponseHeader = 64 * 1024;
 
 template <class Stream>
-asio::awaitable<void> write_streamed(Stream& stream, const Request& req, BodySource& source,
-                                     Duration timeout, StreamStart& out) {
-  auto& tcp = beast::get_lowest_layer(stream);
+asio::awaitable<void> write_streamed(Stream& stream, Watch& watch, const Request& req,
+                                     BodySource& source, Duration timeout, StreamStart& out) {
   bhttp::request<bhttp::buffer_body> msg{req.base()};
   if (!msg.has_content_length()) msg.chunked(true);
   bhttp::request_serializer<bhttp::buffer_body> sr{msg};
   msg.body().data = nullptr;
   msg.body().more = true;
-  tcp.expires_after(timeout);
+  watch.expires_after(timeout);
   auto [hec, hn] = co_await bhttp::async_write_header(stream, sr, kNoThrow);
+  watch.expires_never();
   if (hec) {
-    out.ec = hec;
+    out.ec = watch.cause(hec);
     co_return;
   }
   auto chunk = std::make_unique<char[]>(kRelayChunk);
@@ -45,10 +47,12 @@ asio::awaitable<void> write_streamed(Stream& stream, const Request& req, BodySou
     msg.body().data = *n ? chunk.get() : nullptr;
     msg.body().size = *n;
     msg.body().more = *n != 0;
-    tcp.expires_after(timeout);
+    watch.expires_after(timeout);
     auto [ec, w] = co_await bhttp::async_write(stream, sr, kNoThrow);
+    // Waiting for the source's next chunk is not the upstream's time.
+    watch.expires_never();
     if (ec && ec != bhttp::error::need_buffer) {
-      out.ec = ec;
+      out.ec = watch.cause(ec);
       co_return;
     }
     if (*n == 0) co_return;
@@ -56,18 +60,20 @@ asio::awaitable<void> write_streamed(Stream& stream, const Request& req, BodySou
 }
 
 template <class Stream>
-asio::awaitable<StreamStart> start(Stream& stream, beast::flat_buffer& buffer, Request& req,
-                                   BodySource* source, Duration timeout) {
+asio::awaitable<StreamStart> start(Stream& stream, Watch& watch, beast::flat_buffer& buffer,
+                                   Request& req, BodySource* source, Duration timeout) {
   StreamStart out;
-  auto& tcp = beast::get_lowest_layer(stream);
   if (source) {
-    co_await write_streamed(stream, req, *source, timeout, out);
-    if (out.ec || out.source_error) co_return out;
+    co_await write_streamed(stream, watch, req, *source, timeout, out);
+    if (out.ec || out.source_error) {
+      watch.expires_never();
+      co_return out;
+    }
   } else {
-    tcp.expires_after(timeout);
+    watch.expires_after(timeout);
     auto [wec, wn] = co_await bhttp::async_write(stream, req, kNoThrow);
     if (wec) {
-      out.ec = wec;
+      out.ec = watch.cause(wec);
       co_return out;
     }
   }
@@ -76,11 +82,12 @@ asio::awaitable<StreamStart> start(Stream& stream, beast::flat_buffer& buffer, R
   // The reader of the body decides how much it takes.
   parser->body_limit(boost::none);
   if (req.method() == bhttp::verb::head) parser->skip(true);
-  tcp.expires_after(timeout);
+  watch.expires_after(timeout);
   auto [rec, rn] = co_await bhttp::async_read_header(stream, buffer, *parser, kNoThrow);
+  watch.expires_never();
   out.got_response_bytes = parser->got_some();
   if (rec) {
-    out.ec = rec;
+    out.ec = watch.cause(rec);
     co_return out;
   }
   out.parser = std::move(parser);
@@ -107,7 +114,7 @@ class ResponseBody final : public BodySource {
       body.data = into.data();
       body.size = into.size();
       boost::system::error_code ec;
-      conn_->tcp().expires_after(timeout_);
+      conn_->watch->expires_after(timeout_);
       // Not a conditional expression: g++ 12 miscompiles co_await inside ?:.
       if (conn_->plain) {
         std::tie(ec, std::ignore) =
@@ -116,9 +123,11 @@ class ResponseBody final : public BodySource {
         std::tie(ec, std::ignore) =
             co_await bhttp::async_read_some(*conn_->secure, conn_->buffer, *parser_, kNoThrow);
       }
+      conn_->watch->expires_never();
       if (ec && ec != bhttp::error::need_buffer) {
+        const bool timed_out = conn_->watch->cause(ec) == beast::error::timeout;
         conn_.reset();
-        if (ec == beast::error::timeout) co_return Error::transient("response body timed out");
+        if (timed_out) co_return Error::transient("response body timed out");
         co_return Error::transient("reading the response body: " + ec.message());
       }
       size_t got = into.size() - body.size;
@@ -128,7 +137,6 @@ class ResponseBody final : public BodySource {
 
  private:
   void finish() {
-    conn_->tcp().expires_never();
     bool reusable = parser_->get().keep_alive() && !parser_->need_eof();
     if (reusable && release_) release_(std::move(conn_));
     conn_.reset();
@@ -144,8 +152,10 @@ class ResponseBody final : public BodySource {
 
 asio::awaitable<StreamStart> start_exchange(ClientConnection& conn, Request& req,
                                             BodySource* source, Duration timeout) {
-  if (conn.plain) co_return co_await start(*conn.plain, conn.buffer, req, source, timeout);
-  co_return co_await start(*conn.secure, conn.buffer, req, source, timeout);
+  if (conn.plain) {
+    co_return co_await start(*conn.plain, *conn.watch, conn.buffer, req, source, timeout);
+  }
+  co_return co_await start(*conn.secure, *conn.watch, conn.buffer, req, source, timeout);
 }
 
 std::unique_ptr<BodySource> response_body(std::unique_ptr<ClientConnection> conn,

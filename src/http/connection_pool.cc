@@ -19,7 +19,7 @@ constexpr auto kTrustedIdle = std::chrono::seconds(1);
 // cheaper to drop it now than to fail a request on it.
 bool looks_reusable(ClientConnection& conn, bool peek) {
   if (conn.buffer.size() != 0) return false;
-  auto& socket = conn.tcp().socket();
+  auto& socket = conn.socket();
   if (!socket.is_open()) return false;
   if (!peek) return true;
   char byte;

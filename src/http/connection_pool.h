@@ -20,19 +20,21 @@ namespace junction::http::detail {
 
 using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
-// Exactly one of plain / secure is set.
+// Exactly one of plain / secure is set. A plain connection is the bare
+// socket: Beast's tcp_stream would arm a timer around every operation, and
+// the watch below keeps the time limits instead.
 struct ClientConnection {
-  std::unique_ptr<boost::beast::tcp_stream> plain;
-  std::unique_ptr<TlsStream> secure;
-  boost::beast::flat_buffer buffer;  // bytes read past the last response
-  std::string header;                // the request header being written, kept for reuse
+  std::unique_ptr<boost::asio::ip::tcp::socket> plain;
+  std::unique_ptr<TlsStream> secure;  // its tcp_stream's own limit only in the handshake
+  boost::beast::flat_buffer buffer;   // bytes read past the last response
+  std::string header;                 // the request header being written, kept for reuse
   std::chrono::steady_clock::time_point idle_since;
-  // The time limit of a buffered exchange (the streamed one uses the
-  // stream's own); after plain/secure so that it goes first.
+  // The time limit of every exchange once connected; after plain/secure so
+  // that it goes first.
   std::optional<Watch> watch;
 
-  boost::beast::tcp_stream& tcp() {
-    return plain ? *plain : boost::beast::get_lowest_layer(*secure);
+  boost::asio::ip::tcp::socket& socket() {
+    return plain ? *plain : boost::beast::get_lowest_layer(*secure).socket();
   }
 };
 
