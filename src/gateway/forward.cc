@@ -68,10 +68,20 @@ void remove_hop_by_hop(Fields& fields) {
   for (const auto& name : named) fields.erase(name);
 }
 
-// The fields an upstream gets, on a request that already has the client's.
-void forward_fields(http::RequestHeader& req, const http::RequestInfo& info) {
-  std::string_view host;
-  std::string forwarded_for;
+// What the proxy adds, worked out from the client's request.
+struct Forwarding {
+  std::string forwarded_for;  // the client's chain, then its address
+  std::string_view proto;
+  std::string_view host;  // a view into the Host field
+  std::string_view request_id;
+};
+
+// Removes from the client's request what must not reach an upstream, and
+// gathers what the proxy adds. Host stays: `host` views it.
+Forwarding strip_for_upstream(http::RequestHeader& req, const http::RequestInfo& info) {
+  Forwarding fwd;
+  std::string_view& host = fwd.host;
+  std::string& forwarded_for = fwd.forwarded_for;
   for (auto it = req.begin(); it != req.end();) {
     const auto name = it->name();
     // The body is sent whole, so an upstream must not be asked for a 100
@@ -96,14 +106,26 @@ void forward_fields(http::RequestHeader& req, const http::RequestInfo& info) {
   }
   remove_hop_by_hop(req);
   forwarded_for += info.remote_address;
+  fwd.proto = info.tls ? "https" : "http";
+  fwd.request_id = info.request_id;
+  return fwd;
+}
+
+// The fields an upstream gets, on a request that already has the client's.
+void forward_fields(http::RequestHeader& req, const http::RequestInfo& info) {
+  const Forwarding fwd = strip_for_upstream(req, info);
   // Beast has no codes for these names: saying so spares it the lookup.
   constexpr auto kNoCode = bhttp::field::unknown;
-  req.insert(kNoCode, kForwardedFor, forwarded_for);
-  req.insert(kNoCode, kForwardedProto, info.tls ? "https" : "http");
+  req.insert(kNoCode, kForwardedFor, fwd.forwarded_for);
+  req.insert(kNoCode, kForwardedProto, fwd.proto);
   // Still a view into the Host field, which goes last.
-  if (!host.empty()) req.insert(kNoCode, kForwardedHost, host);
-  req.insert(kNoCode, kRequestId, info.request_id);
+  if (!fwd.host.empty()) req.insert(kNoCode, kForwardedHost, fwd.host);
+  req.insert(kNoCode, kRequestId, fwd.request_id);
   req.erase(bhttp::field::host);
+}
+
+void append_line(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
 }
 
 }  // namespace
@@ -118,9 +140,17 @@ http::Request upstream_request(const http::Request& in, std::string_view target,
   return out;
 }
 
-void prepare_upstream_request(http::Request& req, const http::RequestInfo& info) {
+void prepare_upstream_request(http::Request& req, const http::RequestInfo& info,
+                              std::string& forwarding) {
   req.version(11);
-  forward_fields(req, info);
+  const Forwarding fwd = strip_for_upstream(req, info);
+  // Every value came through the parser (no CR or LF), or is the server's.
+  forwarding.clear();
+  append_line(forwarding, kForwardedFor, fwd.forwarded_for);
+  append_line(forwarding, kForwardedProto, fwd.proto);
+  if (!fwd.host.empty()) append_line(forwarding, kForwardedHost, fwd.host);
+  append_line(forwarding, kRequestId, fwd.request_id);
+  req.erase(bhttp::field::host);
   req.prepare_payload();
 }
 

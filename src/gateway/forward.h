@@ -21,8 +21,13 @@ http::Request upstream_request(const http::Request& in, std::string_view target,
 
 // upstream_request() in place, but for the target, and without Host: the
 // request goes on with http::Client::relay(), which sets both. Its
-// Content-Length is set from the body.
-void prepare_upstream_request(http::Request& req, const http::RequestInfo& info);
+// Content-Length is set from the body. The fields the proxy adds
+// (X-Forwarded-*, X-Request-Id) are not inserted but written into
+// `forwarding` as header lines ("Name: value\r\n"), for relay() to send
+// after the request's own: an insertion into Beast's field tree costs about
+// 450 instructions each.
+void prepare_upstream_request(http::Request& req, const http::RequestInfo& info,
+                              std::string& forwarding);
 
 // Removes the hop-by-hop headers of an upstream response; the server sets
 // its own framing when it sends it on.

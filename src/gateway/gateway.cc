@@ -398,9 +398,10 @@ asio::awaitable<void> Gateway::serve(RouteRuntime& rt, http::Request& req,
       // Proxied, and awaited here rather than in a coroutine of its own: a
       // frame less per request.
       const unsigned version = req.version();
-      const std::string target = to_upstream(rt, req, info, ex);
-      UpstreamResult result =
-          co_await rt.upstream->forward(req, target, idempotent(req.method()), info.remote_address);
+      std::string forwarding;  // X-Forwarded-* and X-Request-Id, as header lines
+      const std::string target = to_upstream(rt, req, info, ex, forwarding);
+      UpstreamResult result = co_await rt.upstream->forward(req, target, idempotent(req.method()),
+                                                            info.remote_address, forwarding);
       from_upstream(result, version, info.request_id, ex, res);
     }
     set_limit_fields(res, limit_headers);
@@ -409,11 +410,12 @@ asio::awaitable<void> Gateway::serve(RouteRuntime& rt, http::Request& req,
 }
 
 std::string Gateway::to_upstream(RouteRuntime& rt, http::Request& req,
-                                 const http::RequestInfo& info, Exchange& ex) {
+                                 const http::RequestInfo& info, Exchange& ex,
+                                 std::string& forwarding) {
   // The client's request becomes the upstream's in place: copying its
   // fields cost an allocation each. Its target stays, for the access log.
   std::string target = strip_prefix(sv(req.target()), rt.spec->to.strip_prefix);
-  prepare_upstream_request(req, info);
+  prepare_upstream_request(req, info, forwarding);
   ex.upstream = rt.upstream->name();
   return target;
 }

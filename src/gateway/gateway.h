@@ -135,7 +135,7 @@ class Gateway {
   // made the upstream's in place (returns the target to send), and the
   // upstream's answer, or a problem for its failure, made the response.
   std::string to_upstream(RouteRuntime& route, http::Request& req, const http::RequestInfo& info,
-                          Exchange& ex);
+                          Exchange& ex, std::string& forwarding);
   void from_upstream(UpstreamResult& result, unsigned version, const std::string& request_id,
                      Exchange& ex, http::Response& res);
   asio::awaitable<http::Response> proxy_stream(RouteRuntime& route, http::Request& req,

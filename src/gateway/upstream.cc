@@ -216,8 +216,8 @@ bool Upstream::should_retry(const UpstreamResult& result, int attempt, int allow
 }
 
 asio::awaitable<UpstreamResult> Upstream::forward(const http::Request& req, std::string_view path,
-                                                  bool idempotent,
-                                                  std::string_view client_address) {
+                                                  bool idempotent, std::string_view client_address,
+                                                  std::string_view fields) {
   // Read before the first suspension: the address belongs to the caller.
   const std::optional<uint64_t> key = hash_key(req, client_address);
   auto permit = bulkhead_.try_enter();
@@ -235,7 +235,7 @@ asio::awaitable<UpstreamResult> Upstream::forward(const http::Request& req, std:
     } else {
       target = pick(key, target);  // avoiding the last one tried
       const UpstreamTarget& t = shared_->targets()[target];
-      const http::RelayTo to{t.url, t.origin, t.host_header, t.base_path, path};
+      const http::RelayTo to{t.url, t.origin, t.host_header, t.base_path, path, fields};
       ++in_flight_[target];
       auto sent = co_await client_.relay(to, req);
       --in_flight_[target];

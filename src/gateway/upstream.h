@@ -73,9 +73,11 @@ class Upstream {
   // Content-Length set), to a target chosen by the balance policy, asking
   // for `target`: the path and query relative to the target's base path.
   // `client_address` is the hash key of `hash_on: ip`. req and target must
-  // outlive the call; req is sent as it is, by every attempt.
+  // outlive the call; req is sent as it is, by every attempt, followed by
+  // the header lines `fields` (see prepare_upstream_request).
   asio::awaitable<UpstreamResult> forward(const http::Request& req, std::string_view target,
-                                          bool idempotent, std::string_view client_address = {});
+                                          bool idempotent, std::string_view client_address = {},
+                                          std::string_view fields = {});
 
   // Like forward(), but returns once the response header is in; the body is
   // read from the result. With `body` set, the request body is read from it

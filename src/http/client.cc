@@ -313,7 +313,7 @@ asio::awaitable<Result<Response>> Client::relay(const RelayTo& to, const Request
   }
   // Not a coroutine itself: the state's round trip is awaited directly.
   return state_->round_trip(state_, to.server, to.origin, req,
-                            RequestLine{to.prefix, to.target, to.host});
+                            RequestLine{to.prefix, to.target, to.host, to.fields});
 }
 
 size_t Client::idle_connections() const {

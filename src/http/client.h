@@ -46,6 +46,8 @@ struct RelayTo {
   std::string_view host;    // server.host_header(): the Host field
   std::string_view prefix;  // put before the target
   std::string_view target;  // the path and query asked for
+  // Header lines ("Name: value\r\n") sent after the request's own fields.
+  std::string_view fields = {};
 };
 
 namespace detail {

@@ -26,13 +26,19 @@ size_t fields_size(const Fields& fields) {
 }
 
 template <class Fields>
-void append_fields(const Fields& fields, std::string& out) {
+void append_field_lines(const Fields& fields, std::string& out) {
   for (const auto& f : fields) {
     out += sv(f.name_string());
     out += ": ";
     out += sv(f.value());
     out += "\r\n";
   }
+}
+
+// The field lines and the blank line that ends the header.
+template <class Fields>
+void append_fields(const Fields& fields, std::string& out) {
+  append_field_lines(fields, out);
   out += "\r\n";
 }
 
@@ -54,7 +60,7 @@ void format_header(const Request& req, const RequestLine& line, std::string& out
   const std::string_view target = line.target.empty() ? sv(req.target()) : line.target;
   out.clear();
   out.reserve(req.method_string().size() + line.prefix.size() + target.size() + line.host.size() +
-              20 + fields_size(req));
+              line.fields.size() + 20 + fields_size(req));
   out += sv(req.method_string());
   out += ' ';
   out += line.prefix;
@@ -67,7 +73,9 @@ void format_header(const Request& req, const RequestLine& line, std::string& out
     out += line.host;
     out += "\r\n";
   }
-  append_fields(req, out);
+  append_field_lines(req, out);
+  out += line.fields;
+  out += "\r\n";
 }
 
 void format_header(const Response& res, std::string& out) {

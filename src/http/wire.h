@@ -35,6 +35,7 @@ struct RequestLine {
   std::string_view prefix;
   std::string_view target;
   std::string_view host;
+  std::string_view fields;  // more header lines ("Name: value\r\n"), after the message's
 };
 void format_header(const Request& req, const RequestLine& line, std::string& out);
 
