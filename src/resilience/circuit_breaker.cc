@@ -83,6 +83,7 @@ bool CircuitBreaker::over_threshold(const CallTotals& t) const {
 void CircuitBreaker::enter(CircuitState to, TimePoint now) {
   CircuitState from = state_;
   state_ = to;
+  closed_.store(to == CircuitState::kClosed, std::memory_order_release);
   ++transitions_[static_cast<size_t>(to)];
   switch (to) {
     case CircuitState::kOpen:
@@ -107,6 +108,9 @@ void CircuitBreaker::advance(TimePoint now) {
 }
 
 bool CircuitBreaker::acquire(TimePoint now) {
+  // Closed, the answer needs no lock: a call racing the opening counts as
+  // one that acquired just before it.
+  if (closed_.load(std::memory_order_acquire)) return true;
   std::lock_guard lock(mu_);
   advance(now);
   switch (state_) {

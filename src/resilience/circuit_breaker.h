@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -54,8 +55,10 @@ struct CircuitBreakerConfig {
 // did not make the call must release() it, or half-open waits for a result
 // that never comes.
 //
-// Thread-safety: every member takes one mutex; a breaker guards one upstream
-// and is consulted once per call, not per byte. The transition listener runs
+// Thread-safety: every member takes one mutex, but for acquire() while
+// closed, which reads an atomic (every I/O thread calls it per request,
+// and they would contend); a breaker guards one upstream and is consulted
+// once per call, not per byte. The transition listener runs
 // under that mutex, so transitions are reported in order; it must not call
 // back into the breaker.
 class CircuitBreaker {
@@ -93,6 +96,7 @@ class CircuitBreaker {
 
   mutable std::mutex mu_;
   CircuitState state_ = CircuitState::kClosed;
+  std::atomic<bool> closed_{true};  // state_ == kClosed, for acquire() without the lock
   CallWindow window_;
   TimePoint opened_at_{};
   uint32_t half_open_granted_ = 0;
