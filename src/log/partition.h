@@ -108,7 +108,7 @@ class Partition {
 
  private:
   // At most this much disk is reserved past the active segment's end (fallocate),
-  // so that ext4 does not allocate them a write at a time.
+  // so that ext4 does not allocate blocks a write at a time.
   static constexpr uint64_t kReserveBytes = 8u << 20;
 
   Partition(std::filesystem::path dir, std::string topic, int32_t id, TopicConfig config)
