@@ -136,6 +136,14 @@ Status File::reserve(uint64_t offset, uint64_t length) {
   return ok_status();
 }
 
+Status File::start_writeback(uint64_t offset, uint64_t length) {
+  if (::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length),
+                        SYNC_FILE_RANGE_WRITE) != 0) {
+    return io_error("cannot start writeback of", path_, errno);
+  }
+  return ok_status();
+}
+
 Status File::truncate(uint64_t length) {
   if (::ftruncate(fd_, static_cast<off_t>(length)) != 0) {
     return io_error("cannot truncate", path_, errno);

@@ -263,6 +263,15 @@ Status Segment::release_reserve() {
   return log_.truncate(size());
 }
 
+void Segment::start_writeback(uint64_t bytes) {
+  const uint64_t end = size_.load(std::memory_order_relaxed);
+  writeback_from_ = std::min(writeback_from_, end);  // the segment was cut back
+  if (end < writeback_from_ + bytes) return;
+  // Best effort: a failed write shows up in the next sync.
+  (void)log_.start_writeback(writeback_from_, end - writeback_from_);
+  writeback_from_ = end;
+}
+
 Status Segment::append(std::string_view batch, const BatchHeader& header) {
   const uint64_t pos = size_.load(std::memory_order_relaxed);
   if (pos + batch.size() > UINT32_MAX) return Error::invalid("segment would exceed 4 GiB");

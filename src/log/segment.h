@@ -72,6 +72,9 @@ class Segment {
   // Gives back the blocks reserved past the end, for a segment that will take
   // no more appends (rolled).
   Status release_reserve();
+  // Writer only: starts writing what was appended since the last call to
+  // disk once there are `bytes` of it, so that a later sync has little left.
+  void start_writeback(uint64_t bytes);
   // Cuts the segment back to `position` (a batch boundary) and drops index entries past it.
   Status truncate_to(uint64_t position, int64_t next_offset);
 
@@ -127,7 +130,9 @@ class Segment {
   std::string pending_time_index_;
   uint64_t index_file_size_ = 0;
   uint64_t time_index_file_size_ = 0;
-  uint64_t reserved_to_ = 0;  // writer only: blocks are reserved (or were tried) up to here
+  uint64_t reserved_to_ = 0;
+  uint64_t writeback_from_ = 0;  // writer only: appended bytes before this are being written back
+                                 // // writer only: blocks are reserved (or were tried) up to here
 };
 
 }  // namespace junction::log
