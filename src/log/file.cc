@@ -126,6 +126,24 @@ Status File::sync_data() {
   return ok_status();
 }
 
+Status File::reserve(uint64_t offset, uint64_t length) {
+  int rc;
+  do {
+    rc = ::fallocate(fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                     static_cast<off_t>(length));
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) return io_error("cannot reserve space in", path_, errno);
+  return ok_status();
+}
+
+Status File::start_writeback(uint64_t offset, uint64_t length) {
+  if (::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length),
+                        SYNC_FILE_RANGE_WRITE) != 0) {
+    return io_error("cannot start writeback of", path_, errno);
+  }
+  return ok_status();
+}
+
 Status File::truncate(uint64_t length) {
   if (::ftruncate(fd_, static_cast<off_t>(length)) != 0) {
     return io_error("cannot truncate", path_, errno);

@@ -37,6 +37,13 @@ class File {
   // Reads up to `length` bytes at `offset`; fewer only at end of file.
   Result<std::string> read_at(uint64_t offset, size_t length) const;
   Status sync_data();
+  // Reserves disk blocks for [offset, offset + length) without changing the
+  // file's size (fallocate with FALLOC_FL_KEEP_SIZE), so later writes there
+  // allocate nothing. Fails where the file system has no fallocate.
+  Status reserve(uint64_t offset, uint64_t length);
+  // Starts writeback of [offset, offset + length) without waiting for it
+  // (sync_file_range WRITE): durability still needs sync_data().
+  Status start_writeback(uint64_t offset, uint64_t length);
   Status truncate(uint64_t length);
   void close();
 

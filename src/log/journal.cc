@@ -17,6 +17,10 @@ constexpr size_t kPooledBufferBytes = 8u << 20;
 constexpr size_t kLargestPooledBuffer = 64u << 10;
 // Requests a recycled queue keeps room for (about 100 bytes each).
 constexpr size_t kRetainedQueueCapacity = 16384;
+// Under `fsync: interval`, writeback starts every this many bytes written,
+// so the periodic fdatasync does not find a whole interval's writes dirty
+// and stall the appends behind it.
+constexpr uint64_t kWritebackBytes = 4u << 20;
 
 }  // namespace
 
@@ -198,6 +202,7 @@ void Journal::commit_run(const std::vector<Request*>& requests) {
         to_sync.push_back(std::move(pending));
         break;
       case FsyncPolicy::Mode::kInterval:
+        p->active_segment()->start_writeback(kWritebackBytes);
         mark_interval_dirty(p);
         to_publish.push_back(p);
         break;

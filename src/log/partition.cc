@@ -259,6 +259,11 @@ int64_t Partition::next_offset() const {
 
 Status Partition::roll() {
   auto old = active();
+  // Blocks reserved past its end would stay allocated as long as the segment
+  // is kept. Best effort: the space only waits for the segment's deletion.
+  if (auto st = old->release_reserve(); !st) {
+    spdlog::warn("topic {} partition {}: {}", topic_, id_, st.error().message());
+  }
   // The old segment becomes immutable: make it durable whatever the policy,
   // so that recovery only ever has to check the tail. A sync pending on the
   // sync thread for this segment relies on this one for whatever the group

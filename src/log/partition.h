@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -106,8 +107,14 @@ class Partition {
   const SegmentOptions& segment_options() const { return segment_options_; }
 
  private:
+  // At most this much disk is reserved past the active segment's end (fallocate),
+  // so that ext4 does not allocate blocks a write at a time.
+  static constexpr uint64_t kReserveBytes = 8u << 20;
+
   Partition(std::filesystem::path dir, std::string topic, int32_t id, TopicConfig config)
-      : dir_(std::move(dir)), topic_(std::move(topic)), id_(id), config_(std::move(config)) {}
+      : dir_(std::move(dir)), topic_(std::move(topic)), id_(id), config_(std::move(config)) {
+    segment_options_.reserve_bytes = std::min(config_.segment_bytes, kReserveBytes);
+  }
 
   Status recover(bool repair);
   Status roll();

@@ -15,6 +15,7 @@ namespace {
 
 constexpr size_t kIndexEntrySize = 8;
 constexpr size_t kTimeEntrySize = 12;
+constexpr uint64_t kMinReserveBytes = 64u << 10;
 
 }  // namespace
 
@@ -241,12 +242,44 @@ Status Segment::persist_indexes() {
   return ok_status();
 }
 
+void Segment::reserve_ahead(uint64_t end) {
+  const uint64_t most = opts_.reserve_bytes;
+  if (most == 0 || end <= reserved_to_) return;
+  // As far ahead as the segment already holds, within [64 KiB, most]: a quiet
+  // partition ties up little disk, a busy one reserves a large step at a time.
+  const uint64_t ahead = std::clamp(end, std::min(kMinReserveBytes, most), most);
+  const uint64_t from = std::max(reserved_to_, size_.load(std::memory_order_relaxed));
+  // Best effort: without the reservation (no fallocate here, or a disk too
+  // full for the whole step) the write allocates its own blocks as before,
+  // and the next try waits until the writes get past this one.
+  (void)log_.reserve(from, end + ahead - from);
+  reserved_to_ = end + ahead;
+}
+
+Status Segment::release_reserve() {
+  if (reserved_to_ <= size()) return ok_status();
+  reserved_to_ = 0;
+  // Truncating to the current size frees every block past it.
+  return log_.truncate(size());
+}
+
+void Segment::start_writeback(uint64_t bytes) {
+  const uint64_t end = size_.load(std::memory_order_relaxed);
+  writeback_from_ = std::min(writeback_from_, end);  // the segment was cut back
+  if (end < writeback_from_ + bytes) return;
+  // Best effort: a failed write shows up in the next sync.
+  (void)log_.start_writeback(writeback_from_, end - writeback_from_);
+  writeback_from_ = end;
+}
+
 Status Segment::append(std::string_view batch, const BatchHeader& header) {
   const uint64_t pos = size_.load(std::memory_order_relaxed);
   if (pos + batch.size() > UINT32_MAX) return Error::invalid("segment would exceed 4 GiB");
+  reserve_ahead(pos + batch.size());
   if (auto st = log_.write_at(pos, batch); !st) {
     // A partial write must not stay behind the next append.
     (void)log_.truncate(pos);
+    reserved_to_ = 0;
     return st;
   }
   index_batch(header, pos, true);
@@ -263,8 +296,10 @@ Status Segment::append_many(std::span<const std::string_view> batches,
   uint64_t total = 0;
   for (auto b : batches) total += b.size();
   if (pos + total > UINT32_MAX) return Error::invalid("segment would exceed 4 GiB");
+  reserve_ahead(pos + total);
   if (auto st = log_.write_at(pos, batches); !st) {
     (void)log_.truncate(pos);  // no partial batch stays behind
+    reserved_to_ = 0;          // and the truncate freed the reserve
     return st;
   }
   uint64_t at = pos;
@@ -281,6 +316,7 @@ Status Segment::append_many(std::span<const std::string_view> batches,
 
 Status Segment::truncate_to(uint64_t position, int64_t next_offset) {
   if (auto st = log_.truncate(position); !st) return st;
+  reserved_to_ = 0;
   {
     std::lock_guard lock(index_mu_);
     std::erase_if(index_, [&](const IndexEntry& e) { return e.position >= position; });

@@ -21,6 +21,9 @@ std::string segment_file_name(int64_t base_offset, std::string_view extension);
 
 struct SegmentOptions {
   uint64_t index_interval = 4096;  // bytes of log between two index entries
+  // At most this many bytes of disk blocks reserved past the log's end (0:
+  // none), so that appends do not allocate them a write at a time.
+  uint64_t reserve_bytes = 0;
 };
 
 // How recovery found a segment.
@@ -66,6 +69,12 @@ class Segment {
   Status append_many(std::span<const std::string_view> batches,
                      std::span<const BatchHeader> headers);
   Status sync() { return log_.sync_data(); }
+  // Gives back the blocks reserved past the end, for a segment that will take
+  // no more appends (rolled).
+  Status release_reserve();
+  // Writer only: starts writing what was appended since the last call to
+  // disk once there are `bytes` of it, so that a later sync has little left.
+  void start_writeback(uint64_t bytes);
   // Cuts the segment back to `position` (a batch boundary) and drops index entries past it.
   Status truncate_to(uint64_t position, int64_t next_offset);
 
@@ -97,6 +106,8 @@ class Segment {
   Status persist_indexes();
   // Writes the index entries gathered by index_batch since the last call.
   void flush_index_writes();
+  // Makes sure blocks are reserved up to `end` and some way past it.
+  void reserve_ahead(uint64_t end);
   uint64_t floor_position(int64_t offset) const;
 
   int64_t base_offset_;
@@ -119,6 +130,9 @@ class Segment {
   std::string pending_time_index_;
   uint64_t index_file_size_ = 0;
   uint64_t time_index_file_size_ = 0;
+  uint64_t reserved_to_ = 0;
+  uint64_t writeback_from_ = 0;  // writer only: appended bytes before this are being written back
+                                 // // writer only: blocks are reserved (or were tried) up to here
 };
 
 }  // namespace junction::log

@@ -1,6 +1,7 @@
 #include "log/segment.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 
@@ -186,6 +187,70 @@ TEST(Segment, CorruptionFollowedByValidDataStopsTheStart) {
   auto bytes = (*repaired)->read(0, 1 << 20, (*repaired)->size());
   ASSERT_TRUE(bytes);
   EXPECT_EQ(decode_all(*bytes).size(), static_cast<size_t>((*repaired)->next_offset()));
+}
+
+// Bytes of disk the file holds, reserved blocks past its end included.
+uint64_t allocated_bytes(const std::filesystem::path& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0);
+  return static_cast<uint64_t>(st.st_blocks) * 512;
+}
+
+TEST(Segment, ReservesBlocksAheadWithoutGrowingTheFile) {
+  TempDir dir;
+  constexpr uint64_t kStep = 1 << 20;
+  auto seg = Segment::create(dir.path(), 0, SegmentOptions{.reserve_bytes = kStep});
+  ASSERT_TRUE(seg);
+  fill(**seg, 10);
+  const auto path = (*seg)->log_path();
+  EXPECT_EQ(std::filesystem::file_size(path), (*seg)->size());
+  EXPECT_GE(allocated_bytes(path), 64u << 10);
+
+  ASSERT_TRUE((*seg)->release_reserve());
+  EXPECT_EQ(std::filesystem::file_size(path), (*seg)->size());
+  EXPECT_LT(allocated_bytes(path), 64u << 10);
+  auto records = decode_all(*(*seg)->read(0, 1 << 20, (*seg)->size()));
+  EXPECT_EQ(records.size(), 10u);
+}
+
+TEST(Segment, ReservesMoreAheadAsTheSegmentGrows) {
+  TempDir dir;
+  auto seg = Segment::create(dir.path(), 0, SegmentOptions{.reserve_bytes = 4 << 20});
+  ASSERT_TRUE(seg);
+  const auto path = (*seg)->log_path();
+  fill(**seg, 1);  // a quiet partition: the least step
+  EXPECT_GE(allocated_bytes(path), 64u << 10);
+  EXPECT_LT(allocated_bytes(path), 256u << 10);
+  fill(**seg, 600, 1000);  // about 600 KiB, up to as much again ahead
+  EXPECT_EQ(std::filesystem::file_size(path), (*seg)->size());
+  EXPECT_GT(allocated_bytes(path), (*seg)->size() + (4u << 10));
+  EXPECT_LE(allocated_bytes(path), 2 * (*seg)->size() + (64u << 10));
+}
+
+TEST(Segment, RecoveryIgnoresBlocksReservedPastTheEnd) {
+  TempDir dir;
+  int64_t written = 0;
+  {
+    auto seg = Segment::create(dir.path(), 0, SegmentOptions{.reserve_bytes = 1 << 20});
+    ASSERT_TRUE(seg);
+    fill(**seg, 20);
+    written = (*seg)->next_offset();
+    // Gone without release_reserve(), as in a crash.
+  }
+  const auto path = dir / segment_file_name(0, ".log");
+  append_garbage(path, std::string(37, 'x'));  // and a torn batch after the data
+  SegmentRecovery rec;
+  auto seg =
+      Segment::open(dir.path(), 0, SegmentOptions{.reserve_bytes = 1 << 20}, true, false, &rec);
+  ASSERT_TRUE(seg) << seg.error().message();
+  EXPECT_EQ(rec.truncated_bytes, 37u);
+  EXPECT_EQ((*seg)->next_offset(), written);
+  EXPECT_EQ(std::filesystem::file_size(path), (*seg)->size());
+  fill(**seg, 5);
+  EXPECT_EQ((*seg)->next_offset(), written + 5);
+  auto records = decode_all(*(*seg)->read(0, 1 << 20, (*seg)->size()));
+  ASSERT_EQ(records.size(), static_cast<size_t>(written + 5));
+  EXPECT_EQ(records.back().offset, written + 4);
 }
 
 TEST(SegmentScan, OffsetsGoingBackwardsAreCorruption) {

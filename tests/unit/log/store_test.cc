@@ -1,6 +1,7 @@
 #include "log/store.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <fstream>
@@ -102,6 +103,29 @@ TEST(Store, SegmentsRollBySizeAndReadsCrossThem) {
   EXPECT_EQ(records[49].offset, 49);
   auto from_middle = read_all(p, 33);
   EXPECT_EQ(from_middle.front().offset, 33);
+}
+
+TEST(Store, RolledSegmentsKeepNoReservedBlocks) {
+  TempDir dir;
+  auto store = open_store(dir);
+  auto c = config();
+  // The reserve step is the segment size here, and one 40 KiB record per
+  // segment leaves a third of each reserve unused when it rolls.
+  c.segment_bytes = 64 << 10;
+  auto topic = store->open_topic("orders", c);
+  ASSERT_TRUE(topic);
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(produce_sync(*store, **topic, 0, {make_record(std::string(40 << 10, 'v'))}));
+  }
+  auto sealed = (*topic)->partition(0).sealed_segments();
+  ASSERT_GE(sealed.size(), 2u);
+  for (const auto& seg : sealed) {
+    struct stat st {};
+    ASSERT_EQ(::stat(seg->log_path().c_str(), &st), 0);
+    const uint64_t blocks_needed = (seg->size() + 4095) / 4096 * 4096;
+    EXPECT_LE(static_cast<uint64_t>(st.st_blocks) * 512, blocks_needed) << seg->log_path();
+  }
+  EXPECT_EQ(read_all((*topic)->partition(0)).size(), 6u);
 }
 
 TEST(Store, RetentionBySizeDropsWholeOldSegments) {
@@ -273,6 +297,32 @@ TEST(Store, NeverAndIntervalPoliciesAckAndPublish) {
   ASSERT_TRUE(produce_sync(*store, **b, 0, {make_record("y")}));
   EXPECT_EQ((*a)->partition(0).high_watermark(), 1);
   EXPECT_EQ((*b)->partition(0).high_watermark(), 1);
+}
+
+TEST(Store, IntervalTopicsKeepEverythingWrittenPastTheWritebackStep) {
+  // 12 MB under `interval`: the journal starts writeback in both segments
+  // on the way; every record is back after a restart.
+  TempDir dir;
+  auto c = config();
+  c.fsync = *FsyncPolicy::parse("interval 10ms");
+  c.segment_bytes = 6u << 20;  // two segments, each past the 4 MiB step
+  const std::string value(200 << 10, 'w');
+  {
+    auto store = open_store(dir);
+    auto topic = store->open_topic("events", c);
+    ASSERT_TRUE(topic);
+    for (int i = 0; i < 60; ++i) {
+      auto r = produce_sync(*store, **topic, 0, {make_record(std::to_string(i) + value)});
+      ASSERT_TRUE(r) << r.error().message();
+    }
+  }
+  auto store = open_store(dir);
+  Topic* topic = store->find_topic("events");
+  ASSERT_NE(topic, nullptr);
+  auto records = read_all(topic->partition(0));
+  ASSERT_EQ(records.size(), 60u);
+  for (int i = 0; i < 60; ++i) EXPECT_EQ(*records[i].value, std::to_string(i) + value);
+  EXPECT_EQ(topic->partition(0).sealed_segments().size(), 1u);
 }
 
 TEST(Store, WaitersWakeWhenTheHighWatermarkPasses) {
