@@ -21,9 +21,7 @@ using Clock = Consumer::Clock;
 class ConsumerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    StoreOptions opts;
-    opts.dir = dir_.path();
-    auto s = Store::open(opts);
+    auto s = test::open_store(dir_.path());
     ASSERT_TRUE(s) << s.error().message();
     store_ = std::move(*s);
   }

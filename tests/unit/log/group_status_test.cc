@@ -22,9 +22,7 @@ namespace json = boost::json;
 class GroupStatusTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    StoreOptions opts;
-    opts.dir = dir_.path();
-    auto s = Store::open(opts);
+    auto s = test::open_store(dir_.path());
     ASSERT_TRUE(s) << s.error().message();
     store_ = std::move(*s);
     TopicConfig c;

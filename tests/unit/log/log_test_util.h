@@ -1,6 +1,8 @@
 #pragma once
 
+#include <filesystem>
 #include <future>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,13 @@ inline std::vector<Record> decode_all(std::string_view bytes) {
     bytes.remove_prefix(h->total_size());
   }
   return out;
+}
+
+// A store in `dir` with default options (the error says why it did not open).
+inline Result<std::unique_ptr<Store>> open_store(const std::filesystem::path& dir) {
+  StoreOptions opts;
+  opts.dir = dir;
+  return Store::open(opts);
 }
 
 // Produces and waits for the journal's answer.
