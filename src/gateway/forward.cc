@@ -2,6 +2,7 @@
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
+#include <initializer_list>
 #include <vector>
 
 namespace junction::gateway {
@@ -124,8 +125,17 @@ void forward_fields(http::RequestHeader& req, const http::RequestInfo& info) {
   req.erase(bhttp::field::host);
 }
 
-void append_line(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name).append(": ").append(value).append("\r\n");
+// "Name: value\r\n" for each field with a value, in one allocation.
+void write_lines(std::string& out,
+                 std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  size_t size = 0;
+  for (const auto& [name, value] : fields) size += name.size() + value.size() + 4;
+  out.clear();
+  out.reserve(size);
+  for (const auto& [name, value] : fields) {
+    if (value.empty()) continue;
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
 }
 
 }  // namespace
@@ -145,11 +155,10 @@ void prepare_upstream_request(http::Request& req, const http::RequestInfo& info,
   req.version(11);
   const Forwarding fwd = strip_for_upstream(req, info);
   // Every value came through the parser (no CR or LF), or is the server's.
-  forwarding.clear();
-  append_line(forwarding, kForwardedFor, fwd.forwarded_for);
-  append_line(forwarding, kForwardedProto, fwd.proto);
-  if (!fwd.host.empty()) append_line(forwarding, kForwardedHost, fwd.host);
-  append_line(forwarding, kRequestId, fwd.request_id);
+  write_lines(forwarding, {{kForwardedFor, fwd.forwarded_for},
+                           {kForwardedProto, fwd.proto},
+                           {kForwardedHost, fwd.host},  // none without a Host field
+                           {kRequestId, fwd.request_id}});
   req.erase(bhttp::field::host);
   req.prepare_payload();
 }
