@@ -400,8 +400,9 @@ asio::awaitable<void> Gateway::serve(RouteRuntime& rt, http::Request& req,
       const unsigned version = req.version();
       std::string forwarding;  // X-Forwarded-* and X-Request-Id, as header lines
       const std::string target = to_upstream(rt, req, info, ex, forwarding);
-      UpstreamResult result = co_await rt.upstream->forward(req, target, idempotent(req.method()),
-                                                            info.remote_address, forwarding);
+      // The upstream's answer is read straight into `res`.
+      const UpstreamResult result = co_await rt.upstream->forward(
+          req, target, idempotent(req.method()), info.remote_address, forwarding, res);
       from_upstream(result, version, info.request_id, ex, res);
     }
     set_limit_fields(res, limit_headers);
@@ -420,11 +421,10 @@ std::string Gateway::to_upstream(RouteRuntime& rt, http::Request& req,
   return target;
 }
 
-void Gateway::from_upstream(UpstreamResult& result, unsigned version, const std::string& request_id,
-                            Exchange& ex, http::Response& res) {
+void Gateway::from_upstream(const UpstreamResult& result, unsigned version,
+                            const std::string& request_id, Exchange& ex, http::Response& res) {
   ex.attempts = result.attempts;
   if (result.outcome == UpstreamResult::Outcome::kResponse) {
-    res = std::move(result.response);
     strip_hop_by_hop(res);
     res.version(version);
   } else {

@@ -136,7 +136,8 @@ class Gateway {
   // upstream's answer, or a problem for its failure, made the response.
   std::string to_upstream(RouteRuntime& route, http::Request& req, const http::RequestInfo& info,
                           Exchange& ex, std::string& forwarding);
-  void from_upstream(UpstreamResult& result, unsigned version, const std::string& request_id,
+  // `res` holds the upstream's answer when there was one.
+  void from_upstream(const UpstreamResult& result, unsigned version, const std::string& request_id,
                      Exchange& ex, http::Response& res);
   asio::awaitable<http::Response> proxy_stream(RouteRuntime& route, http::Request& req,
                                                const http::RequestInfo& info, Exchange& ex);

@@ -181,7 +181,8 @@ void Upstream::judge_answer(size_t target, unsigned status, TimePoint end, Durat
   shared_->record_call(target, status >= 500, end);
 }
 
-UpstreamResult Upstream::settle(size_t target, TimePoint start, Result<http::Response> sent) {
+UpstreamResult Upstream::settle(size_t target, TimePoint start, const Status& sent,
+                                unsigned status) {
   auto end = Clock::now();
   Duration took = std::chrono::duration_cast<Duration>(end - start);
   latency_.observe(took);
@@ -190,9 +191,9 @@ UpstreamResult Upstream::settle(size_t target, TimePoint start, Result<http::Res
     result.outcome = judge_failure(target, end, took, sent.error());
     return result;
   }
-  judge_answer(target, sent->result_int(), end, took);
+  judge_answer(target, status, end, took);
   result.outcome = UpstreamResult::Outcome::kResponse;
-  result.response = std::move(*sent);
+  result.status = status;
   return result;
 }
 
@@ -202,10 +203,10 @@ UpstreamResult Upstream::settle(size_t target, TimePoint start, Result<http::Res
 // says the request was not processed, with attempts and budget left. A
 // retry it allows is counted.
 bool Upstream::should_retry(const UpstreamResult& result, int attempt, int allowed) {
-  bool failed = result.outcome == UpstreamResult::Outcome::kFailed ||
-                result.outcome == UpstreamResult::Outcome::kTimeout ||
-                (result.outcome == UpstreamResult::Outcome::kResponse &&
-                 unprocessed(result.response.result_int()));
+  bool failed =
+      result.outcome == UpstreamResult::Outcome::kFailed ||
+      result.outcome == UpstreamResult::Outcome::kTimeout ||
+      (result.outcome == UpstreamResult::Outcome::kResponse && unprocessed(result.status));
   if (!failed || attempt >= allowed) return false;
   if (!shared_->retry_budget().try_retry(Clock::now())) {
     shared_->retry_budget_exhausted().inc();
@@ -217,7 +218,7 @@ bool Upstream::should_retry(const UpstreamResult& result, int attempt, int allow
 
 asio::awaitable<UpstreamResult> Upstream::forward(const http::Request& req, std::string_view path,
                                                   bool idempotent, std::string_view client_address,
-                                                  std::string_view fields) {
+                                                  std::string_view fields, http::Response& out) {
   // Read before the first suspension: the address belongs to the caller.
   const std::optional<uint64_t> key = hash_key(req, client_address);
   auto permit = bulkhead_.try_enter();
@@ -237,9 +238,9 @@ asio::awaitable<UpstreamResult> Upstream::forward(const http::Request& req, std:
       const UpstreamTarget& t = shared_->targets()[target];
       const http::RelayTo to{t.url, t.origin, t.host_header, t.base_path, path, fields};
       ++in_flight_[target];
-      auto sent = co_await client_.relay(to, req);
+      const Status sent = co_await client_.relay(to, req, out);
       --in_flight_[target];
-      result = settle(target, start, std::move(sent));
+      result = settle(target, start, sent, out.result_int());
     }
     result.attempts = n;
     if (!should_retry(result, n, allowed)) break;
@@ -284,6 +285,7 @@ asio::awaitable<UpstreamResult> Upstream::open_attempt(http::Request& req, http:
   }
   judge_answer(target, opened->head.result_int(), end, took);
   result.outcome = UpstreamResult::Outcome::kResponse;
+  result.status = opened->head.result_int();
   result.response = std::move(opened->head);
   result.body = std::move(opened->body);
   co_return result;

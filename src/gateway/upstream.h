@@ -35,7 +35,8 @@ struct UpstreamResult {
     kBulkheadFull  // max_concurrent calls already in flight: 503
   };
   Outcome outcome = Outcome::kFailed;
-  http::Response response;  // kResponse only; from open(), the header alone
+  unsigned status = 0;      // kResponse: the answer's status
+  http::Response response;  // open() with kResponse: the header (forward() answers in its `out`)
   int attempts = 0;         // calls made, retries included
   // open() with kResponse: the response body, still to be read. It holds the
   // call's bulkhead slot until it is read to the end or dropped.
@@ -74,10 +75,12 @@ class Upstream {
   // for `target`: the path and query relative to the target's base path.
   // `client_address` is the hash key of `hash_on: ip`. req and target must
   // outlive the call; req is sent as it is, by every attempt, followed by
-  // the header lines `fields` (see prepare_upstream_request).
+  // the header lines `fields` (see prepare_upstream_request). The answer
+  // (kResponse) is read into `out`, which the caller keeps: returned by
+  // value, it was moved once more at every level.
   asio::awaitable<UpstreamResult> forward(const http::Request& req, std::string_view target,
-                                          bool idempotent, std::string_view client_address = {},
-                                          std::string_view fields = {});
+                                          bool idempotent, std::string_view client_address,
+                                          std::string_view fields, http::Response& out);
 
   // Like forward(), but returns once the response header is in; the body is
   // read from the result. With `body` set, the request body is read from it
@@ -115,8 +118,8 @@ class Upstream {
   void judge_answer(size_t target, unsigned status, TimePoint end, Duration took);
   asio::awaitable<void> pause(Duration delay);
   // An attempt's result from what the call to `target`, begun at `start`,
-  // got.
-  UpstreamResult settle(size_t target, TimePoint start, Result<http::Response> sent);
+  // got: `sent` ok means an answer with `status`.
+  UpstreamResult settle(size_t target, TimePoint start, const Status& sent, unsigned status);
   static UpstreamResult circuit_open() {
     UpstreamResult r;
     r.outcome = UpstreamResult::Outcome::kCircuitOpen;

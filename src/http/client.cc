@@ -47,7 +47,7 @@ Error classify(const boost::system::error_code& ec, std::string_view stage, cons
 }
 
 // An answer known before any I/O, as an awaitable.
-asio::awaitable<Result<Response>> refuse(Error error) {
+asio::awaitable<Status> refuse(Error error) {
   co_return error;
 }
 
@@ -55,13 +55,13 @@ struct Exchange {
   boost::system::error_code ec;
   bool got_response_bytes = false;
   bool keep_alive = false;
-  Response response;
 };
 
+// The answer goes into `response`, the caller's: moved once, from the parser.
 template <class Stream>
 asio::awaitable<Exchange> exchange(Stream& stream, ClientConnection& conn, const Request& req,
                                    const RequestLine& line, Clock::time_point deadline,
-                                   uint64_t max_body) {
+                                   uint64_t max_body, Response& response) {
   Exchange out;
   Watch& watch = *conn.watch;
   beast::flat_buffer& buffer = conn.buffer;
@@ -91,7 +91,7 @@ asio::awaitable<Exchange> exchange(Stream& stream, ClientConnection& conn, const
   // The parser's flags already say it; asking the message would scan the
   // Connection field again.
   out.keep_alive = parser.keep_alive() && !parser.need_eof();
-  out.response = parser.release();
+  response = parser.release();
   co_return out;
 }
 
@@ -180,7 +180,13 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     req.prepare_payload();
     // Named: temporaries in a co_await expression are a g++ 12 hazard.
     const std::string origin = url.origin();
-    co_return co_await round_trip(nullptr, url, origin, req, RequestLine{});
+    Response response;
+    // Named: temporaries in a co_await expression are a g++ 12 hazard.
+    const std::shared_ptr<ClientState> no_keep;
+    const RequestLine as_is;
+    const Status sent = co_await round_trip(no_keep, url, origin, req, as_is, response);
+    if (!sent) co_return sent.error();
+    co_return response;
   }
 
   // One request and its response, on a pooled connection when there is one.
@@ -188,9 +194,9 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
   // parameter lives in the frame from the call on). An exception (the
   // caller's cancellation, allocation failure) is a transient error; it is
   // caught here rather than by a wrapper coroutine, a frame per request.
-  asio::awaitable<Result<Response>> round_trip([[maybe_unused]] std::shared_ptr<ClientState> keep,
-                                               const Url& url, std::string_view origin,
-                                               const Request& req, RequestLine line) {
+  asio::awaitable<Status> round_trip([[maybe_unused]] std::shared_ptr<ClientState> keep,
+                                     const Url& url, std::string_view origin, const Request& req,
+                                     RequestLine line, Response& response) {
     std::string failure;
     try {
       auto deadline = Clock::now() + options.request_timeout;
@@ -206,14 +212,14 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
         Exchange ex;
         if (conn->plain) {
           ex = co_await exchange(*conn->plain, *conn, req, line, deadline,
-                                 options.max_response_body);
+                                 options.max_response_body, response);
         } else {
           ex = co_await exchange(*conn->secure, *conn, req, line, deadline,
-                                 options.max_response_body);
+                                 options.max_response_body, response);
         }
         if (!ex.ec) {
           if (ex.keep_alive) pool.put(origin, std::move(conn));
-          co_return std::move(ex.response);
+          co_return ok_status();
         }
         // A pooled connection the server closed while idle fails before any
         // response byte: the request was not processed, so one retry on a
@@ -302,7 +308,7 @@ asio::awaitable<Result<StreamedResponse>> Client::open(const Url& url, Request r
   }
 }
 
-asio::awaitable<Result<Response>> Client::relay(const RelayTo& to, const Request& req) {
+asio::awaitable<Status> Client::relay(const RelayTo& to, const Request& req, Response& out) {
   // One pass by field code: far cheaper than a lookup of each by name.
   const bool relayable = std::none_of(req.begin(), req.end(), [](const auto& f) {
     namespace bhttp = boost::beast::http;
@@ -313,7 +319,7 @@ asio::awaitable<Result<Response>> Client::relay(const RelayTo& to, const Request
   }
   // Not a coroutine itself: the state's round trip is awaited directly.
   return state_->round_trip(state_, to.server, to.origin, req,
-                            RequestLine{to.prefix, to.target, to.host, to.fields});
+                            RequestLine{to.prefix, to.target, to.host, to.fields}, out);
 }
 
 size_t Client::idle_connections() const {

@@ -72,9 +72,11 @@ class Client {
   // For a proxy: sends `req` on as it is, but for its request target
   // (to.prefix + to.target) and Host (to.host). req must have its
   // Content-Length set (prepare_payload()) and no Host field; it is not
-  // changed, so a retry can send it again, to another server. Answers and
-  // errors as send(). `to` and `req` must outlive the call.
-  asio::awaitable<Result<Response>> relay(const RelayTo& to, const Request& req);
+  // changed, so a retry can send it again, to another server. Errors as
+  // send(); the answer is read into `out` (a proxy's own response: returned
+  // by value, it was moved once more at every level). `to`, `req` and `out`
+  // must outlive the call.
+  asio::awaitable<Status> relay(const RelayTo& to, const Request& req, Response& out);
 
   // Like send(), but returns once the response header is in; the body is
   // read from the result, without a size limit, and its connection goes back

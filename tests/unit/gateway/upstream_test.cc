@@ -98,7 +98,10 @@ class UpstreamTest : public ::testing::Test {
                                               std::string client) {
     req.prepare_payload();
     const std::string target(req.target());
-    co_return co_await up->forward(req, target, idempotent, client);
+    http::Response answer;
+    UpstreamResult result = co_await up->forward(req, target, idempotent, client, {}, answer);
+    result.response = std::move(answer);
+    co_return result;
   }
 
   // The name of the backend that answered, or "" with the outcome's name.
