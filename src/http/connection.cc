@@ -173,17 +173,22 @@ class Connection {
       res = problem_response(500, "Internal Server Error", "the request could not be processed",
                              info_.request_id, version_);
     }
-    // The handler may ask to close (Connection: close) too.
-    bool keep_alive = client_keeps_alive && res.keep_alive() && !st_.stopping;
-    finish_response(res, version_, keep_alive, head_request, info_, st_.options);
     parser_.reset();  // the request is answered: free it before the write waits
-    const Next then = keep_alive ? Next::kKeepAlive : Next::kClose;
-    if (!has_plain_body(res)) co_return co_await write(res, then);
+    const bool wanted = client_keeps_alive && !st_.stopping;
+    if (!has_plain_body(res)) {
+      // The handler may ask to close (Connection: close) too.
+      const bool keep_alive =
+          wanted && (res.find(bhttp::field::connection) == res.end() || res.keep_alive());
+      finish_response(res, version_, keep_alive, head_request, info_, st_.options);
+      co_return co_await write(res, keep_alive ? Next::kKeepAlive : Next::kClose);
+    }
     // The usual case, written here rather than by write(): a frame less.
+    const bool keep_alive = finish_response_on_wire(res, version_, wanted, head_request, info_,
+                                                    st_.options, wire_lines_);
     watch_.expires_after(limits_.body_timeout);
-    auto written = write_plain_message(stream_, res, header_);
+    auto written = write_plain_message(stream_, res, header_, wire_lines_);
     auto [ec, n] = co_await std::move(written);
-    co_return ec ? Next::kAbort : then;
+    co_return ec ? Next::kAbort : (keep_alive ? Next::kKeepAlive : Next::kClose);
   }
 
   asio::awaitable<bool> send_continue() {
@@ -293,7 +298,8 @@ class Connection {
   RequestInfo info_;                                                 // and what we know of it
   unsigned version_ = 11;
   std::string request_id_;
-  std::string header_;  // the response header being written, kept for reuse
+  std::string header_;      // the response header being written, kept for reuse
+  std::string wire_lines_;  // its Server, X-Request-Id and Connection lines, likewise
 };
 
 // Lets shutdown close the socket while the stream exists, and never after.

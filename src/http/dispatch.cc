@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdint>
 
+#include "core/headers.h"
 #include "core/message.h"
 #include "http/problem.h"
 
@@ -80,6 +81,49 @@ void finish_response(Response& res, unsigned version, bool keep_alive, bool head
     res.prepare_payload();
   }
   res.keep_alive(keep_alive);
+}
+
+bool finish_response_on_wire(Response& res, unsigned version, bool wanted, bool head_request,
+                             const RequestInfo& info, const ServerOptions& options,
+                             std::string& lines) {
+  // One pass: what the response already has, and any X-Request-Id of its
+  // own (an upstream's echo), which ours replaces.
+  bool has_server = false;
+  bool has_connection = false;
+  for (auto it = res.begin(); it != res.end();) {
+    const auto name = it->name();
+    has_server = has_server || name == bhttp::field::server;
+    has_connection = has_connection || name == bhttp::field::connection;
+    if (name == bhttp::field::unknown &&
+        iequals(std::string_view(it->name_string()), kRequestIdHeader)) {
+      it = res.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  // Only a Connection field the handler set can refuse: a response made for
+  // an HTTP/1.0 client, with that version and no field, does not.
+  const bool keep_alive = wanted && (!has_connection || res.keep_alive());
+  res.version(version);
+  if (head_request) {
+    if (res.find(bhttp::field::content_length) == res.end()) res.content_length(res.body().size());
+    res.body().clear();
+  } else if (!framed_by_length(res)) {
+    res.prepare_payload();
+  }
+  // A Connection field set by the handler is Beast's to amend; without one,
+  // the default of the version needs no line.
+  const bool persistent_by_default = version >= 11;
+  if (has_connection) res.keep_alive(keep_alive);
+  lines.clear();
+  if (!has_server && !options.server_name.empty()) {
+    lines.append("Server: ").append(options.server_name).append("\r\n");
+  }
+  lines.append(kRequestIdHeader).append(": ").append(info.request_id).append("\r\n");
+  if (!has_connection && keep_alive != persistent_by_default) {
+    lines.append(keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
+  }
+  return keep_alive;
 }
 
 void finish_relayed_header(bhttp::response_header<>& head, const RequestInfo& info,

@@ -24,6 +24,17 @@ asio::awaitable<void> call_stream_handler(
 void finish_response(Response& res, unsigned version, bool keep_alive, bool head_request,
                      const RequestInfo& info, const ServerOptions& options);
 
+// finish_response() for a response the server formats itself (wire.h):
+// Server, X-Request-Id and Connection are not stored in the response but
+// written into `lines` as header lines, which format_header() puts after
+// the response's own fields. In Beast's fields each would cost a lookup and
+// a tree insertion. Returns whether the connection stays open: `wanted`
+// (the client's wish, the server not stopping) unless the response asks to
+// close. `res` must not be chunked.
+bool finish_response_on_wire(Response& res, unsigned version, bool wanted, bool head_request,
+                             const RequestInfo& info, const ServerOptions& options,
+                             std::string& lines);
+
 // Server and X-Request-Id for a response whose body is relayed: its framing
 // and keep-alive are the relay's to choose.
 void finish_relayed_header(boost::beast::http::response_header<>& head, const RequestInfo& info,

@@ -78,13 +78,13 @@ void format_header(const Request& req, const RequestLine& line, std::string& out
   out += "\r\n";
 }
 
-void format_header(const Response& res, std::string& out) {
+void format_header(const Response& res, std::string& out, std::string_view lines) {
   out.clear();
   // Beast keeps a reason phrase only when one was set; otherwise it writes
   // the standard one for the code.
   std::string_view reason = sv(res.reason());
   if (reason.empty()) reason = sv(bhttp::obsolete_reason(res.result()));
-  out.reserve(reason.size() + 16 + fields_size(res));
+  out.reserve(reason.size() + 16 + fields_size(res) + lines.size());
   append_version(res.version(), out);
   out += ' ';
   const unsigned code = res.result_int();
@@ -94,7 +94,9 @@ void format_header(const Response& res, std::string& out) {
   out += ' ';
   out += reason;
   out += "\r\n";
-  append_fields(res, out);
+  append_field_lines(res, out);
+  out += lines;
+  out += "\r\n";
 }
 
 }  // namespace junction::http

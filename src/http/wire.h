@@ -23,9 +23,11 @@
 
 namespace junction::http {
 
-// The start line and fields, ending in the blank line.
+// The start line and fields, ending in the blank line. `lines`, header
+// lines ("Name: value\r\n") the sender adds without storing them in the
+// message, go after the message's own fields.
 void format_header(const Request& req, std::string& out);
-void format_header(const Response& res, std::string& out);
+void format_header(const Response& res, std::string& out, std::string_view lines = {});
 
 // A request sent on with a start line and Host of its own (a proxy's): the
 // target is `prefix` + `target` (the message's own when `target` is empty),
@@ -56,14 +58,18 @@ inline constexpr auto kDeferredNoThrow = boost::asio::as_tuple(boost::asio::defe
 // prepare_payload() or a set Content-Length, the way
 // boost::beast::http::async_write would. The header is formatted into
 // `header`, which must outlive the write (a buffer the caller keeps for
-// reuse). Returns the deferred write: await it at once, from a named
-// variable (GCC 12 mishandles temporaries inside co_await).
+// reuse); a response's header gets `lines` too. Returns the deferred write: await it at once, from
+// a named variable (GCC 12 mishandles temporaries inside co_await).
 template <class Stream, bool isRequest>
 auto write_plain_message(
     Stream& stream,
     const boost::beast::http::message<isRequest, boost::beast::http::string_body>& msg,
-    std::string& header) {
-  format_header(msg, header);
+    std::string& header, std::string_view lines = {}) {
+  if constexpr (isRequest) {
+    format_header(msg, header);
+  } else {
+    format_header(msg, header, lines);
+  }
   const std::array<boost::asio::const_buffer, 2> buffers = {boost::asio::buffer(header),
                                                             boost::asio::buffer(msg.body())};
   return boost::asio::async_write(stream, buffers, kDeferredNoThrow);

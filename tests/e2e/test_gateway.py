@@ -7,6 +7,7 @@ import hmac
 import json
 import os
 import re
+import socket
 import time
 import unittest
 
@@ -127,6 +128,27 @@ class GatewayTest(JunctionTest):
         self.assertTrue(headers.get("X-Request-Id"))
         # An access log line per request, without credentials.
         self.assertRegex(self.log(), r'"type":"access".*"route":"/public/\*".*"status":200')
+
+    def test_http_1_0_keep_alive_and_one_request_id_through_the_proxy(self):
+        # Two HTTP/1.0 requests asking to keep the connection go on one
+        # socket; each answer carries the request's X-Request-Id once.
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
+            reader = s.makefile("rb")
+            for i in range(2):
+                s.sendall(f"GET /public/one/{i} HTTP/1.0\r\nHost: gw\r\n"
+                          f"Connection: keep-alive\r\nX-Request-Id: ka-{i}\r\n\r\n".encode())
+                status = reader.readline()
+                self.assertTrue(status.startswith(b"HTTP/1.0 200"), status)
+                fields = []
+                while (line := reader.readline()) not in (b"\r\n", b""):
+                    fields.append(line.decode().rstrip("\r\n").split(": ", 1))
+                names = [name.lower() for name, _ in fields]
+                values = dict((name.lower(), value) for name, value in fields)
+                self.assertEqual(names.count("x-request-id"), 1, fields)
+                self.assertEqual(values["x-request-id"], f"ka-{i}")
+                self.assertEqual(values.get("connection", "").lower(), "keep-alive", fields)
+                body = reader.read(int(values["content-length"]))
+                self.assertEqual(json_body(body)["path"], f"/one/{i}")
 
     def test_jwt_auth(self):
         status, headers, raw = self.get("/orders/7")
