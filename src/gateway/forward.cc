@@ -159,7 +159,6 @@ void prepare_upstream_request(http::Request& req, const http::RequestInfo& info,
                            {kForwardedProto, fwd.proto},
                            {kForwardedHost, fwd.host},  // none without a Host field
                            {kRequestId, fwd.request_id}});
-  req.erase(bhttp::field::host);
   req.prepare_payload();
 }
 

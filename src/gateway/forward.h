@@ -19,8 +19,9 @@ namespace junction::gateway {
 http::Request upstream_request(const http::Request& in, std::string_view target,
                                const http::RequestInfo& info);
 
-// upstream_request() in place, but for the target, and without Host: the
-// request goes on with http::Client::relay(), which sets both. Its
+// upstream_request() in place, but for the target and Host: the request
+// goes on with http::Client::relay(), which writes both (its Host field is
+// left in place, and not sent). Its
 // Content-Length is set from the body. The fields the proxy adds
 // (X-Forwarded-*, X-Request-Id) are not inserted but written into
 // `forwarding` as header lines ("Name: value\r\n"), for relay() to send

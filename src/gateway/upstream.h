@@ -70,8 +70,8 @@ class Upstream {
                                                   observe::Registry& metrics);
   ~Upstream();
 
-  // Sends `req`, made ready by prepare_upstream_request() (no Host, its
-  // Content-Length set), to a target chosen by the balance policy, asking
+  // Sends `req`, made ready by prepare_upstream_request() (its
+  // Content-Length set), with the target's Host, to a target chosen by the balance policy, asking
   // for `target`: the path and query relative to the target's base path.
   // `client_address` is the hash key of `hash_on: ip`. req and target must
   // outlive the call; req is sent as it is, by every attempt, followed by

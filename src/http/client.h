@@ -70,9 +70,10 @@ class Client {
   asio::awaitable<Result<Response>> send(const Url& url, Request req);
 
   // For a proxy: sends `req` on as it is, but for its request target
-  // (to.prefix + to.target) and Host (to.host). req must have its
-  // Content-Length set (prepare_payload()) and no Host field; it is not
-  // changed, so a retry can send it again, to another server. Errors as
+  // (to.prefix + to.target) and Host (to.host, in place of any Host field
+  // it has). req must have its Content-Length set (prepare_payload()) and
+  // no Transfer-Encoding; it is not changed, so a retry can send it again,
+  // to another server. Errors as
   // send(); the answer is read into `out` (a proxy's own response: returned
   // by value, it was moved once more at every level). `to`, `req` and `out`
   // must outlive the call.

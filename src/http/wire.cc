@@ -25,9 +25,12 @@ size_t fields_size(const Fields& fields) {
   return n;
 }
 
+// Every field but any named `skip` (by code; field::unknown skips none).
 template <class Fields>
-void append_field_lines(const Fields& fields, std::string& out) {
+void append_field_lines(const Fields& fields, std::string& out,
+                        bhttp::field skip = bhttp::field::unknown) {
   for (const auto& f : fields) {
+    if (skip != bhttp::field::unknown && f.name() == skip) continue;
     out += sv(f.name_string());
     out += ": ";
     out += sv(f.value());
@@ -73,7 +76,8 @@ void format_header(const Request& req, const RequestLine& line, std::string& out
     out += line.host;
     out += "\r\n";
   }
-  append_field_lines(req, out);
+  // The line's Host replaces the message's own.
+  append_field_lines(req, out, line.host.empty() ? bhttp::field::unknown : bhttp::field::host);
   out += line.fields;
   out += "\r\n";
 }

