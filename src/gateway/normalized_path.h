@@ -1,12 +1,10 @@
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <vector>
-
-#include <boost/container/small_vector.hpp>
 
 #include "core/error.h"
 
