@@ -197,6 +197,25 @@ Status JwtVerifier::check_lifetime(const json::object& payload) const {
   return ok_status();
 }
 
+JwtVerifier::Lifetime JwtVerifier::lifetime(const json::object& payload) const {
+  const auto leeway = static_cast<double>(
+      std::chrono::duration_cast<std::chrono::seconds>(options_.leeway).count());
+  Lifetime out;
+  // Refused at now - leeway >= exp, and at now + leeway < nbf (check_lifetime).
+  if (const json::value* exp = payload.if_contains("exp")) {
+    if (auto expires = numeric_date(*exp)) out.valid_until = *expires + leeway;
+  }
+  if (const json::value* nbf = payload.if_contains("nbf")) {
+    if (auto not_before = numeric_date(*nbf)) out.valid_from = *not_before - leeway;
+  }
+  return out;
+}
+
+bool JwtVerifier::within(const Lifetime& lifetime) const {
+  const auto now = static_cast<double>(this->now());
+  return now >= lifetime.valid_from && now < lifetime.valid_until;
+}
+
 Status JwtVerifier::check_registered_claims(const json::object& payload) const {
   if (Status lifetime = check_lifetime(payload); !lifetime) return lifetime;
   if (!options_.issuers.empty()) {

@@ -57,6 +57,7 @@ struct VerifiedToken {
   // Held, not just compared: a freed set's address could be reused by the next.
   std::shared_ptr<const auth::JwkSet> keys;  // null with keys from the spec
   Identity identity;                         // its claims included
+  auth::JwtVerifier::Lifetime lifetime;      // of its claims, read once
 };
 
 struct TokenHash {
@@ -152,8 +153,7 @@ Result<Identity> Authenticator::from_jwt(std::string_view authorization) const {
   VerifiedTokens& remembered = verified_tokens();
   if (auto it = remembered.find(token); it != remembered.end()) {
     const VerifiedToken& v = it->second;
-    if (v.authenticator == id_ && v.keys == keys &&
-        jwt_->check_lifetime(v.identity.claims->payload())) {
+    if (v.authenticator == id_ && v.keys == keys && jwt_->within(v.lifetime)) {
       return v.identity;
     }
     remembered.erase(it);
@@ -162,7 +162,8 @@ Result<Identity> Authenticator::from_jwt(std::string_view authorization) const {
   if (!claims) return std::move(claims).error();
   Identity id = identity_of(std::make_shared<const auth::Claims>(std::move(*claims)));
   if (remembered.size() >= kVerifiedTokensPerThread) remembered.clear();
-  remembered.emplace(std::string(token), VerifiedToken{id_, keys, id});
+  const auth::JwtVerifier::Lifetime lifetime = jwt_->lifetime(id.claims->payload());
+  remembered.emplace(std::string(token), VerifiedToken{id_, keys, id, lifetime});
   return id;
 }
 

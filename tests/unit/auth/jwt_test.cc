@@ -213,6 +213,22 @@ TEST(JwtTest, HonoursLeewayOnNotBeforeUpToTheBoundary) {
   expect_refused(verifier, with_claim("HS256", "nbf", kNow + 61), "token not yet valid");
 }
 
+TEST(JwtTest, ALifetimeReadOnceAgreesWithCheckLifetimeAroundEveryBoundary) {
+  JwtVerifier verifier = full_verifier();  // leeway 60s, its clock at kNow
+  for (int64_t d = -62; d <= 62; ++d) {
+    const json::object expiring{{"exp", kNow + d}};
+    EXPECT_EQ(verifier.within(verifier.lifetime(expiring)),
+              static_cast<bool>(verifier.check_lifetime(expiring)))
+        << "exp now" << d;
+    const json::object starting{{"exp", kNow + 3600}, {"nbf", kNow + d}};
+    EXPECT_EQ(verifier.within(verifier.lifetime(starting)),
+              static_cast<bool>(verifier.check_lifetime(starting)))
+        << "nbf now" << d;
+  }
+  EXPECT_TRUE(verifier.within(verifier.lifetime(json::object{{"exp", kNow - 59.5}})));
+  EXPECT_FALSE(verifier.within(verifier.lifetime(json::object{{"exp", kNow - 60.5}})));
+}
+
 TEST(JwtTest, LeewayIsConfigurable) {
   JwtVerifierOptions options = options_with(keys_of(hmac_key("hmac")));
   options.leeway = 0s;
