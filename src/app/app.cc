@@ -109,9 +109,11 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
                  spec.observability.listen, *port);
   }
 
-  // Made before the gateway announces its port, so that a SIGHUP sent the
-  // moment it does is queued here rather than ending the process.
+  // Made before the gateway announces its port, so that a signal sent the
+  // moment it does is queued here rather than ending the process (an e2e
+  // run caught a SIGTERM killing it in that window).
   asio::signal_set hangups(io.context(0), SIGHUP);
+  asio::signal_set signals(io.context(0), SIGINT, SIGTERM);
   std::unique_ptr<GatewayRunner> gateway;
   if (spec.gateway) {
     std::string error;
@@ -148,7 +150,6 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
   };
 
   // Signals: the first drains, a second one exits at once.
-  asio::signal_set signals(io.context(0), SIGINT, SIGTERM);
   asio::steady_timer drain_timer(io.context(0));
   int signals_seen = 0;
   std::function<void(const boost::system::error_code&, int)> on_signal =
