@@ -23,9 +23,13 @@ using resilience::Clock;
 
 constexpr std::array<const char*, 5> kClasses = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
-// Replaces any such fields the response has. Beast has no codes for the
-// RateLimit-* names: saying so spares it a name lookup per field.
-void set_limit_fields(http::Response& res, const RateLimiter::HeaderFields& fields) {
+// Replaces any such fields the response has. With `lines` (the server's
+// RequestInfo::response_lines), they are written there as header lines:
+// every rate-limited response carries four, and Beast's fields would cost a
+// tree insertion each. Beast has no codes for the RateLimit-* names: saying
+// so spares it a name lookup per field.
+void set_limit_fields(http::Response& res, const RateLimiter::HeaderFields& fields,
+                      std::string* lines = nullptr) {
   // One pass over the response finds whether there is anything to replace:
   // nearly never, and an erase by name costs a tree lookup per field.
   const bool replace = std::any_of(res.begin(), res.end(), [](const auto& f) {
@@ -34,10 +38,14 @@ void set_limit_fields(http::Response& res, const RateLimiter::HeaderFields& fiel
     return name.size() > 10 && iequals(name.substr(0, 10), "RateLimit-");
   });
   for (const auto& [name, value] : fields) {
-    const auto code =
-        iequals(name, "Retry-After") ? bhttp::field::retry_after : bhttp::field::unknown;
     if (replace) res.erase(name);
-    res.insert(code, name, value);
+    if (lines) {
+      lines->append(name).append(": ").append(value).append("\r\n");
+    } else {
+      const auto code =
+          iequals(name, "Retry-After") ? bhttp::field::retry_after : bhttp::field::unknown;
+      res.insert(code, name, value);
+    }
   }
 }
 
@@ -405,7 +413,7 @@ asio::awaitable<void> Gateway::serve(RouteRuntime& rt, http::Request& req,
           req, target, idempotent(req.method()), info.remote_address, forwarding, res);
       from_upstream(result, version, info.request_id, ex, res);
     }
-    set_limit_fields(res, limit_headers);
+    set_limit_fields(res, limit_headers, info.response_lines);
   }
   if (!origin.empty()) rt.cors->decorate(res, origin);
 }

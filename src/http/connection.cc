@@ -156,6 +156,8 @@ class Connection {
     Request& req = parser.get();
     info_ = base_;
     info_.request_id = request_id_;
+    wire_lines_.clear();
+    info_.response_lines = &wire_lines_;
     // Read first: a handler may turn the request into another (a proxy's).
     const bool client_keeps_alive = parser.keep_alive();  // its flags: no field scan
     const bool head_request = req.method() == bhttp::verb::head;
@@ -170,6 +172,7 @@ class Connection {
       failed = true;  // a coroutine cannot co_await inside a handler block
     }
     if (failed) {
+      wire_lines_.clear();
       res = problem_response(500, "Internal Server Error", "the request could not be processed",
                              info_.request_id, version_);
     }
@@ -179,6 +182,7 @@ class Connection {
       // The handler may ask to close (Connection: close) too.
       const bool keep_alive =
           wanted && (res.find(bhttp::field::connection) == res.end() || res.keep_alive());
+      insert_field_lines(res, wire_lines_);
       finish_response(res, version_, keep_alive, head_request, info_, st_.options);
       co_return co_await write(res, keep_alive ? Next::kKeepAlive : Next::kClose);
     }
@@ -299,7 +303,7 @@ class Connection {
   unsigned version_ = 11;
   std::string request_id_;
   std::string header_;      // the response header being written, kept for reuse
-  std::string wire_lines_;  // its Server, X-Request-Id and Connection lines, likewise
+  std::string wire_lines_;  // the handler's header lines, then Server, X-Request-Id, Connection
 };
 
 // Lets shutdown close the socket while the stream exists, and never after.

@@ -115,7 +115,6 @@ bool finish_response_on_wire(Response& res, unsigned version, bool wanted, bool 
   // the default of the version needs no line.
   const bool persistent_by_default = version >= 11;
   if (has_connection) res.keep_alive(keep_alive);
-  lines.clear();
   if (!has_server && !options.server_name.empty()) {
     lines.append("Server: ").append(options.server_name).append("\r\n");
   }
@@ -124,6 +123,21 @@ bool finish_response_on_wire(Response& res, unsigned version, bool wanted, bool 
     lines.append(keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
   }
   return keep_alive;
+}
+
+void insert_field_lines(Response& res, std::string& lines) {
+  std::string_view rest = lines;
+  while (!rest.empty()) {
+    const size_t end = rest.find("\r\n");
+    const std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 2);
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    res.insert(line.substr(0, colon), value);
+  }
+  lines.clear();
 }
 
 void finish_relayed_header(bhttp::response_header<>& head, const RequestInfo& info,

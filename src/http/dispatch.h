@@ -26,14 +26,19 @@ void finish_response(Response& res, unsigned version, bool keep_alive, bool head
 
 // finish_response() for a response the server formats itself (wire.h):
 // Server, X-Request-Id and Connection are not stored in the response but
-// written into `lines` as header lines, which format_header() puts after
-// the response's own fields. In Beast's fields each would cost a lookup and
-// a tree insertion. Returns whether the connection stays open: `wanted`
+// appended to `lines` as header lines (after any the handler put there,
+// RequestInfo::response_lines), which format_header() puts after the
+// response's own fields. In Beast's fields each would cost a lookup and a
+// tree insertion. Returns whether the connection stays open: `wanted`
 // (the client's wish, the server not stopping) unless the response asks to
 // close. `res` must not be chunked.
 bool finish_response_on_wire(Response& res, unsigned version, bool wanted, bool head_request,
                              const RequestInfo& info, const ServerOptions& options,
                              std::string& lines);
+
+// Moves header lines a handler wrote (RequestInfo::response_lines) into the
+// response's fields, for a response that Beast writes; `lines` ends empty.
+void insert_field_lines(Response& res, std::string& lines);
 
 // Server and X-Request-Id for a response whose body is relayed: its framing
 // and keep-alive are the relay's to choose.

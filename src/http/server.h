@@ -56,6 +56,13 @@ struct RequestInfo {
   std::string client_subject;  // verified client certificate subject (RFC 2253), or empty
   std::string request_id;      // the client's X-Request-Id if sane, else generated
   bool tls = false;
+  // Where a handler may put header fields of its response as lines
+  // ("Name: value\r\n") rather than store them in it: set while the server
+  // writes the response itself, and then a field costs an append instead of
+  // a lookup and a tree insertion in Beast's fields. Null otherwise (a
+  // streamed exchange, a handler called directly): store them as usual.
+  // Dropped if the handler fails.
+  std::string* response_lines = nullptr;
 };
 
 // An exception escaping the handler becomes a 500 problem response; the

@@ -50,9 +50,11 @@ TEST(FinishResponseOnWireTest, ConnectionLineOnlyWhereTheVersionsDefaultDiffers)
   // An HTTP/1.0 client that asked to keep the connection keeps it, though
   // the response made for it carries its version and no Connection field.
   Response old{bhttp::status::ok, 10};
+  f.lines.clear();
   EXPECT_TRUE(finish_response_on_wire(old, 10, true, false, f.info, f.options, f.lines));
   EXPECT_EQ(f.lines, "Server: junction\r\nX-Request-Id: req-1\r\nConnection: keep-alive\r\n");
   Response old_closing{bhttp::status::ok, 10};
+  f.lines.clear();
   EXPECT_FALSE(finish_response_on_wire(old_closing, 10, false, false, f.info, f.options, f.lines));
   EXPECT_EQ(f.lines, "Server: junction\r\nX-Request-Id: req-1\r\n");
 }
@@ -73,6 +75,25 @@ TEST(FinishResponseOnWireTest, AHeadAnswerKeepsTheLengthAndDropsTheBody) {
   EXPECT_TRUE(finish_response_on_wire(res, 11, true, true, f.info, f.options, f.lines));
   EXPECT_EQ(res[bhttp::field::content_length], "12");
   EXPECT_TRUE(res.body().empty());
+}
+
+TEST(FinishResponseOnWireTest, TheHandlersLinesComeFirstAndStay) {
+  WireFinish f;
+  f.lines = "RateLimit-Limit: 10\r\n";
+  Response res{bhttp::status::ok, 11};
+  EXPECT_TRUE(finish_response_on_wire(res, 11, true, false, f.info, f.options, f.lines));
+  EXPECT_EQ(f.lines, "RateLimit-Limit: 10\r\nServer: junction\r\nX-Request-Id: req-1\r\n");
+}
+
+TEST(InsertFieldLinesTest, MovesEachLineIntoTheFields) {
+  Response res{bhttp::status::ok, 11};
+  std::string lines = "RateLimit-Limit: 10\r\nRateLimit-Policy: 10;w=1, 100;w=60\r\nX-Empty:\r\n";
+  insert_field_lines(res, lines);
+  EXPECT_TRUE(lines.empty());
+  EXPECT_EQ(res["RateLimit-Limit"], "10");
+  EXPECT_EQ(res["RateLimit-Policy"], "10;w=1, 100;w=60");
+  EXPECT_EQ(res.count("X-Empty"), 1u);
+  EXPECT_EQ(std::distance(res.begin(), res.end()), 3);
 }
 
 }  // namespace
