@@ -40,6 +40,10 @@ bool is_hop_by_hop(bhttp::field name) {
   }
 }
 
+// The fields a Connection header names, but for the tokens that name no
+// field to remove: "close", and "keep-alive", whose field is hop-by-hop
+// anyway. Those two are nearly all Connection headers carry, and each named
+// field costs a removal by name.
 void add_tokens(std::string_view list, std::vector<std::string>& out) {
   while (!list.empty()) {
     size_t comma = list.find(',');
@@ -47,7 +51,9 @@ void add_tokens(std::string_view list, std::vector<std::string>& out) {
     while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
       token.remove_prefix(1);
     while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    if (!token.empty()) out.emplace_back(token);
+    if (!token.empty() && !iequals(token, "close") && !iequals(token, "keep-alive")) {
+      out.emplace_back(token);
+    }
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }

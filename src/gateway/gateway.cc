@@ -23,13 +23,12 @@ using resilience::Clock;
 
 constexpr std::array<const char*, 5> kClasses = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
-// Replaces any such fields the response has. With `lines` (the server's
-// RequestInfo::response_lines), they are written there as header lines:
-// every rate-limited response carries four, and Beast's fields would cost a
-// tree insertion each. Beast has no codes for the RateLimit-* names: saying
-// so spares it a name lookup per field.
-void set_limit_fields(http::Response& res, const RateLimiter::HeaderFields& fields,
-                      std::string* lines = nullptr) {
+// The RateLimit-* fields (and Retry-After) of `decision`, replacing any the
+// response has. With `lines` (the server's RequestInfo::response_lines),
+// they are written there as header lines: every rate-limited response
+// carries four, and Beast's fields would cost a tree insertion each.
+void set_limit_fields(http::Response& res, const RateLimiter& limiter,
+                      const RateLimiter::Decision& decision, std::string* lines = nullptr) {
   // One pass over the response finds whether there is anything to replace:
   // nearly never, and an erase by name costs a tree lookup per field.
   const bool replace = std::any_of(res.begin(), res.end(), [](const auto& f) {
@@ -37,15 +36,19 @@ void set_limit_fields(http::Response& res, const RateLimiter::HeaderFields& fiel
     const std::string_view name = f.name_string();
     return name.size() > 10 && iequals(name.substr(0, 10), "RateLimit-");
   });
-  for (const auto& [name, value] : fields) {
-    if (replace) res.erase(name);
-    if (lines) {
-      lines->append(name).append(": ").append(value).append("\r\n");
-    } else {
-      const auto code =
-          iequals(name, "Retry-After") ? bhttp::field::retry_after : bhttp::field::unknown;
-      res.insert(code, name, value);
-    }
+  if (replace) {
+    for (const auto& [name, value] : limiter.header_fields(decision)) res.erase(name);
+  }
+  if (lines) {
+    limiter.append_header_lines(decision, *lines);
+    return;
+  }
+  for (const auto& [name, value] : limiter.header_fields(decision)) {
+    // Beast has no codes for the RateLimit-* names: saying so spares it a
+    // name lookup per field.
+    const auto code =
+        iequals(name, "Retry-After") ? bhttp::field::retry_after : bhttp::field::unknown;
+    res.insert(code, name, value);
   }
 }
 
@@ -313,7 +316,7 @@ Gateway::RouteRuntime* Gateway::select_route(const http::Request& req,
 
 bool Gateway::admit(RouteRuntime& rt, http::Request& req, const http::RequestInfo& info,
                     HeaderView headers, const PathParams& params, Exchange& ex,
-                    LimitHeaders& limit_headers, http::Response& refusal) {
+                    LimitDecision& limit, http::Response& refusal) {
   const unsigned version = req.version();
   const auto& rs = *rt.spec;
 
@@ -359,14 +362,13 @@ bool Gateway::admit(RouteRuntime& rt, http::Request& req, const http::RequestInf
     } else {
       key = "ip:" + info.remote_address;  // "ip", or "consumer" for an anonymous caller
     }
-    auto decision = rt.limiter->check(key, Clock::now());
-    limit_headers = rt.limiter->header_fields(decision);
-    if (!decision.allowed) {
+    limit = rt.limiter->check(key, Clock::now());
+    if (!limit->allowed) {
       rt.rate_limited->inc();
       refusal = http::problem_response(429, "Too Many Requests",
                                        "the rate limit of this route is exhausted", info.request_id,
                                        version);
-      set_limit_fields(refusal, limit_headers);
+      set_limit_fields(refusal, *rt.limiter, *limit);
       return false;
     }
   }
@@ -375,7 +377,7 @@ bool Gateway::admit(RouteRuntime& rt, http::Request& req, const http::RequestInf
     std::optional<http::Response> refused = rt.body_validator->check(req, info.request_id);
     if (refused) {
       refusal = std::move(*refused);
-      set_limit_fields(refusal, limit_headers);
+      if (limit) set_limit_fields(refusal, *rt.limiter, *limit);
       return false;
     }
   }
@@ -391,8 +393,8 @@ asio::awaitable<void> Gateway::serve(RouteRuntime& rt, http::Request& req,
   // Read first: to_upstream() turns the request into the upstream's.
   const std::string_view origin =
       rt.cors ? HeaderView(req).get("Origin").value_or("") : std::string_view();
-  LimitHeaders limit_headers;
-  if (admit(rt, req, info, HeaderView(req), params, ex, limit_headers, res)) {
+  LimitDecision limit;
+  if (admit(rt, req, info, HeaderView(req), params, ex, limit, res)) {
     const auto& rs = *rt.spec;
     if (rs.to.static_response) {
       res = answer_static(*rs.to.static_response, req.version());
@@ -413,7 +415,7 @@ asio::awaitable<void> Gateway::serve(RouteRuntime& rt, http::Request& req,
           req, target, idempotent(req.method()), info.remote_address, forwarding, res);
       from_upstream(result, version, info.request_id, ex, res);
     }
-    set_limit_fields(res, limit_headers, info.response_lines);
+    if (limit) set_limit_fields(res, *rt.limiter, *limit, info.response_lines);
   }
   if (!origin.empty()) rt.cors->decorate(res, origin);
 }

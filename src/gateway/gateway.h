@@ -119,13 +119,13 @@ class Gateway {
                              http::Response& res);
   // serve() answers in `res`: a response returned by value was
   // moved once more at every level (callgrind, bench/gateway).
-  using LimitHeaders = RateLimiter::HeaderFields;
+  using LimitDecision = std::optional<RateLimiter::Decision>;
   // Authentication, policy, rate limit and body validation. False with the
-  // answer in `refusal` when the request goes no further; `limit_headers`
-  // are the RateLimit-* fields for the response either way.
+  // answer in `refusal` when the request goes no further; `limit` is the
+  // route's rate-limit decision (for the RateLimit-* fields) either way.
   bool admit(RouteRuntime& route, http::Request& req, const http::RequestInfo& info,
-             HeaderView headers, const PathParams& params, Exchange& ex,
-             LimitHeaders& limit_headers, http::Response& refusal);
+             HeaderView headers, const PathParams& params, Exchange& ex, LimitDecision& limit,
+             http::Response& refusal);
   // Admits the request, answers it by the route's target, and adds the
   // route's rate-limit and CORS fields.
   asio::awaitable<void> serve(RouteRuntime& route, http::Request& req,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/container/small_vector.hpp>
+#include <charconv>
 #include <cmath>
 #include <functional>
 #include <list>
@@ -189,6 +190,19 @@ RateLimiter::HeaderFields RateLimiter::header_fields(const Decision& d) const {
   fields.emplace_back("RateLimit-Policy", policy_);
   if (!d.allowed) fields.emplace_back("Retry-After", std::to_string(d.retry_after_seconds));
   return fields;
+}
+
+void RateLimiter::append_header_lines(const Decision& d, std::string& out) const {
+  const auto line = [&out](std::string_view name, uint64_t value) {
+    char digits[20];
+    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    out.append(name).append(digits, end).append("\r\n");
+  };
+  line("RateLimit-Limit: ", d.limit);
+  line("RateLimit-Remaining: ", d.remaining);
+  line("RateLimit-Reset: ", d.reset_seconds);
+  out.append("RateLimit-Policy: ").append(policy_).append("\r\n");
+  if (!d.allowed) line("Retry-After: ", d.retry_after_seconds);
 }
 
 size_t RateLimiter::key_count() const {

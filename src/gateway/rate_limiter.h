@@ -79,6 +79,8 @@ class RateLimiter {
   // Fixed capacity, so a request's fields cost no heap allocation.
   using HeaderFields = boost::container::static_vector<std::pair<std::string_view, std::string>, 5>;
   HeaderFields header_fields(const Decision& d) const;
+  // The same fields as header lines ("Name: value\r\n"), appended to `out`.
+  void append_header_lines(const Decision& d, std::string& out) const;
 
   const std::vector<RateLimit>& limits() const { return limits_; }
   size_t key_count() const;

@@ -176,11 +176,13 @@ class GatewayTest(JunctionTest):
         self.assertNotIn("key-for-ops-0123456789", self.log())
 
     def test_rate_limit(self):
-        for _ in range(3):
+        for left in ("2", "1", "0"):
             status, headers, raw = self.get("/limited")
             self.assertEqual(status, 200, raw)
             self.assertEqual(raw, b"ok")
-            self.assertIn("RateLimit-Remaining", headers)
+            self.assertEqual(headers.get("RateLimit-Remaining"), left)
+            self.assertEqual(headers.get("RateLimit-Limit"), "3")
+            self.assertEqual(headers.get("RateLimit-Policy"), "3;w=60")
         status, headers, raw = self.get("/limited")
         self.assert_problem(429, status, headers, raw)
         self.assertGreaterEqual(int(headers["Retry-After"]), 1)

@@ -205,6 +205,27 @@ TEST(RateLimiterTest, RendersHeaderFields) {
   EXPECT_EQ(r.at("RateLimit-Policy"), "1;w=60");
 }
 
+TEST(RateLimiterTest, HeaderLinesSayWhatTheFieldsSay) {
+  auto l = limiter({"50/s burst 100", "1000/min"});
+  std::string lines;
+  l.append_header_lines(l.check("k", t0), lines);
+  EXPECT_EQ(lines,
+            "RateLimit-Limit: 100\r\nRateLimit-Remaining: 99\r\nRateLimit-Reset: 1\r\n"
+            "RateLimit-Policy: 100;w=2, 1000;w=60\r\n");
+
+  auto strict = limiter({"1/min"});
+  strict.check("k", t0);
+  const auto refused = strict.check("k", t0 + 15s);
+  std::string expected;
+  for (const auto& [name, value] : strict.header_fields(refused)) {
+    expected.append(name).append(": ").append(value).append("\r\n");
+  }
+  lines.clear();
+  strict.append_header_lines(refused, lines);
+  EXPECT_EQ(lines, expected);
+  EXPECT_NE(lines.find("Retry-After: 45\r\n"), std::string::npos);
+}
+
 TEST(RateLimiterTest, CostAboveTheBurstNeverPasses) {
   auto l = limiter({"5/s"});
   auto d = l.check("k", t0, 6);
