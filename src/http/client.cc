@@ -13,6 +13,7 @@
 #include <boost/beast/http/write.hpp>
 #include <optional>
 
+#include "http/client_response_parser.h"
 #include "http/client_stream.h"
 #include "http/connection_pool.h"
 #include "http/parsed_read.h"
@@ -77,7 +78,7 @@ asio::awaitable<Exchange> exchange(Stream& stream, ClientConnection& conn, const
     out.ec = watch.cause(wec);
     co_return out;
   }
-  bhttp::response_parser<bhttp::string_body> parser;
+  ClientResponseParser parser;
   parser.header_limit(kMaxResponseHeader);
   parser.body_limit(max_body);
   if (req.method() == bhttp::verb::head) parser.skip(true);

@@ -66,7 +66,10 @@ class Client {
   // Sends `req` to `url` (its target, Host, User-Agent and Content-Length are
   // set from the URL and body). Any HTTP status is a Response; errors are
   // transport failures: connect/reset/timeout/DNS are transient, a response
-  // body over the limit or a TLS verification failure permanent.
+  // body over the limit or a TLS verification failure permanent. The
+  // response has no hop-by-hop fields but Connection (Keep-Alive,
+  // Transfer-Encoding, ...: they describe the connection, which the client
+  // keeps; ClientResponseParser) and its body is decoded.
   asio::awaitable<Result<Response>> send(const Url& url, Request req);
 
   // For a proxy: sends `req` on as it is, but for its request target
