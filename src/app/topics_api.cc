@@ -346,7 +346,8 @@ Result<CommitRequest> parse_commit(std::string_view text, int32_t partitions) {
     offsets = o->if_contains("offsets");
     for (const auto& [name, v] : *o) {
       if (name == "generation") {
-        if (!v.is_int64() || v.as_int64() < 0) return Error::invalid("generation is a number");
+        if (!v.is_int64() || v.as_int64() < 0)
+          return Error::invalid("generation is a whole number, 0 or more");
         out.generation = static_cast<uint64_t>(v.as_int64());
       } else if (name != "offsets") {
         return Error::invalid(

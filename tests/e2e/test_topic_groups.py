@@ -295,6 +295,12 @@ class TopicGroupsTest(JunctionTest):
             ("DELETE", "/topics/events/groups/g/members/nobody", None, 404),
             ("GET", "/topics/events/records?member=m", None, 400),
             ("GET", "/topics/events/records?group=g&member=nobody", None, 404),
+            ("POST", "/topics/events/groups/g/offsets", {"generation": 1, "offsets": []}, 400),
+            ("POST", "/topics/events/groups/g/offsets?member=m", {"generation": -1, "offsets": []},
+             400),
+            ("POST", "/topics/events/groups/g/offsets?member=m", {"generation": 1, "ofsets": []},
+             400),
+            ("POST", "/topics/events/groups/g/offsets?member=m", {"generation": 1}, 400),
         ]
         for method, path, body, want in cases:
             status, headers, got = self.call(method, path, body)
