@@ -189,24 +189,18 @@ asio::awaitable<Result<RemoteMembers::Polled>> RemoteMembers::poll(const std::st
   }
 }
 
-RemoteMembers::Refusal RemoteMembers::commit(const std::string& topic, const std::string& group,
-                                             const std::string& member, int32_t partition,
-                                             int64_t offset, std::function<void(Status)> done) {
+RemoteMembers::CommitVerdict RemoteMembers::commit(const std::string& topic,
+                                                   const std::string& group,
+                                                   const std::string& member,
+                                                   const std::map<int32_t, int64_t>& offsets,
+                                                   std::optional<uint64_t> generation,
+                                                   std::function<void(Status)> done) {
+  const CommitVerdict unknown{log::GroupCoordinator::CommitCheck::kUnknownMember};
   auto m = find(topic, group, member);
-  if (!m) return Refusal::kUnknownMember;
+  if (!m) return unknown;
   std::lock_guard lock(m->mu);
-  if (m->closed || !store_.groups().heartbeat(group, topic, m->coordinator_id)) {
-    return Refusal::kUnknownMember;
-  }
-  switch (m->consumer->commit_through(partition, offset, std::move(done))) {
-    case log::GroupCoordinator::CommitCheck::kDone:
-      return Refusal::kNone;
-    case log::GroupCoordinator::CommitCheck::kNotOwner:
-      return Refusal::kNotOwner;
-    case log::GroupCoordinator::CommitCheck::kUnknownMember:
-      break;
-  }
-  return Refusal::kUnknownMember;
+  if (m->closed || !store_.groups().heartbeat(group, topic, m->coordinator_id)) return unknown;
+  return m->consumer->commit_through(offsets, generation, std::move(done));
 }
 
 std::shared_ptr<RemoteMembers::Member> RemoteMembers::find(const std::string& topic,

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,8 +43,8 @@ class RemoteMembers {
   RemoteMembers(const RemoteMembers&) = delete;
   RemoteMembers& operator=(const RemoteMembers&) = delete;
 
-  // Why a member's request was refused (the API answers 404 or 409).
-  enum class Refusal { kNone, kUnknownMember, kNotOwner, kPollWaiting };
+  // Why a member's poll was refused (the API answers 404 or 409).
+  enum class Refusal { kNone, kUnknownMember, kPollWaiting };
 
   struct Joined {
     std::string member;
@@ -66,10 +67,14 @@ class RemoteMembers {
                                        const std::string& member, size_t max,
                                        std::chrono::milliseconds wait);
 
-  // `offset` is the next record the member will process in `partition`.
-  // `done` runs once the commit is durable; not at all when refused.
-  Refusal commit(const std::string& topic, const std::string& group, const std::string& member,
-                 int32_t partition, int64_t offset, std::function<void(Status)> done);
+  // `offsets` maps a partition to the next record the member will process in
+  // it; `generation`, when the member names it, is the one its records were
+  // handed out in (Consumer::commit_through: all partitions or none). `done`
+  // runs once the commit is durable; not at all when refused.
+  using CommitVerdict = log::GroupCoordinator::CommitVerdict;
+  CommitVerdict commit(const std::string& topic, const std::string& group,
+                       const std::string& member, const std::map<int32_t, int64_t>& offsets,
+                       std::optional<uint64_t> generation, std::function<void(Status)> done);
 
   // Stops the sweep and every member (committing what they committed), and
   // ends waiting polls. Call on the executor, before the store closes: the

@@ -24,6 +24,9 @@ namespace beast_http = boost::beast::http;
 using Response = http::Response;
 
 constexpr size_t kMaxRecordsPerRead = 1000;
+// The problem type of a member's commit refused by tenure (docs/log.md).
+constexpr std::string_view kStaleGenerationProblem =
+    "https://junction.dev/problems/stale-generation";
 constexpr auto kMaxWait = std::chrono::seconds(30);
 
 Response problem(int status, std::string_view title, std::string_view detail,
@@ -299,25 +302,121 @@ boost::asio::awaitable<Status> commit_offset(log::Store& store, const std::strin
 }
 
 // A member's commit, once durable; refusals come back at once.
-boost::asio::awaitable<std::pair<RemoteMembers::Refusal, Status>> member_commit(
+boost::asio::awaitable<std::pair<RemoteMembers::CommitVerdict, Status>> member_commit(
     RemoteMembers& members, const std::string& topic, const std::string& group,
-    const std::string& member, int32_t p, int64_t offset) {
+    const std::string& member, const std::map<int32_t, int64_t>& offsets,
+    std::optional<uint64_t> generation) {
+  using Outcome = std::pair<RemoteMembers::CommitVerdict, Status>;
   auto init = [&](auto handler) {
     auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-    auto finish = [shared](RemoteMembers::Refusal refused, Status st) {
+    auto finish = [shared](RemoteMembers::CommitVerdict verdict, Status st) {
       auto ex = boost::asio::get_associated_executor(*shared);
-      boost::asio::post(ex, [shared, refused, st = std::move(st)]() mutable {
-        std::move (*shared)(std::make_pair(refused, std::move(st)));
+      boost::asio::post(ex, [shared, verdict, st = std::move(st)]() mutable {
+        std::move (*shared)(Outcome(verdict, std::move(st)));
       });
     };
-    auto refused = members.commit(topic, group, member, p, offset, [finish](Status st) {
-      finish(RemoteMembers::Refusal::kNone, st);
-    });
-    if (refused != RemoteMembers::Refusal::kNone) finish(refused, ok_status());
+    auto verdict = members.commit(topic, group, member, offsets, generation,
+                                  [finish](Status st) { finish({}, std::move(st)); });
+    if (verdict.check != log::GroupCoordinator::CommitCheck::kDone) finish(verdict, ok_status());
   };
   co_return co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
-                                                 void(std::pair<RemoteMembers::Refusal, Status>)>(
-      std::move(init), boost::asio::use_awaitable);
+                                                 void(Outcome)>(std::move(init),
+                                                                boost::asio::use_awaitable);
+}
+
+// A commit's body: [{"partition": P, "offset": N}, ...], or, from a member
+// naming the generation its records were handed out in,
+// {"generation": G, "offsets": [...]}.
+struct CommitRequest {
+  std::vector<std::pair<int32_t, int64_t>> offsets;
+  std::optional<uint64_t> generation;
+};
+
+Result<CommitRequest> parse_commit(std::string_view text, int32_t partitions) {
+  const auto bad = [] {
+    return Error::invalid(
+        R"(expected [{"partition": 0, "offset": 42}, ...] or {"generation": 3, "offsets": [...]})");
+  };
+  boost::system::error_code ec;
+  json::value body = json::parse(text, ec);
+  if (ec) return bad();
+  CommitRequest out;
+  const json::value* offsets = &body;
+  if (const auto* o = body.if_object()) {
+    offsets = o->if_contains("offsets");
+    for (const auto& [name, v] : *o) {
+      if (name == "generation") {
+        if (!v.is_int64() || v.as_int64() < 0)
+          return Error::invalid("generation is a whole number, 0 or more");
+        out.generation = static_cast<uint64_t>(v.as_int64());
+      } else if (name != "offsets") {
+        return Error::invalid(
+            fmt::format("unknown field '{}': use generation, offsets", std::string_view(name)));
+      }
+    }
+  }
+  if (!offsets || !offsets->is_array()) return bad();
+  for (const auto& item : offsets->as_array()) {
+    const auto* o = item.if_object();
+    const json::value* p = o ? o->if_contains("partition") : nullptr;
+    const json::value* off = o ? o->if_contains("offset") : nullptr;
+    if (!p || !off || !p->is_int64() || !off->is_int64() || p->as_int64() < 0 ||
+        p->as_int64() >= partitions || off->as_int64() < 0) {
+      return Error::invalid("each entry needs a valid partition and offset");
+    }
+    out.offsets.emplace_back(static_cast<int32_t>(p->as_int64()), off->as_int64());
+  }
+  return out;
+}
+
+// A problem of its own type, so that a client tells it apart from others of
+// its status. (http::problem_response derives the type from the status.)
+Response typed_problem(int status, std::string_view type, std::string_view title,
+                       std::string_view detail, const json::object& extensions,
+                       const http::Request& req, const http::RequestInfo& info) {
+  Response res =
+      http::problem_response(status, title, detail, info.request_id, req.version(), extensions);
+  json::value body = json::parse(res.body());
+  body.as_object()["type"] = type;
+  res.body() = json::serialize(body);
+  res.prepare_payload();
+  return res;
+}
+
+Response commit_refused(const RemoteMembers::CommitVerdict& verdict, const std::string& group,
+                        const std::string& member, std::optional<uint64_t> generation,
+                        const http::Request& req, const http::RequestInfo& info) {
+  using CommitCheck = log::GroupCoordinator::CommitCheck;
+  switch (verdict.check) {
+    case CommitCheck::kNotOwner:
+      return problem(409, "Conflict",
+                     fmt::format("partition {} is no longer assigned to member '{}' (the group "
+                                 "rebalanced); its new owner reads from the committed offset; "
+                                 "nothing of this commit was applied",
+                                 verdict.partition, member),
+                     req, info);
+    case CommitCheck::kStaleTenure:
+      return typed_problem(
+          409, kStaleGenerationProblem, "Stale generation",
+          fmt::format("member '{}' holds partition {} since generation {}, after generation {} "
+                      "that this commit names: what it commits was handed out before, and went "
+                      "to another owner in between; nothing of this commit was applied. Poll "
+                      "again: the partition is delivered again from the committed offset",
+                      member, verdict.partition, verdict.tenure, generation.value_or(0)),
+          json::object{{"partition", verdict.partition},
+                       {"generation", generation.value_or(0)},
+                       {"owned_since", verdict.tenure}},
+          req, info);
+    case CommitCheck::kFutureGeneration:
+      return problem(400, "Bad Request",
+                     fmt::format("generation {} is newer than group '{}''s current generation {}",
+                                 generation.value_or(0), group, verdict.generation),
+                     req, info);
+    case CommitCheck::kDone:
+    case CommitCheck::kUnknownMember:
+      break;
+  }
+  return unknown_member(group, member, req, info);
 }
 
 boost::asio::awaitable<Response> post_offsets(log::Store& store, RemoteMembers* members,
@@ -325,26 +424,14 @@ boost::asio::awaitable<Response> post_offsets(log::Store& store, RemoteMembers* 
                                               const boost::urls::url_view& url,
                                               const http::Request& req,
                                               const http::RequestInfo& info) {
-  boost::system::error_code ec;
-  json::value body = json::parse(req.body(), ec);
-  if (ec || !body.is_array()) {
-    co_return problem(400, "Bad Request", R"(expected [{"partition": 0, "offset": 42}, ...])", req,
-                      info);
-  }
-  std::vector<std::pair<int32_t, int64_t>> commits;
-  for (const auto& item : body.as_array()) {
-    const auto* o = item.if_object();
-    const json::value* p = o ? o->if_contains("partition") : nullptr;
-    const json::value* off = o ? o->if_contains("offset") : nullptr;
-    if (!p || !off || !p->is_int64() || !off->is_int64() || p->as_int64() < 0 ||
-        p->as_int64() >= topic.partition_count() || off->as_int64() < 0) {
-      co_return problem(400, "Bad Request", "each entry needs a valid partition and offset", req,
-                        info);
-    }
-    commits.emplace_back(static_cast<int32_t>(p->as_int64()), off->as_int64());
-  }
+  auto request = parse_commit(req.body(), topic.partition_count());
+  if (!request) co_return problem_from(request.error(), req, info);
   const std::string member = str_param(url, "member");
   if (member.empty()) {
+    if (request->generation) {
+      co_return problem(400, "Bad Request", "generation is for a member's commit (?member=ID)", req,
+                        info);
+    }
     // Like Kafka's: offsets are set from outside only while nobody consumes,
     // so that only a partition's owner ever commits it.
     if (const size_t n = store.groups().member_count(group, topic.name()); n > 0) {
@@ -354,27 +441,23 @@ boost::asio::awaitable<Response> post_offsets(log::Store& store, RemoteMembers* 
                                     group, n, topic.name()),
                         req, info);
     }
-    for (const auto& [p, offset] : commits) {
+    for (const auto& [p, offset] : request->offsets) {
       Status st = co_await commit_offset(store, group, topic.name(), p, offset);
       if (!st) co_return problem_from(st.error(), req, info);
     }
-    co_return json_response(json::object{{"committed", commits.size()}}, req);
+    co_return json_response(json::object{{"committed", request->offsets.size()}}, req);
   }
   if (!members) co_return unknown_member(group, member, req, info);
-  for (const auto& [p, offset] : commits) {
-    auto [refused, st] = co_await member_commit(*members, topic.name(), group, member, p, offset);
-    if (refused == RemoteMembers::Refusal::kNotOwner) {
-      co_return problem(409, "Conflict",
-                        fmt::format("partition {} is no longer assigned to member '{}' (the group "
-                                    "rebalanced); its new owner reads from the committed offset",
-                                    p, member),
-                        req, info);
-    }
-    if (refused != RemoteMembers::Refusal::kNone)
-      co_return unknown_member(group, member, req, info);
-    if (!st) co_return problem_from(st.error(), req, info);
+  // Offsets only move forward: of two for one partition, the larger counts.
+  std::map<int32_t, int64_t> through;
+  for (const auto& [p, offset] : request->offsets) through[p] = std::max(through[p], offset);
+  auto [verdict, st] =
+      co_await member_commit(*members, topic.name(), group, member, through, request->generation);
+  if (verdict.check != log::GroupCoordinator::CommitCheck::kDone) {
+    co_return commit_refused(verdict, group, member, request->generation, req, info);
   }
-  co_return json_response(json::object{{"committed", commits.size()}}, req);
+  if (!st) co_return problem_from(st.error(), req, info);
+  co_return json_response(json::object{{"committed", request->offsets.size()}}, req);
 }
 
 boost::asio::awaitable<Response> post_member(RemoteMembers& members, log::Topic& topic,

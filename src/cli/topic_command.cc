@@ -432,9 +432,12 @@ int remote_produce(RemoteTopics& remote, const TopicArgs& a) {
 // poll, and the member leaves on the way out (--count reached, no more
 // records without --follow, SIGINT/SIGTERM). A signal does not cut a request
 // short, so a following poll waits 1s at most: the member leaves within a
-// second. A
-// commit refused because a rebalance moved the partition is no loss: its
-// new owner reads again from the last commit.
+// second. Each commit names the generation of the poll it comes from, so a
+// rebalance in between that took a partition away and gave it back refuses
+// it. A refused commit (409) is no loss: the member keeps no position of its
+// own; a partition that moved is read again from the last commit by its
+// owner (this member again, after a lost-and-regained one), and the next
+// commit of a partition it kept covers what the refused one did.
 int remote_member_consume(RemoteTopics& remote, const TopicArgs& a, const std::string& group,
                           int64_t limit) {
   json::object join_body;
@@ -482,9 +485,11 @@ int remote_member_consume(RemoteTopics& remote, const TopicArgs& a, const std::s
       json::array commits;
       for (const auto& [p, o] : next)
         commits.push_back(json::object{{"partition", p}, {"offset", o}});
+      const json::object body{{"generation", got->at("generation")},
+                              {"offsets", std::move(commits)}};
       auto committed = remote.call(
           "POST", fmt::format("/topics/{}/groups/{}/offsets?member={}", a.name, group, member),
-          json::serialize(commits));
+          json::serialize(body));
       if (!committed && remote.last_status() != 409 && remote.last_status() != 404) {
         rc = fail(committed.error().message());
         break;

@@ -105,6 +105,29 @@ int64_t Consumer::PartitionState::low_water() const {
   return low;
 }
 
+int64_t Consumer::PartitionState::low_water_through(int64_t offset) const {
+  int64_t low = next_fetch;
+  if (!buffered.empty()) low = std::min(low, buffered.front().offset);
+  // A record on its way to the dead-letter topic is acked by that write alone.
+  for (const auto& [at, p] : pending) {
+    if (at >= offset || p.dead_lettering) return std::min(low, at);
+  }
+  return low;
+}
+
+size_t Consumer::PartitionState::ack_through(int64_t offset) {
+  size_t acked = 0;
+  for (auto it = pending.begin(); it != pending.end() && it->first < offset;) {
+    if (it->second.dead_lettering) {
+      ++it;
+      continue;
+    }
+    it = pending.erase(it);
+    ++acked;
+  }
+  return acked;
+}
+
 Consumer::Consumer(Store& store, ConsumerOptions options, std::function<void()> wake)
     : store_(store), options_(std::move(options)), shared_(std::make_shared<Shared>()) {
   shared_->wake = std::move(wake);
@@ -402,34 +425,71 @@ void Consumer::commit() {
   }
 }
 
-GroupCoordinator::CommitCheck Consumer::commit_through(int32_t partition, int64_t offset,
-                                                       std::function<void(Status)> done) {
-  apply_inbox(Clock::now());
-  auto it = partitions_.find(partition);
-  if (it == partitions_.end()) {
-    return store_.groups().heartbeat(options_.group, options_.topic, member_)
-               ? GroupCoordinator::CommitCheck::kNotOwner
-               : GroupCoordinator::CommitCheck::kUnknownMember;
-  }
-  PartitionState& p = it->second;
-  for (auto pit = p.pending.begin(); pit != p.pending.end() && pit->first < offset;) {
-    if (pit->second.dead_lettering) {
-      ++pit;
-      continue;
+namespace {
+
+// Calls `done` once `count` calls came in, with the first failure.
+std::function<void(Status)> after_all(size_t count, std::function<void(Status)> done) {
+  struct Join {
+    std::mutex mu;
+    size_t left = 0;
+    Status first;
+    std::function<void(Status)> done;
+  };
+  auto join = std::make_shared<Join>();
+  join->left = count;
+  join->done = std::move(done);
+  return [join](Status st) {
+    std::function<void(Status)> done;
+    Status result;
+    {
+      std::lock_guard lock(join->mu);
+      if (!st && join->first) join->first = std::move(st);
+      if (--join->left > 0) return;
+      done = std::move(join->done);
+      result = std::move(join->first);
     }
-    pit = p.pending.erase(pit);
-    --in_flight_;
+    done(std::move(result));
+  };
+}
+
+}  // namespace
+
+GroupCoordinator::CommitVerdict Consumer::commit_through(const std::map<int32_t, int64_t>& offsets,
+                                                         std::optional<uint64_t> generation,
+                                                         std::function<void(Status)> done) {
+  using CommitCheck = GroupCoordinator::CommitCheck;
+  apply_inbox(Clock::now());
+  std::vector<int32_t> parts;
+  std::vector<std::pair<int32_t, int64_t>> moved;  // (partition, its new committed offset)
+  for (const auto& [partition, offset] : offsets) {
+    auto it = partitions_.find(partition);
+    if (it == partitions_.end()) {
+      const bool member =
+          store_.groups().heartbeat(options_.group, options_.topic, member_).has_value();
+      return {member ? CommitCheck::kNotOwner : CommitCheck::kUnknownMember, partition};
+    }
+    parts.push_back(partition);
+    const int64_t low = it->second.low_water_through(offset);
+    if (low > it->second.committed) moved.emplace_back(partition, low);
   }
-  const int64_t low = p.low_water();
-  bool wrote = false;
-  auto check = store_.groups().commit_as(options_.group, options_.topic, member_, partition, [&] {
-    if (low <= p.committed) return;
-    p.committed = low;
-    wrote = true;
-    store_.offsets().commit(options_.group, options_.topic, partition, low, std::move(done));
-  });
-  if (check == GroupCoordinator::CommitCheck::kDone && !wrote) done(ok_status());
-  return check;
+  // Nothing is acked before the coordinator agrees: a refused commit leaves
+  // the member's deliveries as they were. One count more than the writes is
+  // ours, given once they are all issued, so `done` runs neither before that
+  // nor at all when refused.
+  auto written = after_all(moved.size() + 1, std::move(done));
+  auto verdict =
+      store_.groups().commit_as(options_.group, options_.topic, member_, parts, generation, [&] {
+        for (const auto& [partition, low] : moved) {
+          store_.offsets().commit(options_.group, options_.topic, partition, low, written);
+        }
+      });
+  if (verdict.check != CommitCheck::kDone) return verdict;
+  for (const auto& [partition, offset] : offsets) {
+    in_flight_ -= partitions_.at(partition).ack_through(offset);
+  }
+  for (const auto& [partition, low] : moved) partitions_.at(partition).committed = low;
+  written(ok_status());
+  return verdict;
 }
 
 std::optional<Consumer::Clock::time_point> Consumer::next_deadline() const {

@@ -88,13 +88,17 @@ class Consumer {
   // Commits each owned partition's lowest unacked offset, when it moved and
   // the group still gives the partition to this member.
   void commit();
-  // A remote member's commit: `offset` is the next record it will process in
-  // `partition`, so every delivery below it counts as acked. Commits the
-  // partition's lowest unacked offset; `done` runs once that is durable (at
-  // once when it did not move). Refused, without calling `done`, when the
-  // member no longer owns the partition.
-  GroupCoordinator::CommitCheck commit_through(int32_t partition, int64_t offset,
-                                               std::function<void(Status)> done);
+  // A remote member's commit: `offsets` maps a partition to the next record
+  // the member will process in it, so every delivery below counts as acked.
+  // Commits each partition's lowest unacked offset; `done` runs once those
+  // writes are durable (at once when none moved), with the first failure.
+  // All or nothing: refused, acking nothing and without calling `done`, when
+  // the member no longer owns one of the partitions or, given the generation
+  // its records were handed out in, its tenure of one began after it
+  // (GroupCoordinator::commit_as).
+  GroupCoordinator::CommitVerdict commit_through(const std::map<int32_t, int64_t>& offsets,
+                                                 std::optional<uint64_t> generation,
+                                                 std::function<void(Status)> done);
   // When poll() next has something to do without new data (a redelivery or an ack timeout).
   std::optional<Clock::time_point> next_deadline() const;
   // Asks each owned partition to wake us once data arrives past what we read.
@@ -126,6 +130,10 @@ class Consumer {
     int64_t committed = -1;
     std::shared_ptr<std::atomic<bool>> armed = std::make_shared<std::atomic<bool>>(false);
     int64_t low_water() const;
+    // The low water once every delivery below `offset` is acked.
+    int64_t low_water_through(int64_t offset) const;
+    // Acks the deliveries below `offset`; returns how many.
+    size_t ack_through(int64_t offset);
   };
   // Shared with callbacks that may outlive this consumer (partition waiters,
   // the coordinator, dead-letter appends); they check `alive` before acting.

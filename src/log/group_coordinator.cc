@@ -88,18 +88,35 @@ std::vector<GroupCoordinator::MemberKey> GroupCoordinator::expire(Clock::time_po
   return gone;
 }
 
-GroupCoordinator::CommitCheck GroupCoordinator::commit_as(const std::string& group,
-                                                          const std::string& topic, uint64_t member,
-                                                          int32_t partition,
-                                                          const std::function<void()>& commit) {
+GroupCoordinator::CommitVerdict GroupCoordinator::commit_as(const std::string& group,
+                                                            const std::string& topic,
+                                                            uint64_t member,
+                                                            std::span<const int32_t> partitions,
+                                                            std::optional<uint64_t> generation,
+                                                            const std::function<void()>& commit) {
   std::lock_guard lock(mu_);
-  const Member* m = find(group, topic, member);
-  if (!m) return CommitCheck::kUnknownMember;
-  if (std::find(m->partitions.begin(), m->partitions.end(), partition) == m->partitions.end()) {
-    return CommitCheck::kNotOwner;
+  auto it = groups_.find({group, topic});
+  if (it == groups_.end()) return {CommitCheck::kUnknownMember};
+  const Group& g = it->second;
+  const auto m = std::find_if(g.members.begin(), g.members.end(),
+                              [&](const Member& x) { return x.id == member; });
+  if (m == g.members.end()) return {CommitCheck::kUnknownMember};
+  if (generation && *generation > g.generation) {
+    return {CommitCheck::kFutureGeneration, -1, 0, g.generation};
+  }
+  for (int32_t p : partitions) {
+    if (std::find(m->partitions.begin(), m->partitions.end(), p) == m->partitions.end()) {
+      return {CommitCheck::kNotOwner, p, 0, g.generation};
+    }
+    // Records handed out before the current tenure began went to another
+    // owner in between, who may have committed past them, or not as far.
+    const uint64_t tenure = g.owned_since[static_cast<size_t>(p)];
+    if (generation && tenure > *generation) {
+      return {CommitCheck::kStaleTenure, p, tenure, g.generation};
+    }
   }
   commit();
-  return CommitCheck::kDone;
+  return {CommitCheck::kDone, -1, 0, g.generation};
 }
 
 std::vector<std::function<void()>> GroupCoordinator::rebalance(Group& g) {
@@ -135,17 +152,6 @@ Assignment GroupCoordinator::assignment_of(const Group& g, const Member& m) {
   Assignment a{g.generation, m.partitions, {}};
   for (int32_t p : m.partitions) a.owned_since.push_back(g.owned_since[static_cast<size_t>(p)]);
   return a;
-}
-
-const GroupCoordinator::Member* GroupCoordinator::find(const std::string& group,
-                                                       const std::string& topic,
-                                                       uint64_t member) const {
-  auto it = groups_.find({group, topic});
-  if (it == groups_.end()) return nullptr;
-  for (const auto& m : it->second.members) {
-    if (m.id == member) return &m;
-  }
-  return nullptr;
 }
 
 std::map<uint64_t, std::vector<int32_t>> GroupCoordinator::assignment(

@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -36,7 +37,10 @@ struct Assignment {
 // A member that joins with a session timeout (a remote one) must heartbeat
 // within it; expire() removes those that did not. Only a partition's current
 // owner may commit its offset (commit_as): a member that lost a partition in a
-// rebalance cannot move the offset under its new owner.
+// rebalance cannot move the offset under its new owner. A member that names
+// the generation its records came from is fenced by tenure as well: having
+// lost a partition and got it back, it cannot commit what it computed from
+// records of its earlier tenure, which went to another owner in between.
 class GroupCoordinator {
  public:
   using Clock = std::chrono::steady_clock;
@@ -67,12 +71,33 @@ class GroupCoordinator {
   // Removes every member whose session ran out, reassigning its partitions.
   std::vector<MemberKey> expire(Clock::time_point now = Clock::now());
 
-  enum class CommitCheck { kDone, kUnknownMember, kNotOwner };
-  // Runs `commit` (which should only issue the write) under the coordinator's
-  // lock if `member` owns `partition` now, so no rebalance can slip between
-  // the check and the write.
+  enum class CommitCheck {
+    kDone,
+    kUnknownMember,
+    kNotOwner,          // the member does not own `partition` now
+    kStaleTenure,       // its tenure of `partition` began after the generation named
+    kFutureGeneration,  // the generation named is newer than the group's
+  };
+  struct CommitVerdict {
+    CommitCheck check = CommitCheck::kDone;
+    int32_t partition = -1;   // the partition refused (kNotOwner, kStaleTenure)
+    uint64_t tenure = 0;      // the generation its current tenure began in (kStaleTenure)
+    uint64_t generation = 0;  // the group's generation at the check
+  };
+  // Runs `commit` (which should only issue the writes) under the
+  // coordinator's lock if `member` owns every one of `partitions` now, so no
+  // rebalance can slip between the check and the writes; all of them or
+  // none. With `generation` (the one the member's records were handed out
+  // in), each partition's current tenure must also have begun at or before
+  // it.
+  CommitVerdict commit_as(const std::string& group, const std::string& topic, uint64_t member,
+                          std::span<const int32_t> partitions, std::optional<uint64_t> generation,
+                          const std::function<void()>& commit);
+  // One partition, fenced by ownership only (a member in this process).
   CommitCheck commit_as(const std::string& group, const std::string& topic, uint64_t member,
-                        int32_t partition, const std::function<void()>& commit);
+                        int32_t partition, const std::function<void()>& commit) {
+    return commit_as(group, topic, member, std::span(&partition, 1), std::nullopt, commit).check;
+  }
 
   // Members and their partitions.
   std::map<uint64_t, std::vector<int32_t>> assignment(const std::string& group,
@@ -115,7 +140,6 @@ class GroupCoordinator {
   // Recomputes the assignment; returns the callbacks to run outside the lock.
   std::vector<std::function<void()>> rebalance(Group& g);
   static Assignment assignment_of(const Group& g, const Member& m);
-  const Member* find(const std::string& group, const std::string& topic, uint64_t member) const;
 
   const size_t max_members_;
   mutable std::mutex mu_;

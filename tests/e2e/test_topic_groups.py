@@ -66,6 +66,20 @@ class TopicGroupsTest(JunctionTest):
         return self.call("POST", f"/topics/events/groups/{group}/offsets?member={member}",
                          [{"partition": p, "offset": o} for p, o in offsets.items()])
 
+    def commit_in(self, group, member, generation, offsets):
+        """A commit naming the generation its records were handed out in."""
+        return self.call("POST", f"/topics/events/groups/{group}/offsets?member={member}",
+                         {"generation": generation,
+                          "offsets": [{"partition": p, "offset": o} for p, o in offsets.items()]})
+
+    def committed(self, group):
+        return {p["partition"]: p["committed"] for p in self.group(group)["partitions"]}
+
+    def moved(self, group):
+        """Partitions committed past where the group began (nothing, or 0:
+        what members commit before anything was acked)."""
+        return {p: c for p, c in self.committed(group).items() if c}
+
     def values(self, records):
         return [json.loads(r["value"])["n"] for r in records]
 
@@ -229,6 +243,48 @@ class TopicGroupsTest(JunctionTest):
         self.assertRegex(r_cli.stdout, r"group shared: lag \d+, no members")
         self.assertRegex(r_cli.stdout, r"\n\s+0\s+3\s+3\s+0\s+-\n")
 
+    def test_a_commit_from_an_earlier_tenure_is_fenced_by_generation(self):
+        # a reads every partition in g1.
+        self.produce(range(12))  # 3 records per partition
+        a = self.join("fenced")
+        self.assertEqual(a["partitions"], [0, 1, 2, 3])
+        got = self.poll_until("fenced", a["member"], 12, "a's records")
+        g1 = self.poll("fenced", a["member"])["generation"]
+        self.assertEqual(g1, a["generation"])
+        through = {r["partition"]: r["offset"] + 1 for r in got}
+
+        # b's join takes 2 and 3 from a; b's leave gives them back in g3.
+        b = self.join("fenced")
+        self.assertEqual(b["partitions"], [2, 3])
+        self.assertEqual(self.call("DELETE", f"/topics/events/groups/fenced/members/{b['member']}")[0],
+                         200)
+        # 2 and 3 start over from the committed offset: a gets them again, in g3.
+        again = self.poll_until("fenced", a["member"], 6, "2 and 3 delivered again")
+        self.assertEqual(sorted({r["partition"] for r in again}), [2, 3])
+        g3 = self.poll("fenced", a["member"])["generation"]
+        self.assertEqual(g3, g1 + 2)
+
+        # What a read of 2 and 3 in g1 went to b in between: a commit of what
+        # a made of its g1 records is refused as a whole, kept partitions 0
+        # and 1 included.
+        status, headers, body = self.commit_in("fenced", a["member"], g1, through)
+        self.assertEqual(status, 409, body)
+        self.assertEqual(headers["Content-Type"], "application/problem+json")
+        self.assertEqual(body["type"], "https://junction.dev/problems/stale-generation")
+        self.assertEqual((body["partition"], body["generation"], body["owned_since"]), (2, g1, g3))
+        self.assertIn(f"partition 2 since generation {g3}", body["detail"])
+        self.assertIn(f"after generation {g1}", body["detail"])
+        self.assertEqual(self.moved("fenced"), {})
+        # A generation the group has not reached is a bad request.
+        status, _, body = self.commit_in("fenced", a["member"], g3 + 1, through)
+        self.assertEqual(status, 400, body)
+        self.assertEqual(self.moved("fenced"), {})
+
+        # Naming g3, in which a got 2 and 3 again, the commit goes through.
+        status, _, body = self.commit_in("fenced", a["member"], g3, through)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.committed("fenced"), {0: 3, 1: 3, 2: 3, 3: 3})
+
     def test_bad_requests_are_problems(self):
         cases = [
             ("POST", "/topics/nope/groups/g/members", {}, 404),
@@ -239,6 +295,12 @@ class TopicGroupsTest(JunctionTest):
             ("DELETE", "/topics/events/groups/g/members/nobody", None, 404),
             ("GET", "/topics/events/records?member=m", None, 400),
             ("GET", "/topics/events/records?group=g&member=nobody", None, 404),
+            ("POST", "/topics/events/groups/g/offsets", {"generation": 1, "offsets": []}, 400),
+            ("POST", "/topics/events/groups/g/offsets?member=m", {"generation": -1, "offsets": []},
+             400),
+            ("POST", "/topics/events/groups/g/offsets?member=m", {"generation": 1, "ofsets": []},
+             400),
+            ("POST", "/topics/events/groups/g/offsets?member=m", {"generation": 1}, 400),
         ]
         for method, path, body, want in cases:
             status, headers, got = self.call(method, path, body)

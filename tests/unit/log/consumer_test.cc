@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <future>
+#include <map>
 #include <thread>
 
 #include "unit/common/temp_dir.h"
@@ -208,11 +209,12 @@ TEST_F(ConsumerTest, CommitThroughAcksBelowAndIsRefusedOnceThePartitionMoved) {
   ASSERT_EQ(take(*a, 100).size(), 6u);
   auto commit = [](Consumer& c, int32_t p, int64_t offset) {
     auto done = std::make_shared<std::promise<Status>>();
-    auto check = c.commit_through(p, offset, [done](Status st) { done->set_value(st); });
-    if (check == GroupCoordinator::CommitCheck::kDone) {
+    auto verdict =
+        c.commit_through({{p, offset}}, std::nullopt, [done](Status st) { done->set_value(st); });
+    if (verdict.check == GroupCoordinator::CommitCheck::kDone) {
       EXPECT_TRUE(done->get_future().get());
     }
-    return check;
+    return verdict.check;
   };
   EXPECT_EQ(commit(*a, 0, 2), GroupCoordinator::CommitCheck::kDone);
   EXPECT_EQ(store_->offsets().committed("r", "remote", 0), 2);
@@ -271,8 +273,9 @@ TEST_F(ConsumerTest, APartitionLostAndRegainedBetweenPollsStartsOver) {
   ASSERT_EQ(from_b.size(), 3u);
   EXPECT_EQ(from_b[0].partition, 1);
   auto done = std::make_shared<std::promise<Status>>();
-  ASSERT_EQ(b->commit_through(1, 3, [done](Status st) { done->set_value(st); }),
-            GroupCoordinator::CommitCheck::kDone);
+  ASSERT_EQ(
+      b->commit_through({{1, 3}}, std::nullopt, [done](Status st) { done->set_value(st); }).check,
+      GroupCoordinator::CommitCheck::kDone);
   ASSERT_TRUE(done->get_future().get());
   b->stop();
 
@@ -285,6 +288,54 @@ TEST_F(ConsumerTest, APartitionLostAndRegainedBetweenPollsStartsOver) {
   ASSERT_EQ(late.size(), 1u);
   EXPECT_EQ(late[0].partition, 1);
   EXPECT_EQ(late[0].record.offset, 3);
+}
+
+// A remote member's commit naming the generation of its poll: refused as a
+// whole when one partition came back in a newer tenure, acking nothing.
+TEST_F(ConsumerTest, ACommitFromAnEarlierTenureAcksNothing) {
+  Topic* t = make_topic("fenced", 2);
+  produce(t, 3, 0);
+  produce(t, 3, 1);
+  ConsumerOptions only_explicit;  // no periodic commits: the offsets move by commit_through alone
+  only_explicit.commit = false;
+  auto a = consumer("fenced", "f", only_explicit);
+  ASSERT_EQ(take(*a, 100).size(), 6u);
+  const uint64_t polled_in = a->generation();
+  auto b = consumer("fenced", "f");  // takes partition 1
+  b->stop();                         // and gives it back
+
+  auto commit = [](Consumer& c, std::map<int32_t, int64_t> offsets, uint64_t gen) {
+    auto done = std::make_shared<std::promise<Status>>();
+    auto verdict = c.commit_through(offsets, gen, [done](Status st) { done->set_value(st); });
+    if (verdict.check == GroupCoordinator::CommitCheck::kDone) {
+      EXPECT_TRUE(done->get_future().get());
+    }
+    return verdict;
+  };
+  auto refused = commit(*a, {{0, 3}, {1, 3}}, polled_in);
+  EXPECT_EQ(refused.check, GroupCoordinator::CommitCheck::kStaleTenure);
+  EXPECT_EQ(refused.partition, 1);
+  EXPECT_GT(refused.tenure, polled_in);
+  // Partition 0 was a's throughout, yet none of the commit was applied.
+  // Offset commits are written in order, so once a later one is durable, a
+  // write the refused commit had issued would show.
+  auto later = std::make_shared<std::promise<Status>>();
+  store_->offsets().commit("other", "fenced", 0, 1, [later](Status st) { later->set_value(st); });
+  ASSERT_TRUE(later->get_future().get());
+  EXPECT_FALSE(store_->offsets().committed("f", "fenced", 0));
+  EXPECT_EQ(a->in_flight(), 3u);  // partition 0's; partition 1 started over
+
+  // The poll after the rebalance delivers partition 1 again, in the new
+  // generation, which commits both.
+  auto again = take(*a, 100);
+  ASSERT_EQ(again.size(), 3u);
+  EXPECT_EQ(again[0].partition, 1);
+  EXPECT_EQ(again[0].record.offset, 0);
+  EXPECT_EQ(commit(*a, {{0, 3}, {1, 3}}, a->generation()).check,
+            GroupCoordinator::CommitCheck::kDone);
+  EXPECT_EQ(store_->offsets().committed("f", "fenced", 0), 3);
+  EXPECT_EQ(store_->offsets().committed("f", "fenced", 1), 3);
+  EXPECT_EQ(a->in_flight(), 0u);
 }
 
 TEST_F(ConsumerTest, AFullGroupRefusesToStart) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace junction::log {
 namespace {
@@ -168,6 +170,62 @@ TEST_F(GroupCoordinatorTest, OnlyMovedPartitionsStartANewTenure) {
   ASSERT_TRUE(back);
   EXPECT_EQ(back->partitions, (std::vector<int32_t>{0, 1, 2, 3}));
   EXPECT_EQ(back->owned_since, (std::vector<uint64_t>{gen1, gen1, gen2 + 1, gen2 + 1}));
+}
+
+// A member naming the generation its records were handed out in commits a
+// partition only if its current tenure of it began at or before then.
+TEST_F(GroupCoordinatorTest, ACommitNamingAGenerationIsFencedByTenure) {
+  using Check = GroupCoordinator::CommitCheck;
+  const uint64_t a = join();
+  const uint64_t gen1 = heard_.last[a].generation;
+  int writes = 0;
+  auto write = [&] { ++writes; };
+  auto commit = [&](uint64_t member, std::vector<int32_t> parts, std::optional<uint64_t> gen) {
+    return coordinator_.commit_as("g", "t", member, parts, gen, write);
+  };
+  // The current tenure, named by its own or a later generation, commits.
+  EXPECT_EQ(commit(a, {0, 1, 2, 3}, gen1).check, Check::kDone);
+  EXPECT_EQ(writes, 1);
+
+  // b's join (gen2) takes 2 and 3; b's leave (gen3) gives them back to a in
+  // a new tenure. a kept 0 and 1 throughout.
+  const uint64_t b = join();
+  const uint64_t gen2 = heard_.last[b].generation;
+  // Not owned is refused as such, whatever the generation says.
+  EXPECT_EQ(commit(a, {2}, gen1).check, Check::kNotOwner);
+  coordinator_.leave("g", "t", b);
+  const uint64_t gen3 = gen2 + 1;
+  ASSERT_EQ(coordinator_.heartbeat("g", "t", a)->generation, gen3);
+
+  // What a read of 2 in gen1 went to b in between: refused, naming the
+  // partition and when its tenure began.
+  auto stale = commit(a, {2}, gen1);
+  EXPECT_EQ(stale.check, Check::kStaleTenure);
+  EXPECT_EQ(stale.partition, 2);
+  EXPECT_EQ(stale.tenure, gen3);
+  EXPECT_EQ(stale.generation, gen3);
+  EXPECT_EQ(commit(a, {3}, gen2).check, Check::kStaleTenure);
+  // All or nothing: with one stale partition, the kept ones are not written either.
+  stale = commit(a, {0, 1, 3}, gen1);
+  EXPECT_EQ(stale.check, Check::kStaleTenure);
+  EXPECT_EQ(stale.partition, 3);
+  EXPECT_EQ(writes, 1);
+
+  // The kept partitions' tenure began in gen1: an old generation still commits them.
+  EXPECT_EQ(commit(a, {0, 1}, gen1).check, Check::kDone);
+  // The current generation commits everything.
+  EXPECT_EQ(commit(a, {0, 1, 2, 3}, gen3).check, Check::kDone);
+  // Without a generation only ownership counts, as before.
+  EXPECT_EQ(commit(a, {2, 3}, std::nullopt).check, Check::kDone);
+  EXPECT_EQ(writes, 4);
+
+  // A generation the group has not reached is no tenure to compare with.
+  auto future = commit(a, {0}, gen3 + 1);
+  EXPECT_EQ(future.check, Check::kFutureGeneration);
+  EXPECT_EQ(future.generation, gen3);
+  // A member that left commits nothing.
+  EXPECT_EQ(commit(b, {2}, gen3).check, Check::kUnknownMember);
+  EXPECT_EQ(writes, 4);
 }
 
 TEST_F(GroupCoordinatorTest, MembershipShowsEachMembersShareAndSilence) {
