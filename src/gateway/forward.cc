@@ -5,6 +5,8 @@
 #include <initializer_list>
 #include <vector>
 
+#include "http/hop_by_hop.h"
+
 namespace junction::gateway {
 namespace {
 
@@ -21,23 +23,6 @@ std::string_view sv(boost::beast::string_view s) {
 
 bool iequals(std::string_view a, std::string_view b) {
   return boost::beast::iequals(a, b);
-}
-
-bool is_hop_by_hop(bhttp::field name) {
-  switch (name) {
-    case bhttp::field::connection:
-    case bhttp::field::keep_alive:
-    case bhttp::field::proxy_connection:
-    case bhttp::field::te:
-    case bhttp::field::trailer:
-    case bhttp::field::transfer_encoding:
-    case bhttp::field::upgrade:
-    case bhttp::field::proxy_authenticate:
-    case bhttp::field::proxy_authorization:
-      return true;
-    default:
-      return false;
-  }
 }
 
 // The fields a Connection header names, but for the tokens that name no
@@ -66,7 +51,7 @@ void remove_hop_by_hop(Fields& fields) {
   std::vector<std::string> named;  // fields the Connection header names are hop-by-hop too
   for (auto it = fields.begin(); it != fields.end();) {
     if (it->name() == bhttp::field::connection) add_tokens(sv(it->value()), named);
-    if (is_hop_by_hop(it->name())) {
+    if (http::is_hop_by_hop(it->name())) {
       it = fields.erase(it);
     } else {
       ++it;

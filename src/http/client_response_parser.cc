@@ -3,26 +3,13 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 
+#include "http/hop_by_hop.h"
+
 namespace junction::http {
 
 namespace bhttp = boost::beast::http;
 
 namespace {
-
-bool is_hop_by_hop(bhttp::field name) {
-  switch (name) {
-    case bhttp::field::keep_alive:
-    case bhttp::field::proxy_connection:
-    case bhttp::field::te:
-    case bhttp::field::trailer:
-    case bhttp::field::transfer_encoding:
-    case bhttp::field::upgrade:
-    case bhttp::field::proxy_authenticate:
-      return true;
-    default:
-      return false;
-  }
-}
 
 // Whether a Connection field says only "keep-alive": on HTTP/1.1 that is
 // the default, so dropping it changes nothing the message reports. Any
@@ -53,8 +40,9 @@ void ClientResponseParser::on_response_impl(int code, string_view reason, int ve
 void ClientResponseParser::on_field_impl(bhttp::field name, string_view name_string,
                                          string_view value, error_code& ec) {
   ec = {};
-  if (is_hop_by_hop(name)) return;
-  if (name == bhttp::field::connection && message_.version() >= 11 && only_keep_alive(value)) {
+  if (name == bhttp::field::connection) {
+    if (message_.version() >= 11 && only_keep_alive(value)) return;
+  } else if (is_hop_by_hop(name)) {
     return;
   }
   message_.insert(name, name_string, value);
