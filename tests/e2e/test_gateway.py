@@ -41,6 +41,12 @@ class GatewayTest(JunctionTest):
         super().setUp()
         self.a = RecordingServer(names_itself("a"))
         self.b = RecordingServer(names_itself("b"))
+        # An upstream that sets fields of its own that the gateway replaces
+        # or removes: rate-limit fields, and hop-by-hop ones.
+        self.c = RecordingServer(lambda request: (200, b"counted", {
+            "RateLimit-Limit": "999", "RateLimit-Remaining": "998", "Keep-Alive": "timeout=5",
+            "Connection": "X-Hop", "X-Hop": "secret", "X-Kept": "yes",
+            "Content-Type": "text/plain"}))
         dead = free_port()  # nothing listens here
         os.environ["GW_E2E_JWT_SECRET"] = SECRET
         self.write("keys.txt", "ops:key-for-ops-0123456789\n")
@@ -66,6 +72,9 @@ class GatewayTest(JunctionTest):
                 - path: /limited
                   rate_limit: {{ key: ip, limit: 3/min }}
                   to: {{ static: {{ status: 200, body: "ok", headers: {{ Content-Type: text/plain }} }} }}
+                - path: /counted
+                  rate_limit: {{ key: ip, limit: 5/min }}
+                  to: {{ upstream: counting }}
                 - path: /down
                   to: {{ upstream: down }}
                 - path: /cors
@@ -77,6 +86,8 @@ class GatewayTest(JunctionTest):
             upstreams:
               pair:
                 targets: ["http://127.0.0.1:{self.a.port}", "http://127.0.0.1:{self.b.port}"]
+              counting:
+                targets: ["http://127.0.0.1:{self.c.port}"]
               down:
                 targets: ["http://127.0.0.1:{dead}"]
                 timeout: 2s
@@ -92,6 +103,7 @@ class GatewayTest(JunctionTest):
             self.assertEqual(self.stop(self.proc), 0, self.log())
         self.a.close()
         self.b.close()
+        self.c.close()
         super().tearDown()
 
     def get(self, path, headers=None, method="GET", body=None):
@@ -187,6 +199,30 @@ class GatewayTest(JunctionTest):
         self.assert_problem(429, status, headers, raw)
         self.assertGreaterEqual(int(headers["Retry-After"]), 1)
         self.assertEqual(headers.get("RateLimit-Remaining"), "0")
+
+    def test_rate_limit_fields_replace_the_upstreams(self):
+        # Raw, so that a field sent twice shows.
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            sock.sendall(b"GET /counted HTTP/1.1\r\nHost: x\r\n\r\n")
+            raw = b""
+            while b"counted" not in raw:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                raw += chunk
+        head, _, body = raw.partition(b"\r\n\r\n")
+        self.assertEqual(body, b"counted", raw)
+        names = [line.split(b":")[0].decode().lower() for line in head.split(b"\r\n")[1:]]
+        fields = {line.split(b":")[0].decode().lower(): line.split(b":", 1)[1].strip().decode()
+                  for line in head.split(b"\r\n")[1:]}
+        self.assertEqual(names.count("ratelimit-limit"), 1, head)
+        self.assertEqual(names.count("ratelimit-remaining"), 1, head)
+        self.assertEqual(fields["ratelimit-limit"], "5")
+        self.assertEqual(fields["ratelimit-remaining"], "4")
+        self.assertEqual(fields["x-kept"], "yes")
+        for gone in ("keep-alive", "x-hop"):
+            self.assertNotIn(gone, names, head)
+        self.assertEqual(names.count("x-request-id"), 1, head)
 
     def test_routing_errors(self):
         status, headers, raw = self.get("/nowhere")
