@@ -8,9 +8,15 @@
 # with a JWT (HS256) checked and a rate limit counted on every request (a
 # limit far above the load, so every request pays for the check and passes).
 #
-# Prints a markdown table: req/s, p50, p99 and the ratios to nginx.
+# The three are run ROUNDS times, alternating the order (A B C, C B A, ...),
+# because on a shared machine the load moves within a minute: one run of
+# each compared runs at different moments, rounds compare neighbours.
+#
+# Prints a markdown table: median req/s, p50 and p99 over the rounds, the
+# ratios of the medians to nginx, and the range of the per-round ratios.
 #
 # Usage: bench/gateway/run.sh [BUILD_DIR]
+#   ROUNDS=3       alternating rounds
 #   DURATION=10s   each wrk run
 #   CONNECTIONS=64 wrk connections; THREADS=2 wrk threads
 #   WORKERS=N      nginx worker_processes and Junction --threads (default: cores)
@@ -19,6 +25,7 @@ cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
 JUNCTION=$BUILD/junction
 DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 WORKERS=${WORKERS:-$(nproc)}
@@ -62,38 +69,53 @@ curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$junction_auth_port
 
 # wrk's --latency table: "50%  1.23ms"; normalized to milliseconds.
 run_wrk() {  # label, port, extra args...
-  local label=$1 port=$2
-  shift 2
+  local label=$1 port=$2 round=$3
+  shift 3
   wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$@" "http://127.0.0.1:$port/item/1" >/dev/null  # warm up
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "http://127.0.0.1:$port/item/1" \
     >"$work/$label.wrk"
-  python3 - "$label" "$work/$label.wrk" <<'PY'
+  python3 - "$label" "$work/$label.wrk" "$round" <<'PY'
 import re, sys
-label, text = sys.argv[1], open(sys.argv[2]).read()
+label, text, round_ = sys.argv[1], open(sys.argv[2]).read(), sys.argv[3]
 def ms(v, unit): return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 pct = {p: ms(v, u) for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)}
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 if errors: sys.exit(f"{label}: {errors.group(1)} responses were not 2xx/3xx")
-print(f"{label}\t{rps:.0f}\t{pct['50']:.3f}\t{pct['99']:.3f}")
+print(f"{round_}\t{label}\t{rps:.0f}\t{pct['50']:.3f}\t{pct['99']:.3f}")
 PY
 }
 
-{
-  run_wrk nginx "$nginx_port"
-  run_wrk junction "$junction_port"
-  run_wrk junction-jwt-ratelimit "$junction_auth_port" -H "Authorization: Bearer $token"
-} >"$work/results.tsv"
+run_nginx() { run_wrk nginx "$nginx_port" "$1"; }
+run_junction() { run_wrk junction "$junction_port" "$1"; }
+run_auth() { run_wrk junction-jwt-ratelimit "$junction_auth_port" "$1" -H "Authorization: Bearer $token"; }
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for round in $(seq 1 "$ROUNDS"); do
+  if ((round % 2)); then
+    run_nginx "$round"; run_junction "$round"; run_auth "$round"
+  else
+    run_auth "$round"; run_junction "$round"; run_nginx "$round"
+  fi
+done >"$work/results.tsv"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-python3 - "$work/results.tsv" "$WORKERS" "$THREADS" "$CONNECTIONS" "$DURATION" <<'PY'
-import sys
+python3 - "$work/results.tsv" "$WORKERS" "$THREADS" "$CONNECTIONS" "$DURATION" "$ROUNDS" \
+  "$load_before" "$load_after" <<'PY'
+import statistics, sys
 rows = [l.split("\t") for l in open(sys.argv[1]).read().split("\n") if l]
-workers, threads, conns, duration = sys.argv[2:]
-base = {"rps": float(rows[0][1]), "p99": float(rows[0][3])}
-print(f"workers {workers}, wrk -t{threads} -c{conns} -d{duration}, keep-alive to the upstream\n")
-print("| proxy | req/s | p50 ms | p99 ms | req/s vs nginx | p99 vs nginx |")
-print("|---|---|---|---|---|---|")
-for label, rps, p50, p99 in rows:
-    print(f"| {label} | {float(rps):.0f} | {p50} | {p99} | "
-          f"{float(rps) / base['rps']:.2f}x | {float(p99) / base['p99']:.2f}x |")
+workers, threads, conns, duration, rounds, load_before, load_after = sys.argv[2:]
+runs = {}  # label -> round -> (rps, p50, p99)
+for round_, label, rps, p50, p99 in rows:
+    runs.setdefault(label, {})[round_] = (float(rps), float(p50), float(p99))
+def median(label, i):
+    return statistics.median(v[i] for v in runs[label].values())
+print(f"workers {workers}, wrk -t{threads} -c{conns} -d{duration}, keep-alive to the upstream, "
+      f"{rounds} alternating rounds; load average {load_before} before, {load_after} after\n")
+print("| proxy | req/s (median) | p50 ms | p99 ms | req/s vs nginx | per round | p99 vs nginx |")
+print("|---|---|---|---|---|---|---|")
+for label in ("nginx", "junction", "junction-jwt-ratelimit"):
+    ratios = [runs[label][r][0] / runs["nginx"][r][0] for r in runs[label]]
+    print(f"| {label} | {median(label, 0):.0f} | {median(label, 1):.3f} | {median(label, 2):.3f} | "
+          f"{median(label, 0) / median('nginx', 0):.2f}x | "
+          f"{min(ratios):.2f}-{max(ratios):.2f}x | {median(label, 2) / median('nginx', 2):.2f}x |")
 PY
