@@ -317,9 +317,12 @@ class StreamInput final : public flow::Input {
       batch.push_back({std::move(e), n});
     }
     if (!deliveries.empty()) {
-      // Deleted from the stream while pending: nothing to deliver. Redis 7
-      // drops them from the PEL itself; older servers keep them, and
-      // without this XACK every pass would stop at them again.
+      // XCLAIM with min-idle 0 skips only ids that are not pending or not in
+      // the stream any more. Not pending: the acker's XACK landed after
+      // XPENDING listed them; this XACK does nothing to them. Deleted while
+      // pending: nothing to deliver; Redis 7 drops them from the PEL itself,
+      // older servers keep them, and without this XACK every pass would stop
+      // at them again.
       cmds[0] = {"XACK", o_.stream, o_.group};
       for (const auto& [id, n] : deliveries) cmds[0].push_back(id);
       PipelineResult acked = co_await reader_->run(&cmds);
@@ -380,7 +383,9 @@ class StreamInput final : public flow::Input {
       if (!entries) co_return entries.error();
       StreamEntry e;
       e.id = expired[i].id;
-      if (!entries->empty()) e = std::move(entries->front());  // else deleted: only XACK
+      // An entry deleted from the stream while pending (XRANGE finds nothing)
+      // is dead-lettered all the same: its id and reason, without fields.
+      if (!entries->empty()) e = std::move(entries->front());
       auto known = failures_.find(e.id);
       std::string reason = known != failures_.end() ? known->second
                                                     : fmt::format("not settled after {} deliveries",
