@@ -30,7 +30,8 @@ namespace junction::app {
 //   DELETE /topics/NAME/groups/G/members/ID       leave
 // `wait` long-polls: the answer comes when records arrive or the wait ends.
 // Without `members`, only the requests without a member are served. Returns
-// nothing when the path is not under /topics.
+// nothing when the path is not under /topics. The group members' requests
+// (join, poll, commit, leave) are served by app/group_members_api.h.
 boost::asio::awaitable<std::optional<http::Response>> handle_topics_api(
     log::Store& store, RemoteMembers* members, http::Request& req, const http::RequestInfo& info);
 

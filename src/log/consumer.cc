@@ -407,21 +407,44 @@ void Consumer::dead_letter(PartitionState& p, int64_t offset, Pending& pending) 
 
 void Consumer::commit() {
   if (!options_.commit) return;
-  for (auto& [id, p] : partitions_) {
+  for (auto it = partitions_.begin(); it != partitions_.end();) {
+    PartitionState& p = it->second;
     const int64_t low = p.low_water();
-    if (low <= p.committed) continue;
+    if (low <= p.committed) {
+      ++it;
+      continue;
+    }
     const auto group = options_.group;
     const auto topic = options_.topic;
-    auto check = store_.groups().commit_as(group, topic, member_, id, [&, id = id] {
-      store_.offsets().commit(group, topic, id, low, [group, topic, id](Status st) {
-        if (!st) {
-          spdlog::warn("group {} topic {} partition {}: offset commit failed: {}", group, topic, id,
-                       st.error().message());
-        }
-      });
-    });
-    // Refused: a rebalance took the partition; the inbox drops it next poll.
-    if (check == GroupCoordinator::CommitCheck::kDone) p.committed = low;
+    const int32_t id = p.id;
+    // Named with the tenure we know: a rebalance we have not seen yet may
+    // have given the partition to another member, who committed its own
+    // progress, and back to us; ownership alone would let our stale low
+    // water overwrite that.
+    auto verdict =
+        store_.groups().commit_as(group, topic, member_, std::span(&id, 1), p.owned_since, [&] {
+          store_.offsets().commit(group, topic, id, low, [group, topic, id](Status st) {
+            if (!st) {
+              spdlog::warn("group {} topic {} partition {}: offset commit failed: {}", group, topic,
+                           id, st.error().message());
+            }
+          });
+        });
+    if (verdict.check == GroupCoordinator::CommitCheck::kDone) {
+      p.committed = low;
+      ++it;
+      continue;
+    }
+    // Not ours as we knew it: dropped as assign() drops a revoked partition,
+    // so nothing more of what we read is delivered. The assignment on its
+    // way starts it over from the committed offset if it is ours again; what
+    // was acked and not committed is delivered again, never skipped.
+    spdlog::debug(
+        "group {} topic {} partition {}: commit refused by the group (generation {}); "
+        "dropping what was read of it",
+        group, topic, id, verdict.generation);
+    in_flight_ -= p.pending.size();
+    it = partitions_.erase(it);
   }
 }
 

@@ -86,7 +86,10 @@ class Consumer {
   void nack(int32_t partition, int64_t offset, std::string reason,
             Clock::time_point now = Clock::now());
   // Commits each owned partition's lowest unacked offset, when it moved and
-  // the group still gives the partition to this member.
+  // the group still gives the partition to this member in the tenure it
+  // knows (GroupCoordinator::commit_as). A partition refused is dropped, as
+  // a rebalance would drop it: the assignment that follows starts it over
+  // from the committed offset.
   void commit();
   // A remote member's commit: `offsets` maps a partition to the next record
   // the member will process in it, so every delivery below counts as acked.

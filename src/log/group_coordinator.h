@@ -93,7 +93,7 @@ class GroupCoordinator {
   CommitVerdict commit_as(const std::string& group, const std::string& topic, uint64_t member,
                           std::span<const int32_t> partitions, std::optional<uint64_t> generation,
                           const std::function<void()>& commit);
-  // One partition, fenced by ownership only (a member in this process).
+  // One partition, fenced by ownership only.
   CommitCheck commit_as(const std::string& group, const std::string& topic, uint64_t member,
                         int32_t partition, const std::function<void()>& commit) {
     return commit_as(group, topic, member, std::span(&partition, 1), std::nullopt, commit).check;

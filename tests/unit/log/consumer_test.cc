@@ -290,6 +290,51 @@ TEST_F(ConsumerTest, APartitionLostAndRegainedBetweenPollsStartsOver) {
   EXPECT_EQ(late[0].record.offset, 3);
 }
 
+// A flow's member commits on its own, maybe before it has seen a rebalance:
+// here one that took a partition away and gave it back, while its other
+// owner committed less than this member had acked. Named with the tenure
+// the member knows, the commit is refused and that owner's offset stands.
+TEST_F(ConsumerTest, ACommitBeforeSeeingARebalanceIsFencedByTenure) {
+  Topic* t = make_topic("window", 2);
+  produce(t, 5, 1);
+  auto a = consumer("window", "w");
+  auto first = take(*a, 100);  // its first poll commits where it starts: 0
+  ASSERT_EQ(first.size(), 5u);
+  for (const auto& d : first) a->ack(d.partition, d.record.offset);
+
+  auto b = consumer("window", "w");  // takes partition 1
+  ASSERT_EQ(take(*b, 100).size(), 5u);
+  b->ack(1, 0);
+  b->ack(1, 1);
+  b->commit();
+  b->stop();  // gives partition 1 back to a, in a new tenure
+  auto barrier = [this] {
+    // Offset commits are written in order: once this one is durable, any
+    // issued before it shows.
+    auto done = std::make_shared<std::promise<Status>>();
+    store_->offsets().commit("other", "window", 0, 1, [done](Status st) { done->set_value(st); });
+    ASSERT_TRUE(done->get_future().get());
+  };
+  barrier();
+  ASSERT_EQ(store_->offsets().committed("w", "window", 1), 2);
+
+  // a has not polled since: it still holds what it read in its first tenure.
+  EXPECT_EQ(a->assigned(), (std::vector<int32_t>{0, 1}));
+  a->commit();
+  barrier();
+  EXPECT_EQ(store_->offsets().committed("w", "window", 1), 2);
+  EXPECT_EQ(a->assigned(), (std::vector<int32_t>{0}));
+  EXPECT_EQ(a->in_flight(), 0u);
+
+  // Its next poll sees the new tenure and reads on from b's commit: what b
+  // left unacked comes again, nothing is skipped.
+  auto again = take(*a, 100);
+  ASSERT_EQ(again.size(), 3u);
+  EXPECT_EQ(again[0].partition, 1);
+  EXPECT_EQ(again[0].record.offset, 2);
+  EXPECT_EQ(a->assigned(), (std::vector<int32_t>{0, 1}));
+}
+
 // A remote member's commit naming the generation of its poll: refused as a
 // whole when one partition came back in a newer tenure, acking nothing.
 TEST_F(ConsumerTest, ACommitFromAnEarlierTenureAcksNothing) {
