@@ -35,10 +35,13 @@ template <class Next>
 inline constexpr bool kReadsDeferred<boost::beast::ssl_stream<Next>> = false;
 }  // namespace detail
 
-template <class Stream, bool isRequest>
-boost::asio::awaitable<boost::system::error_code> read_parsed(
-    Stream& stream, boost::beast::flat_buffer& buffer,
-    boost::beast::http::basic_parser<isRequest>& parser, ReadUntil until) {
+// Parser: a Beast basic_parser, or one with the same put, put_eof,
+// got_some, is_done and is_header_done (ClientResponseParser), which parses
+// whole messages only and so has no eager().
+template <class Stream, class Parser>
+boost::asio::awaitable<boost::system::error_code> read_parsed(Stream& stream,
+                                                              boost::beast::flat_buffer& buffer,
+                                                              Parser& parser, ReadUntil until) {
   namespace bhttp = boost::beast::http;
   // Deferred, not use_awaitable, where the stream allows: awaiting the
   // operation directly costs no coroutine frame per read.
@@ -49,7 +52,7 @@ boost::asio::awaitable<boost::system::error_code> read_parsed(
   constexpr size_t kMaxRead = 64 * 1024;
 
   const bool whole = until == ReadUntil::kMessage;
-  parser.eager(whole);
+  if constexpr (requires { parser.eager(whole); }) parser.eager(whole);
   auto done = [&] { return whole ? parser.is_done() : parser.is_header_done(); };
   boost::system::error_code ec;
   while (!done()) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <string>
 #include <string_view>
 
 namespace junction::http {
@@ -17,7 +19,6 @@ struct Parsed {
 
 Parsed parse(std::string_view raw) {
   ClientResponseParser parser;
-  parser.eager(true);
   boost::system::error_code ec;
   while (!raw.empty() && !parser.is_done()) {
     const size_t used = parser.put(boost::asio::buffer(raw.data(), raw.size()), ec);
@@ -80,6 +81,245 @@ TEST(ClientResponseParserTest, AConnectionFieldThatSaysMoreIsKept) {
       parse("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n");
   EXPECT_TRUE(old.keep_alive);
   EXPECT_TRUE(old.res.keep_alive());
+}
+
+// As read_parsed feeds it: the unconsumed bytes so far, `step` more at a
+// time, then the close if `close` says so. Returns the error, if any.
+struct Fed {
+  boost::system::error_code ec;
+  Response res;
+  bool done = false;
+  bool keep_alive = false;
+  bool need_eof = false;
+  size_t left = 0;  // bytes after the message, unconsumed
+};
+
+Fed feed(std::string_view raw, size_t step, bool close = false,
+         void (*setup)(ClientResponseParser&) = nullptr) {
+  ClientResponseParser parser;
+  if (setup) setup(parser);
+  std::string buffer;
+  Fed out;
+  size_t offered = 0;
+  while (!parser.is_done()) {
+    if (offered == raw.size()) {
+      if (close) parser.put_eof(out.ec);
+      break;
+    }
+    const size_t n = std::min(step, raw.size() - offered);
+    buffer.append(raw.substr(offered, n));
+    offered += n;
+    const size_t used = parser.put(boost::asio::buffer(buffer.data(), buffer.size()), out.ec);
+    buffer.erase(0, used);
+    if (out.ec == bhttp::error::need_more) out.ec = {};
+    if (out.ec) break;
+  }
+  out.done = parser.is_done();
+  out.keep_alive = parser.keep_alive();
+  out.need_eof = parser.need_eof();
+  out.left = buffer.size() + (raw.size() - offered);
+  out.res = parser.release();
+  return out;
+}
+
+constexpr std::string_view kChunked =
+    "HTTP/1.1 200 OK\r\n"
+    "Transfer-Encoding: chunked\r\n"
+    "Content-Type: text/plain\r\n"
+    "\r\n"
+    "5;name=value\r\nhello\r\n"
+    "6\r\n world\r\n"
+    "0\r\n"
+    "Checksum: abc\r\n"
+    "\r\n";
+
+TEST(ClientResponseParserTest, AnyWayTheBytesArriveGivesTheSameMessage) {
+  const std::string_view framed[] = {
+      kChunked,
+      "HTTP/1.1 200 OK\r\nContent-Length: 11\r\nServer: up\r\n\r\nhello world",
+      "HTTP/1.1 404 Gone Away\r\nContent-Length: 0\r\n\r\n",
+  };
+  for (const std::string_view raw : framed) {
+    const Fed whole = feed(raw, raw.size());
+    ASSERT_FALSE(whole.ec) << raw << ": " << whole.ec.message();
+    ASSERT_TRUE(whole.done) << raw;
+    for (size_t step = 1; step < raw.size(); ++step) {
+      const Fed split = feed(raw, step);
+      ASSERT_FALSE(split.ec) << raw << " in steps of " << step << ": " << split.ec.message();
+      ASSERT_TRUE(split.done) << raw << " in steps of " << step;
+      EXPECT_EQ(split.res.result_int(), whole.res.result_int());
+      EXPECT_EQ(split.res.reason(), whole.res.reason());
+      EXPECT_EQ(split.res.body(), whole.res.body());
+      EXPECT_EQ(field_count(split.res), field_count(whole.res));
+      EXPECT_EQ(split.left, 0u);
+    }
+  }
+  const Fed chunked = feed(kChunked, kChunked.size());
+  EXPECT_EQ(chunked.res.body(), "hello world");
+  EXPECT_EQ(field_count(chunked.res), 1u);  // the trailer is dropped
+}
+
+TEST(ClientResponseParserTest, BytesAfterTheMessageAreLeftForTheNextOne) {
+  const Fed fed = feed("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1", 100);
+  ASSERT_TRUE(fed.done);
+  EXPECT_EQ(fed.res.body(), "ok");
+  EXPECT_EQ(fed.left, 8u);
+}
+
+TEST(ClientResponseParserTest, ABodyWithoutFramingEndsAtTheClose) {
+  const Fed open = feed("HTTP/1.1 200 OK\r\nServer: up\r\n\r\nstill coming", 5);
+  EXPECT_FALSE(open.done);
+  const Fed closed = feed("HTTP/1.1 200 OK\r\nServer: up\r\n\r\nall of it", 5, true);
+  ASSERT_FALSE(closed.ec) << closed.ec.message();
+  ASSERT_TRUE(closed.done);
+  EXPECT_EQ(closed.res.body(), "all of it");
+  EXPECT_TRUE(closed.need_eof);
+  EXPECT_FALSE(closed.keep_alive);
+
+  // Another coding than chunked last: the close frames it too.
+  const Fed gzip = feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nzz", 100, true);
+  ASSERT_TRUE(gzip.done);
+  EXPECT_EQ(gzip.res.body(), "zz");
+  EXPECT_TRUE(gzip.need_eof);
+}
+
+TEST(ClientResponseParserTest, AMessageCutShortIsAPartialMessage) {
+  EXPECT_EQ(feed("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel", 100, true).ec,
+            bhttp::error::partial_message);
+  EXPECT_EQ(feed("HTTP/1.1 200 OK\r\nContent-Le", 100, true).ec, bhttp::error::partial_message);
+  EXPECT_EQ(feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", 100, true).ec,
+            bhttp::error::partial_message);
+}
+
+TEST(ClientResponseParserTest, AnswersWithoutABodyEndAtTheirHead) {
+  for (const std::string_view raw : {"HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n",
+                                     "HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n"}) {
+    const Fed fed = feed(raw, 100);
+    ASSERT_TRUE(fed.done) << raw;
+    EXPECT_TRUE(fed.res.body().empty());
+    EXPECT_TRUE(fed.keep_alive);
+  }
+  const Fed head = feed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", 100, false,
+                        [](ClientResponseParser& p) { p.skip(true); });
+  ASSERT_TRUE(head.done);
+  EXPECT_EQ(head.res[bhttp::field::content_length], "10");
+  EXPECT_TRUE(head.res.body().empty());
+}
+
+TEST(ClientResponseParserTest, InterimAnswersAreSkipped) {
+  const Fed fed = feed(
+      "HTTP/1.1 100 Continue\r\n\r\n"
+      "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+      "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok",
+      3);
+  ASSERT_FALSE(fed.ec) << fed.ec.message();
+  ASSERT_TRUE(fed.done);
+  EXPECT_EQ(fed.res.result_int(), 201u);
+  EXPECT_EQ(fed.res.body(), "ok");
+  EXPECT_EQ(fed.res.count("Link"), 0u);
+}
+
+TEST(ClientResponseParserTest, AmbiguousFramingIsRefused) {
+  // Both framings: which one wins is what smuggling plays on.
+  EXPECT_EQ(
+      feed("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n", 100).ec,
+      bhttp::error::bad_transfer_encoding);
+  EXPECT_EQ(feed("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nokk", 100).ec,
+            bhttp::error::bad_content_length);
+  EXPECT_EQ(feed("HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok", 100).ec,
+            bhttp::error::bad_content_length);
+  EXPECT_EQ(feed("HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\nok", 100).ec,
+            bhttp::error::bad_content_length);
+  EXPECT_EQ(feed("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n", 100).ec,
+            bhttp::error::bad_content_length);
+  EXPECT_EQ(feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 100).ec,
+            bhttp::error::bad_transfer_encoding);
+  EXPECT_EQ(
+      feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+           100)
+          .ec,
+      bhttp::error::bad_transfer_encoding);
+  // The same length twice says one thing.
+  const Fed same = feed("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok", 100);
+  ASSERT_TRUE(same.done);
+  EXPECT_EQ(same.res.body(), "ok");
+}
+
+TEST(ClientResponseParserTest, MalformedHeadsAreRefused) {
+  struct Case {
+    std::string_view raw;
+    bhttp::error error;
+  };
+  const Case cases[] = {
+      {"HTTP/2.0 200 OK\r\n\r\n", bhttp::error::bad_version},
+      {"HTTX/1.1 200 OK\r\n\r\n", bhttp::error::bad_version},
+      {"HTTP/1.1 2x0 OK\r\n\r\n", bhttp::error::bad_status},
+      {"HTTP/1.1 099 Low\r\n\r\n", bhttp::error::bad_status},
+      {"HTTP/1.1 2000 OK\r\n\r\n", bhttp::error::bad_status},
+      {"HTTP/1.1 200 O\x01K\r\n\r\n", bhttp::error::bad_reason},
+      {"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n", bhttp::error::bad_field},
+      {"HTTP/1.1 200 OK\r\nName : x\r\n\r\n", bhttp::error::bad_field},
+      {"HTTP/1.1 200 OK\r\nNoColon\r\n\r\n", bhttp::error::bad_field},
+      {"HTTP/1.1 200 OK\r\nA: 1\r\n folded\r\n\r\n", bhttp::error::bad_field},
+      {"HTTP/1.1 200 OK\r\nA: 1\nB: 2\r\n\r\n", bhttp::error::bad_value},
+      {"HTTP/1.1 200 OK\r\nA: 1\rB: 2\r\n\r\n", bhttp::error::bad_value},
+      {"HTTP/1.1 200 OK\r\nA: a\x7f\r\n\r\n", bhttp::error::bad_value},
+      // Long values are checked a word at a time: a bad byte anywhere in one.
+      {"HTTP/1.1 200 OK\r\nA: abcdefghijklm\x01nopqrstuvwxyz\r\n\r\n", bhttp::error::bad_value},
+      {"HTTP/1.1 200 OK\r\nA: abcdefg\x7fhijklmnopqrstuvwxyz\r\n\r\n", bhttp::error::bad_value},
+      {"HTTP/1.1 200 OK\r\nA: \xff\xfe\xfd\xfc\xfb\xfa\xf9\x1f\r\n\r\n", bhttp::error::bad_value},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", bhttp::error::bad_chunk},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokX\r\n",
+       bhttp::error::bad_chunk},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2 x\r\n",
+       bhttp::error::bad_chunk_extension},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n11111111111111111\r\n",
+       bhttp::error::bad_chunk},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nBad Trailer\r\n\r\n",
+       bhttp::error::bad_field},
+  };
+  for (const Case& c : cases) {
+    for (const size_t step : {size_t{1}, c.raw.size()}) {
+      const Fed fed = feed(c.raw, step);
+      EXPECT_EQ(fed.ec, c.error) << c.raw << " in steps of " << step << ": " << fed.ec.message();
+      EXPECT_FALSE(fed.done) << c.raw;
+    }
+  }
+}
+
+TEST(ClientResponseParserTest, TabsAndObsTextAreValueCharacters) {
+  const Fed fed = feed(
+      "HTTP/1.1 200 OK\r\nX-Long: tab\there and caf\xc3\xa9 \xff and more words\t\r\n"
+      "Content-Length: 0\r\n\r\n",
+      100);
+  ASSERT_FALSE(fed.ec) << fed.ec.message();
+  EXPECT_EQ(fed.res["X-Long"], "tab\there and caf\xc3\xa9 \xff and more words");
+}
+
+TEST(ClientResponseParserTest, LimitsHoldWhicheverWayTheBodyIsFramed) {
+  const auto small = [](ClientResponseParser& p) {
+    p.header_limit(64);
+    p.body_limit(4);
+  };
+  EXPECT_EQ(feed("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 100, false, small).ec,
+            bhttp::error::body_limit);
+  EXPECT_EQ(feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n2\r\nlo\r\n", 1,
+                 false, small)
+                .ec,
+            bhttp::error::body_limit);
+  EXPECT_EQ(feed("HTTP/1.1 200 OK\r\n\r\nhello", 1, true, small).ec, bhttp::error::body_limit);
+  const std::string big_head = "HTTP/1.1 200 OK\r\nX: " + std::string(60, 'a') + "\r\n\r\n";
+  for (const size_t step : {size_t{1}, big_head.size()}) {
+    EXPECT_EQ(feed(big_head, step, false, small).ec, bhttp::error::header_limit);
+  }
+  const std::string big_trailer =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: " + std::string(70, 'a') +
+      "\r\n\r\n";
+  EXPECT_EQ(feed(big_trailer, 7, false, small).ec, bhttp::error::header_limit);
+  // Exactly at the limits is fine.
+  const Fed at = feed("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfour", 3, false, small);
+  ASSERT_FALSE(at.ec) << at.ec.message();
+  EXPECT_EQ(at.res.body(), "four");
 }
 
 }  // namespace
