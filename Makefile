@@ -62,7 +62,7 @@ fuzz:
 	@scripts/install-deps --fuzz
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJUNCTION_FUZZ=ON
 	ninja -C build-fuzz
-	for t in record_batch segment_recovery http_response; do \
+	for t in record_batch segment_recovery http_response http_request; do \
 	  mkdir -p build-fuzz/corpus/$$t && \
 	  ./build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    build-fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; done

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "http/field_syntax.h"
 #include "http/types.h"
 
 namespace junction::http {
@@ -89,18 +90,13 @@ class ClientResponseParser {
   uint32_t header_limit_ = 8 * 1024;
   uint64_t body_limit_ = 8 * 1024 * 1024;
   uint64_t remaining_ = 0;  // of the Content-Length body or of this chunk
-  size_t scanned_ = 0;      // of the head so far without its end, or of the trailers
+  size_t trailer_bytes_ = 0;
+  syntax::HeadEnd head_end_;
   bool head_request_ = false;
   bool got_some_ = false;
   bool keep_alive_ = false;
   bool until_close_ = false;
-  // What the head's fields said about framing and the connection.
-  bool has_length_ = false;
-  uint64_t length_ = 0;
-  bool has_transfer_encoding_ = false;
-  bool chunked_ = false;
-  bool says_close_ = false;
-  bool says_keep_alive_ = false;
+  syntax::FramingFields framing_;  // what the head's fields said
 };
 
 }  // namespace junction::http

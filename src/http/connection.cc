@@ -18,6 +18,7 @@
 #include "http/dispatch.h"
 #include "http/parsed_read.h"
 #include "http/problem.h"
+#include "http/server_request_parser.h"
 #include "http/server_state.h"
 #include "http/server_stream.h"
 #include "http/watchdog.h"
@@ -99,67 +100,65 @@ class Connection {
   }
 
  private:
-  // What lives across its suspensions is kept in members (parser_, info_):
+  // What lives across its suspensions is kept in members (request_, info_):
   // asio recycles coroutine frames only up to about 1 KiB, and a parser in
   // the frame put this one past it, to malloc on every request.
   asio::awaitable<Next> serve_one() {
-    auto& parser = parser_.emplace();
-    parser.header_limit(limits_.max_header_bytes);
-    parser.body_limit(limits_.max_body_bytes);
+    auto& head = request_.emplace();
+    head.header_limit(limits_.max_header_bytes);
+    head.body_limit(limits_.max_body_bytes);
     // With a streaming path the limit depends on the request: the header
-    // read must not apply the buffered one to an announced length.
-    if (st_.options.streaming) parser.body_limit(boost::none);
+    // read must not apply the buffered one to an announced length, and a
+    // streamed request goes to Beast's parser, which needs the head.
+    if (st_.options.streaming) {
+      head.body_limit(std::nullopt);
+      head.keep_raw_head(true);
+    }
     version_ = 11;
     request_id_ = choose_request_id({});
 
     watch_.expires_after(limits_.header_timeout);
-    auto hec = co_await read_parsed(stream_, buffer_, parser, ReadUntil::kHeader);
+    auto hec = co_await read_parsed(stream_, buffer_, head, ReadUntil::kHeader);
     if (hec) co_return co_await on_read_error(hec);
     slot_.busy = true;
-    const auto& hdr = parser.get();
-    version_ = hdr.version();
-    request_id_ = choose_request_id(hdr["X-Request-Id"]);
+    version_ = head.get().version();
+    request_id_ = choose_request_id(head.get()["X-Request-Id"]);
 
-    auto fields = static_cast<size_t>(std::distance(hdr.begin(), hdr.end()));
-    if (fields > limits_.max_header_count) {
+    const auto& fields = head.get().base();
+    if (static_cast<size_t>(std::distance(fields.begin(), fields.end())) >
+        limits_.max_header_count) {
       co_return co_await reply_error(
           431, "Request Header Fields Too Large",
           "more than " + std::to_string(limits_.max_header_count) + " header fields");
     }
-    // Request smuggling defence: a body length must have exactly one source.
-    bool has_te = hdr.find(bhttp::field::transfer_encoding) != hdr.end();
-    bool has_cl = hdr.find(bhttp::field::content_length) != hdr.end();
-    if (has_te && (has_cl || !parser.chunked())) {
-      co_return co_await reply_error(
-          400, "Bad Request",
-          "Transfer-Encoding must be chunked and not combined with Content-Length");
-    }
-    if (st_.options.streaming) {
-      if (auto limit = st_.options.streaming.select(hdr)) {
-        co_return co_await serve_streamed(parser, *limit);
+    std::optional<uint64_t> stream_limit;
+    if (st_.options.streaming) stream_limit = st_.options.streaming.select(fields);
+
+    Request* request = &head.get();
+    bool client_keeps_alive = head.keep_alive();  // its flags: no field scan
+    if (head.hands_over() || stream_limit) {
+      if (auto next = co_await read_with_beast(stream_limit)) co_return *next;
+      request = &parser_->get();
+      client_keeps_alive = parser_->keep_alive();
+    } else {
+      if (st_.options.streaming) {
+        if (head.content_length().value_or(0) > limits_.max_body_bytes) {
+          co_return co_await on_read_error(bhttp::error::body_limit);
+        }
+        head.body_limit(limits_.max_body_bytes);
       }
-      if (parser.content_length().value_or(0) > limits_.max_body_bytes) {
-        co_return co_await on_read_error(bhttp::error::body_limit);
+      if (!head.is_done()) {
+        if (auto next = co_await read_rest(head)) co_return *next;
       }
-      parser.body_limit(limits_.max_body_bytes);
-    }
-    if (!parser.is_done()) {
-      if (beast::iequals(hdr[bhttp::field::expect], "100-continue") && !co_await send_continue()) {
-        co_return Next::kAbort;
-      }
-      watch_.expires_after(limits_.body_timeout);
-      auto bec = co_await read_parsed(stream_, buffer_, parser, ReadUntil::kMessage);
-      if (bec) co_return co_await on_read_error(bec);
     }
     watch_.expires_never();
 
-    Request& req = parser.get();
+    Request& req = *request;
     info_ = base_;
     info_.request_id = request_id_;
     wire_lines_.clear();
     info_.response_lines = &wire_lines_;
     // Read first: a handler may turn the request into another (a proxy's).
-    const bool client_keeps_alive = parser.keep_alive();  // its flags: no field scan
     const bool head_request = req.method() == bhttp::verb::head;
     // The handler is awaited here, not through a wrapper coroutine: a frame
     // less per request. An exception becomes a 500 without details, so
@@ -176,7 +175,9 @@ class Connection {
       res = problem_response(500, "Internal Server Error", "the request could not be processed",
                              info_.request_id, version_);
     }
-    parser_.reset();  // the request is answered: free it before the write waits
+    // The request is answered: free it before the write waits.
+    request_.reset();
+    parser_.reset();
     const bool wanted = client_keeps_alive && !st_.stopping;
     if (!has_plain_body(res)) {
       // The handler may ask to close (Connection: close) too.
@@ -193,6 +194,52 @@ class Connection {
     auto written = write_plain_message(stream_, res, header_, wire_lines_);
     auto [ec, n] = co_await std::move(written);
     co_return ec ? Next::kAbort : (keep_alive ? Next::kKeepAlive : Next::kClose);
+  }
+
+  // Chunked and streamed bodies are read by Beast's parser, from the head
+  // on: a coroutine of its own, so that serve_one's frame, which every
+  // request pays for, stays small. Nothing when the request is read whole
+  // into parser_, else what to do next.
+  asio::awaitable<std::optional<Next>> read_with_beast(std::optional<uint64_t> stream_limit) {
+    auto& parser = parser_.emplace();
+    parser.header_limit(limits_.max_header_bytes);
+    parser.body_limit(boost::none);
+    parser.eager(false);
+    boost::system::error_code ec;
+    parser.put(asio::buffer(request_->raw_head()), ec);
+    request_.reset();
+    if (ec || !parser.is_header_done()) {
+      co_return co_await on_read_error(ec ? ec : bhttp::error::bad_field);
+    }
+    // Request smuggling defence: a body length must have exactly one source.
+    const auto& hdr = parser.get();
+    bool has_te = hdr.find(bhttp::field::transfer_encoding) != hdr.end();
+    bool has_cl = hdr.find(bhttp::field::content_length) != hdr.end();
+    if (has_te && (has_cl || !parser.chunked())) {
+      co_return co_await reply_error(
+          400, "Bad Request",
+          "Transfer-Encoding must be chunked and not combined with Content-Length");
+    }
+    if (stream_limit) co_return co_await serve_streamed(parser, *stream_limit);
+    if (parser.content_length().value_or(0) > limits_.max_body_bytes) {
+      co_return co_await on_read_error(bhttp::error::body_limit);
+    }
+    parser.body_limit(limits_.max_body_bytes);
+    if (!parser.is_done()) co_return co_await read_rest(parser);
+    co_return std::nullopt;
+  }
+
+  // The body after the head: nothing when it is read, else what to do next.
+  template <class Parser>
+  asio::awaitable<std::optional<Next>> read_rest(Parser& parser) {
+    if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue") &&
+        !co_await send_continue()) {
+      co_return Next::kAbort;
+    }
+    watch_.expires_after(limits_.body_timeout);
+    auto ec = co_await read_parsed(stream_, buffer_, parser, ReadUntil::kMessage);
+    if (ec) co_return co_await on_read_error(ec);
+    co_return std::nullopt;
   }
 
   asio::awaitable<bool> send_continue() {
@@ -298,8 +345,10 @@ class Connection {
   Watch watch_;  // the time limits of reads and writes
   RequestInfo base_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;  // the request being read
-  RequestInfo info_;                                                 // and what we know of it
+  std::optional<ServerRequestParser> request_;  // the request being read
+  // Beast's parser, for a request with Transfer-Encoding or a streamed body.
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  RequestInfo info_;  // and what we know of the request
   unsigned version_ = 11;
   std::string request_id_;
   std::string header_;      // the response header being written, kept for reuse

@@ -252,6 +252,7 @@ TEST(ClientResponseParserTest, MalformedHeadsAreRefused) {
   };
   const Case cases[] = {
       {"HTTP/2.0 200 OK\r\n\r\n", bhttp::error::bad_version},
+      {"HTTP/1.2 200 OK\r\n\r\n", bhttp::error::bad_version},
       {"HTTX/1.1 200 OK\r\n\r\n", bhttp::error::bad_version},
       {"HTTP/1.1 2x0 OK\r\n\r\n", bhttp::error::bad_status},
       {"HTTP/1.1 099 Low\r\n\r\n", bhttp::error::bad_status},

@@ -1,0 +1,118 @@
+"""What the gateway makes of an upstream's raw answer: a chunked body is
+passed on whole without its trailers, interim 1xx answers are skipped, a
+body framed by the close arrives whole, and an answer that cannot be framed
+without guessing (both framings, two lengths, a header line split by a bare
+LF) is a 502: never passed on, nothing of it reaches the client."""
+import socket
+import threading
+import unittest
+
+from junction_e2e import JunctionTest, http_request
+
+ANSWERS = {
+    "/chunked": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Up: 1\r\n"
+                 b"Connection: close\r\n\r\n"
+                 b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n"),
+    "/interim": (b"HTTP/1.1 100 Continue\r\n\r\n"
+                 b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+                 b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"),
+    "/until-close": b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nread to the end",
+    "/both-framings": (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n"
+                       b"Connection: close\r\n\r\n2\r\nok\r\n0\r\n\r\n"),
+    "/two-lengths": (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n"
+                     b"Connection: close\r\n\r\nabc"),
+    "/injected": (b"HTTP/1.1 200 OK\r\nX-A: a\nSet-Cookie: stolen=1\r\nContent-Length: 2\r\n"
+                  b"Connection: close\r\n\r\nok"),
+}
+
+
+class RawUpstream:
+    """Answers each connection's first request with the canned bytes for its
+    path, then closes."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.answer, args=(conn,), daemon=True).start()
+
+    def answer(self, conn):
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                data += chunk
+            path = data.split(b" ", 2)[1].decode()
+            conn.sendall(ANSWERS.get(path, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
+
+    def close(self):
+        self.sock.close()
+
+
+class UpstreamAnswersTest(JunctionTest):
+    def setUp(self):
+        super().setUp()
+        self.up = RawUpstream()
+        self.write("junction.yaml", f"""\
+            apiVersion: junction/v1
+            gateway:
+              listen: 127.0.0.1:0
+              routes:
+                - path: /*
+                  to: {{ upstream: raw }}
+            upstreams:
+              raw:
+                targets: ["http://127.0.0.1:{self.up.port}"]
+                retries: {{ attempts: 1 }}
+            """)
+        self.proc = self.start_junction("run", "junction.yaml")
+        self.port = int(self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", self.proc).group(1))
+
+    def tearDown(self):
+        if self.proc.poll() is None:
+            self.assertEqual(self.stop(self.proc), 0, self.log())
+        self.up.close()
+        super().tearDown()
+
+    def test_a_chunked_body_is_passed_on_whole_without_its_trailers(self):
+        status, headers, body = http_request(self.port, "GET", "/chunked")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, b"hello world")
+        self.assertEqual(headers["X-Up"], "1")
+        self.assertEqual(headers["Content-Length"], "11")
+        self.assertNotIn("X-Trailer", headers)
+        self.assertNotIn("Transfer-Encoding", headers)
+
+    def test_interim_answers_are_skipped(self):
+        status, headers, body = http_request(self.port, "GET", "/interim")
+        self.assertEqual(status, 201)
+        self.assertEqual(body, b"ok")
+        self.assertNotIn("Link", headers)
+
+    def test_a_body_framed_by_the_close_arrives_whole(self):
+        status, _, body = http_request(self.port, "GET", "/until-close")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, b"read to the end")
+
+    def test_an_answer_that_cannot_be_framed_is_a_502(self):
+        for path in ["/both-framings", "/two-lengths", "/injected"]:
+            status, headers, body = http_request(self.port, "GET", path)
+            self.assertEqual(status, 502, f"{path}: {body!r}")
+            self.assertNotIn("Set-Cookie", headers)
+            self.assertEqual(headers["Content-Type"], "application/problem+json")
+        self.assertIsNone(self.proc.poll(), self.log())
+
+
+if __name__ == "__main__":
+    unittest.main()
