@@ -14,10 +14,28 @@ constexpr size_t kMaxLoggedPath = 512;
 // The most one byte of a value becomes once escaped (\u00XX).
 constexpr size_t kMaxEscapedBytesPerByte = 6;
 
+bool needs_escape(unsigned char c) {
+  return c < 0x20 || c >= 0x80 || c == '"' || c == '\\';
+}
+
+// Sixteen bytes at a time (GCC's portable vector type: SSE2 on x86-64): a
+// line's values are about 100 bytes, and byte by byte this check was a
+// third of the line's cost.
 bool needs_escape(std::string_view s) {
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return true;
+  using Bytes16 = unsigned char __attribute__((vector_size(16)));
+  using Words2 = uint64_t __attribute__((vector_size(16)));
+  const char* p = s.data();
+  size_t n = s.size();
+  for (; n >= 16; p += 16, n -= 16) {
+    Bytes16 v;
+    std::memcpy(&v, p, 16);
+    const Bytes16 special = (v < 0x20) | (v >= 0x80) | (v == '"') | (v == '\\');
+    Words2 w;
+    std::memcpy(&w, &special, 16);
+    if ((w[0] | w[1]) != 0) return true;
+  }
+  for (; n > 0; ++p, --n) {
+    if (needs_escape(static_cast<unsigned char>(*p))) return true;
   }
   return false;
 }

@@ -45,9 +45,31 @@ TEST(AccessLog, HostileValuesStayValidJson) {
   e.identity = "evil\",\"status\":999,\"x\":\"\\";
   std::string line = format_access_line(e);
   auto v = boost::json::parse(line).as_object();
-  EXPECT_EQ(v.at("path").as_string(), "/a?\"b?" "?/c");
+  EXPECT_EQ(v.at("path").as_string(),
+            "/a?\"b?"
+            "?/c");
   EXPECT_EQ(v.at("identity").as_string(), "evil\",\"status\":999,\"x\":\"\\");
   EXPECT_EQ(v.at("status").as_int64(), 0);
+}
+
+TEST(AccessLog, ACharacterToEscapeIsFoundAnywhereInAValue) {
+  // Values of every length across the 16-byte blocks and the tail, with the
+  // character at every position.
+  for (size_t length = 1; length <= 40; ++length) {
+    for (size_t at = 0; at < length; ++at) {
+      for (const std::string_view special : {"\"", "\\", "\n", "\x1f", "\xc3\xa9"}) {
+        std::string identity(length, 'a');
+        identity.replace(at, 1, special);
+        AccessEntry e;
+        e.identity = identity;
+        const std::string line = format_access_line(e);
+        boost::system::error_code ec;
+        auto v = boost::json::parse(line, ec);
+        ASSERT_FALSE(ec) << line;
+        EXPECT_EQ(v.as_object().at("identity").as_string(), identity) << line;
+      }
+    }
+  }
 }
 
 TEST(AccessLog, LongPathsAreCut) {
