@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "unit/http/feed_in_steps.h"
+
 namespace junction::http {
 namespace {
 
@@ -98,26 +100,14 @@ Fed feed(std::string_view raw, size_t step, bool close = false,
          void (*setup)(ClientResponseParser&) = nullptr) {
   ClientResponseParser parser;
   if (setup) setup(parser);
-  std::string buffer;
   Fed out;
-  size_t offered = 0;
-  while (!parser.is_done()) {
-    if (offered == raw.size()) {
-      if (close) parser.put_eof(out.ec);
-      break;
-    }
-    const size_t n = std::min(step, raw.size() - offered);
-    buffer.append(raw.substr(offered, n));
-    offered += n;
-    const size_t used = parser.put(boost::asio::buffer(buffer.data(), buffer.size()), out.ec);
-    buffer.erase(0, used);
-    if (out.ec == bhttp::error::need_more) out.ec = {};
-    if (out.ec) break;
-  }
+  const auto steps = testing::feed_in_steps(parser, raw, step, [&] { return parser.is_done(); });
+  out.ec = steps.ec;
+  out.left = steps.left;
+  if (!out.ec && !parser.is_done() && close) parser.put_eof(out.ec);
   out.done = parser.is_done();
   out.keep_alive = parser.keep_alive();
   out.need_eof = parser.need_eof();
-  out.left = buffer.size() + (raw.size() - offered);
   out.res = parser.release();
   return out;
 }

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "unit/http/feed_in_steps.h"
+
 namespace junction::http {
 namespace {
 
@@ -31,25 +33,16 @@ Fed feed(std::string_view raw, size_t step, bool whole = true,
   ServerRequestParser parser;
   parser.eager(whole);
   if (setup) setup(parser);
-  std::string buffer;
   Fed out;
-  size_t offered = 0;
-  const auto finished = [&] { return whole ? parser.is_done() : parser.is_header_done(); };
-  while (!finished() && offered < raw.size()) {
-    const size_t n = std::min(step, raw.size() - offered);
-    buffer.append(raw.substr(offered, n));
-    offered += n;
-    const size_t used = parser.put(boost::asio::buffer(buffer.data(), buffer.size()), out.ec);
-    buffer.erase(0, used);
-    if (out.ec == bhttp::error::need_more) out.ec = {};
-    if (out.ec) break;
-  }
+  const auto steps = testing::feed_in_steps(
+      parser, raw, step, [&] { return whole ? parser.is_done() : parser.is_header_done(); });
+  out.ec = steps.ec;
+  out.left = steps.left;
   out.header_done = parser.is_header_done();
   out.done = parser.is_done();
   out.hands_over = parser.hands_over();
   out.keep_alive = parser.keep_alive();
   out.raw_head = std::string(parser.raw_head());
-  out.left = buffer.size() + (raw.size() - offered);
   out.req = std::move(parser.get());
   return out;
 }
