@@ -71,8 +71,11 @@ asio::awaitable<Exchange> exchange(Stream& stream, ClientConnection& conn, const
   if (req.chunked()) {
     std::tie(wec, std::ignore) = co_await bhttp::async_write(stream, req, kNoThrow);
   } else {
-    auto write = write_request(stream, req, line, conn.header);
-    std::tie(wec, std::ignore) = co_await std::move(write);
+    WireMessage message = request_message(req, line, conn.header);
+    if (!message.write_now(stream, wec)) {
+      auto rest = message.write_rest(stream);
+      std::tie(wec, std::ignore) = co_await std::move(rest);
+    }
   }
   if (wec) {
     out.ec = watch.cause(wec);

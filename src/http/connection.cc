@@ -190,9 +190,13 @@ class Connection {
     // The usual case, written here rather than by write(): a frame less.
     const bool keep_alive = finish_response_on_wire(res, version_, wanted, head_request, info_,
                                                     st_.options, wire_lines_);
-    watch_.expires_after(limits_.body_timeout);
-    auto written = write_plain_message(stream_, res, header_, wire_lines_);
-    auto [ec, n] = co_await std::move(written);
+    WireMessage message = response_message(res, header_, wire_lines_);
+    boost::system::error_code ec;
+    if (!message.write_now(stream_, ec)) {
+      watch_.expires_after(limits_.body_timeout);
+      auto rest = message.write_rest(stream_);
+      std::tie(ec, std::ignore) = co_await std::move(rest);
+    }
     co_return ec ? Next::kAbort : (keep_alive ? Next::kKeepAlive : Next::kClose);
   }
 
@@ -310,8 +314,11 @@ class Connection {
     watch_.expires_after(limits_.body_timeout);
     boost::system::error_code ec;
     if (has_plain_body(res)) {
-      auto write = write_plain_message(stream_, res, header_);
-      std::tie(ec, std::ignore) = co_await std::move(write);
+      WireMessage message = response_message(res, header_);
+      if (!message.write_now(stream_, ec)) {
+        auto rest = message.write_rest(stream_);
+        std::tie(ec, std::ignore) = co_await std::move(rest);
+      }
     } else {
       std::tie(ec, std::ignore) = co_await bhttp::async_write(stream_, res, kNoThrow);
     }

@@ -1,6 +1,12 @@
 #include "http/wire.h"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <boost/asio/error.hpp>
 #include <boost/beast/http/status.hpp>
+#include <cerrno>
 
 namespace junction::http {
 namespace {
@@ -101,6 +107,34 @@ void format_header(const Response& res, std::string& out, std::string_view lines
   append_field_lines(res, out);
   out += lines;
   out += "\r\n";
+}
+
+bool WireMessage::write_now(boost::asio::ip::tcp::socket& socket, boost::system::error_code& ec) {
+  for (;;) {
+    std::array<iovec, 2> iov;
+    size_t count = 0;
+    for (const auto& b : buffers_) {
+      if (b.size() > 0) iov[count++] = {const_cast<void*>(b.data()), b.size()};
+    }
+    if (count == 0) return true;
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = count;
+    // MSG_DONTWAIT whatever the descriptor's mode; MSG_NOSIGNAL as Asio does.
+    const ssize_t sent = ::sendmsg(socket.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+      ec.assign(errno, boost::asio::error::get_system_category());
+      return true;
+    }
+    size_t skip = static_cast<size_t>(sent);
+    for (auto& b : buffers_) {
+      const size_t n = std::min(skip, b.size());
+      b += n;
+      skip -= n;
+    }
+  }
 }
 
 }  // namespace junction::http

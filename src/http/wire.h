@@ -9,14 +9,17 @@
 // A message whose length is known is instead written as two buffers: its
 // header, formatted once into a string, and its body.
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/write.hpp>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 #include "http/types.h"
@@ -41,8 +44,8 @@ struct RequestLine {
 };
 void format_header(const Request& req, const RequestLine& line, std::string& out);
 
-// Whether write_plain_message may take the fast path: not chunked, so the body is
-// sent as it is.
+// Whether a message may be written as a WireMessage: not chunked, so the
+// body is sent as it is.
 template <bool isRequest>
 bool has_plain_body(
     const boost::beast::http::message<isRequest, boost::beast::http::string_body>& m) {
@@ -54,36 +57,57 @@ bool has_plain_body(
 // per operation), and errors come back as values.
 inline constexpr auto kDeferredNoThrow = boost::asio::as_tuple(boost::asio::deferred);
 
-// Writes `msg`, whose body is plain (has_plain_body) and framed by
-// prepare_payload() or a set Content-Length, the way
-// boost::beast::http::async_write would. The header is formatted into
-// `header`, which must outlive the write (a buffer the caller keeps for
-// reuse); a response's header gets `lines` too. Returns the deferred write: await it at once, from
-// a named variable (GCC 12 mishandles temporaries inside co_await).
-template <class Stream, bool isRequest>
-auto write_plain_message(
-    Stream& stream,
-    const boost::beast::http::message<isRequest, boost::beast::http::string_body>& msg,
-    std::string& header, std::string_view lines = {}) {
-  if constexpr (isRequest) {
-    format_header(msg, header);
-  } else {
-    format_header(msg, header, lines);
+// A message as the two buffers of one gathered write: its header, formatted
+// into a string the caller keeps until the write is done, and its body.
+// Written in two steps, so that the usual case never waits:
+//
+//   boost::system::error_code ec;
+//   if (!message.write_now(stream, ec)) {
+//     auto rest = message.write_rest(stream);  // named: see below
+//     std::tie(ec, std::ignore) = co_await std::move(rest);
+//   }
+class WireMessage {
+ public:
+  WireMessage(std::string_view header, std::string_view body)
+      : buffers_{boost::asio::buffer(header), boost::asio::buffer(body)} {}
+
+  // Writes what a plain socket takes at once, without waiting. True when
+  // nothing is left to write: all of it went, or the write failed (`ec`).
+  // A small message nearly always goes whole, and then costs no Asio
+  // operation, no trip through the scheduler and no suspension of the
+  // coroutine. Other streams (TLS) write nothing here.
+  bool write_now(boost::asio::ip::tcp::socket& socket, boost::system::error_code& ec);
+  template <class Stream>
+  bool write_now(Stream&, boost::system::error_code&) {
+    return false;
   }
-  const std::array<boost::asio::const_buffer, 2> buffers = {boost::asio::buffer(header),
-                                                            boost::asio::buffer(msg.body())};
-  return boost::asio::async_write(stream, buffers, kDeferredNoThrow);
+
+  // Writes what write_now() left, as a deferred operation: await it at
+  // once, from a named variable (GCC 12 mishandles temporaries inside
+  // co_await).
+  template <class Stream>
+  auto write_rest(Stream& stream) const {
+    return boost::asio::async_write(stream, buffers_, kDeferredNoThrow);
+  }
+
+ private:
+  std::array<boost::asio::const_buffer, 2> buffers_;
+};
+
+// A response whose body is plain (has_plain_body) and framed by
+// prepare_payload() or a set Content-Length, as Beast would write it, with
+// `lines` after its own fields; the header is formatted into `header`.
+inline WireMessage response_message(const Response& res, std::string& header,
+                                    std::string_view lines = {}) {
+  format_header(res, header, lines);
+  return {header, res.body()};
 }
 
-// write_plain_message() for a request with its RequestLine; req must not
-// be chunked.
-template <class Stream>
-auto write_request(Stream& stream, const Request& req, const RequestLine& line,
-                   std::string& header) {
+// A request, not chunked, sent with its RequestLine.
+inline WireMessage request_message(const Request& req, const RequestLine& line,
+                                   std::string& header) {
   format_header(req, line, header);
-  const std::array<boost::asio::const_buffer, 2> buffers = {boost::asio::buffer(header),
-                                                            boost::asio::buffer(req.body())};
-  return boost::asio::async_write(stream, buffers, kDeferredNoThrow);
+  return {header, req.body()};
 }
 
 }  // namespace junction::http
