@@ -18,6 +18,7 @@ http::ClientOptions client_options(const spec::UpstreamSpec& spec) {
   http::ClientOptions o;
   o.request_timeout = spec.timeout;
   o.connect_timeout = std::min<Duration>(spec.timeout, std::chrono::seconds(5));
+  o.max_idle_per_host = spec.idle_connections;
   return o;
 }
 

@@ -205,6 +205,8 @@ const Schema& upstream_schema() {
       {"circuit_breaker", FieldType::kObject, "",
        "failure_rate, window, minimum_calls, wait_in_open, half_open_calls"},
       {"max_concurrent", FieldType::kInt, "1000", "requests in flight; beyond it 503"},
+      {"idle_connections", FieldType::kInt, "128",
+       "idle keep-alive connections kept per target and I/O thread; 0: none"},
       {"health_check", FieldType::kObject, "",
        "path, interval, timeout, healthy_threshold, unhealthy_threshold, expect_status"},
       {"outlier", FieldType::kObject, "",
@@ -937,6 +939,11 @@ void parse_upstreams(const Node& block, Diagnostics& diags, std::vector<Upstream
     u.wait_in_open = b.duration("wait_in_open");
     u.half_open_calls = positive<uint32_t>(b, "half_open_calls", 1000, diags);
     u.max_concurrent = positive<uint32_t>(c, "max_concurrent", 1000000, diags);
+    if (const int64_t idle = c.integer("idle_connections"); idle < 0 || idle > 100000) {
+      diags.error(c.location("idle_connections"), "idle_connections must be between 0 and 100000");
+    } else {
+      u.idle_connections = static_cast<uint32_t>(idle);
+    }
     if (c.has("health_check")) parse_health_check(c.node("health_check"), u, diags);
     if (c.has("outlier")) parse_outlier(c.node("outlier"), u, diags);
     out.push_back(std::move(u));

@@ -242,6 +242,10 @@ struct UpstreamSpec {
   Duration wait_in_open = std::chrono::seconds(30);
   uint32_t half_open_calls = 3;
   uint32_t max_concurrent = 1000;
+  // Idle keep-alive connections kept per target on each I/O thread; one
+  // returned to a full pool is closed. Below the calls a thread has in flight
+  // at once, connections are opened and closed all the time.
+  uint32_t idle_connections = 128;
   std::optional<HealthCheckSpec> health_check;  // unset: no active checks
   std::optional<OutlierSpec> outlier;           // unset: no ejection
   Location where;

@@ -41,6 +41,7 @@ upstreams:
     retries: { attempts: 3, backoff: 20ms }
     circuit_breaker: { failure_rate: 25%, window: 10, minimum_calls: 5, wait_in_open: 5s }
     max_concurrent: 7
+    idle_connections: 0
 )",
                     "/etc/j/spec.yaml");
   ASSERT_TRUE(spec) << diags_.format();
@@ -87,6 +88,7 @@ upstreams:
   EXPECT_EQ(u.window, 10u);
   EXPECT_EQ(u.minimum_calls, 5u);
   EXPECT_EQ(u.max_concurrent, 7u);
+  EXPECT_EQ(u.idle_connections, 0u);  // 0: every connection closed after its call
 }
 
 TEST_F(GatewaySpecTest, DefaultsApply) {
@@ -341,6 +343,7 @@ upstreams:
     retries: { attempts: 0, bakoff: 1s }
     circuit_breaker: { failure_rate: 150%, window: 0 }
     max_concurrent: 0
+    idle_connections: -1
   b: { targets: [] }
 )"),
             "spec.yaml:5:14: error: invalid value 'random' for field 'balance'; expected one of: "
@@ -356,7 +359,8 @@ upstreams:
             "and at most 100, like 50%\n"
             "spec.yaml:8:52: error: window must be between 1 and 100000\n"
             "spec.yaml:9:21: error: max_concurrent must be between 1 and 1000000\n"
-            "spec.yaml:10:17: error: an upstream needs at least one target\n");
+            "spec.yaml:10:23: error: idle_connections must be between 0 and 100000\n"
+            "spec.yaml:11:17: error: an upstream needs at least one target\n");
 }
 
 TEST_F(GatewaySpecTest, StreamingRouteAndItsLimits) {
@@ -486,6 +490,7 @@ upstreams:
   EXPECT_FALSE(spec->upstreams[0].outlier);
   EXPECT_EQ(spec->upstreams[0].balance, Balance::kRoundRobin);
   EXPECT_EQ(spec->upstreams[0].retry_budget, 0);
+  EXPECT_EQ(spec->upstreams[0].idle_connections, 128u);
 }
 
 TEST_F(GatewaySpecTest, HealthOutlierHashAndBudgetMistakesPointAtTheirPlace) {
