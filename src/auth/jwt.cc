@@ -7,6 +7,7 @@
 
 #include "auth/base64url.h"
 #include "auth/jws_signature.h"
+#include "core/coarse_clock.h"
 
 namespace junction::auth {
 
@@ -236,8 +237,8 @@ Status JwtVerifier::check_registered_claims(const json::object& payload) const {
 
 int64_t JwtVerifier::now() const {
   if (options_.clock) return options_.clock();
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  // Lifetimes are whole seconds: the tick-old clock does.
+  return std::chrono::duration_cast<std::chrono::seconds>(coarse_system_now().time_since_epoch())
       .count();
 }
 

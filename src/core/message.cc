@@ -3,6 +3,8 @@
 #include <chrono>
 #include <random>
 
+#include "core/coarse_clock.h"
+
 namespace junction {
 
 Message Message::copy() const {
@@ -29,7 +31,10 @@ std::string new_message_id() {
   static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   thread_local uint64_t next = std::random_device{}() | (uint64_t{std::random_device{}()} << 32);
   thread_local const uint16_t thread_tag = static_cast<uint16_t>(std::random_device{}());
-  uint64_t ms = static_cast<uint64_t>(now_ms());
+  // The tick-old clock: ids made within one tick differ by the counter.
+  uint64_t ms = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(coarse_system_now().time_since_epoch())
+          .count());
   uint64_t rnd = next++;
   char id[26];
   for (int i = 9; i >= 0; --i) {

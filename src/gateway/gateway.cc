@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 
+#include "core/coarse_clock.h"
 #include "gateway/access_log.h"
 #include "gateway/forward.h"
 #include "gateway/normalized_path.h"
@@ -237,7 +238,7 @@ void Gateway::access_log(const http::RequestHeader& req, const http::RequestInfo
   entry.bytes_out = bytes_out;
   entry.client = info.remote_address;
   entry.identity = ex.consumer;
-  entry.latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - ex.start).count();
+  entry.latency_ms = std::chrono::duration<double, std::milli>(ex.end - ex.start).count();
   if (access_lane_ != nullptr) {
     // One buffer per thread: the lane copies the line.
     thread_local std::string line;
@@ -249,14 +250,15 @@ void Gateway::access_log(const http::RequestHeader& req, const http::RequestInfo
   }
 }
 
-void Gateway::record(const Exchange& ex, const http::Response& res) {
+void Gateway::record(Exchange& ex, const http::Response& res) {
+  ex.end = Clock::now();
   size_t cls = class_index(res.result_int());
   if (ex.route == nullptr) {
     unmatched_[cls]->inc();
     return;
   }
   ex.route->by_class[cls]->inc();
-  ex.route->latency->observe(Clock::now() - ex.start);
+  ex.route->latency->observe(ex.end - ex.start);
 }
 
 Gateway::RouteRuntime* Gateway::select_route(const http::Request& req,
@@ -362,7 +364,7 @@ bool Gateway::admit(RouteRuntime& rt, http::Request& req, const http::RequestInf
     } else {
       key = "ip:" + info.remote_address;  // "ip", or "consumer" for an anonymous caller
     }
-    limit = rt.limiter->check(key, Clock::now());
+    limit = rt.limiter->check(key, coarse_steady_now());  // buckets refill by the ms
     if (!limit->allowed) {
       rt.rate_limited->inc();
       refusal = http::problem_response(429, "Too Many Requests",

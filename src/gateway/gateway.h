@@ -98,6 +98,7 @@ class Gateway {
   // What the access log and the metrics need to know about one request.
   struct Exchange {
     resilience::Clock::time_point start = resilience::Clock::now();
+    resilience::Clock::time_point end;  // of the answer, set by record()
     RouteRuntime* route = nullptr;
     std::string upstream;
     std::string consumer;
@@ -152,7 +153,8 @@ class Gateway {
   asio::awaitable<http::Response> call_flow(RouteRuntime& route, http::Request& req,
                                             const http::RequestInfo& info, Exchange& ex);
   http::Response answer_static(const spec::StaticResponseSpec& s, unsigned version) const;
-  void record(const Exchange& ex, const http::Response& res);
+  // Counts the answer and sets ex.end.
+  void record(Exchange& ex, const http::Response& res);
 
   spec::GatewaySpec spec_;
   std::shared_ptr<GatewayShared> shared_;

@@ -106,6 +106,7 @@ asio::awaitable<void> Gateway::handle_stream(http::RequestStream& stream,
     ex.route->stream->bytes_in->inc(stream.body_read());
     ex.route->stream->bytes_out->inc(bytes_out);
   }
+  ex.end = resilience::Clock::now();  // the relay's end
   access_log(req, info, ex, res.result_int(), stream.body_read(), bytes_out);
 }
 

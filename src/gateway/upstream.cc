@@ -8,6 +8,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
 
+#include "core/coarse_clock.h"
+
 namespace junction::gateway {
 namespace {
 
@@ -146,7 +148,7 @@ std::optional<size_t> Upstream::choose(std::optional<uint64_t> key, size_t turn,
 }
 
 size_t Upstream::pick(std::optional<uint64_t> key, size_t avoid) {
-  const TimePoint now = Clock::now();
+  const TimePoint now = coarse_steady_now();  // ejections last seconds
   const UpstreamHealth& health = shared_->health();
   const size_t turn = shared_->next_turn();
   auto fresh = [&](size_t t) { return t != avoid && health.available(t, now); };
@@ -209,7 +211,7 @@ bool Upstream::should_retry(const UpstreamResult& result, int attempt, int allow
       result.outcome == UpstreamResult::Outcome::kTimeout ||
       (result.outcome == UpstreamResult::Outcome::kResponse && unprocessed(result.status));
   if (!failed || attempt >= allowed) return false;
-  if (!shared_->retry_budget().try_retry(Clock::now())) {
+  if (!shared_->retry_budget().try_retry(coarse_steady_now())) {
     shared_->retry_budget_exhausted().inc();
     return false;
   }
@@ -224,7 +226,7 @@ asio::awaitable<UpstreamResult> Upstream::forward(const http::Request& req, std:
   const std::optional<uint64_t> key = hash_key(req, client_address);
   auto permit = bulkhead_.try_enter();
   if (!permit) co_return bulkhead_full();
-  shared_->retry_budget().record_request(Clock::now());
+  shared_->retry_budget().record_request(coarse_steady_now());
   int allowed = idempotent ? attempts_ : 1;
   UpstreamResult result;
   size_t target = kNone;  // the last target tried: a retry avoids it
@@ -297,7 +299,7 @@ asio::awaitable<UpstreamResult> Upstream::open(http::Request req, http::BodySour
   const std::optional<uint64_t> key = hash_key(req, client_address);
   auto permit = bulkhead_.try_enter();
   if (!permit) co_return bulkhead_full();
-  shared_->retry_budget().record_request(Clock::now());
+  shared_->retry_budget().record_request(coarse_steady_now());
   int allowed = idempotent && body == nullptr ? attempts_ : 1;
   UpstreamResult result;
   size_t target = kNone;

@@ -13,6 +13,7 @@
 #include <boost/beast/http/write.hpp>
 #include <optional>
 
+#include "core/coarse_clock.h"
 #include "http/client_response_parser.h"
 #include "http/client_stream.h"
 #include "http/connection_pool.h"
@@ -203,7 +204,8 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
                                      RequestLine line, Response& response) {
     std::string failure;
     try {
-      auto deadline = Clock::now() + options.request_timeout;
+      // A tick early at worst, on a timeout of seconds.
+      auto deadline = coarse_steady_now() + options.request_timeout;
       for (int attempt = 0;; ++attempt) {
         ConnPtr conn = pool.take(origin);
         bool reused = conn != nullptr;

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include "core/coarse_clock.h"
+
 namespace junction::http::detail {
 
 namespace {
@@ -33,7 +35,7 @@ std::unique_ptr<ClientConnection> ConnectionPool::take(std::string_view origin, 
   auto it = idle_.find(origin);
   if (it == idle_.end()) return nullptr;
   auto& conns = it->second;
-  auto now = std::chrono::steady_clock::now();
+  const auto now = coarse_steady_now();  // idle times are seconds
   std::unique_ptr<ClientConnection> found;
   while (!conns.empty() && !found) {
     auto conn = std::move(conns.back());
@@ -53,7 +55,7 @@ void ConnectionPool::put(std::string_view origin, std::unique_ptr<ClientConnecti
   if (it == idle_.end()) it = idle_.try_emplace(std::string(origin)).first;
   auto& conns = it->second;
   if (conns.size() >= max_idle_per_host_) return;
-  conn->idle_since = std::chrono::steady_clock::now();
+  conn->idle_since = coarse_steady_now();
   conns.push_back(std::move(conn));
 }
 
