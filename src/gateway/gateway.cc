@@ -53,6 +53,15 @@ void set_limit_fields(http::Response& res, const RateLimiter& limiter,
   }
 }
 
+// An old version's Deprecation, Sunset and Link on every answer of its
+// route, the upstream's own Deprecation and Sunset replaced: the gateway's
+// spec is what decides a version's life.
+void add_version_notices(const spec::RouteVersionSpec& v, http::Response& res) {
+  if (!v.deprecation.empty()) res.set("Deprecation", v.deprecation);
+  if (!v.sunset.empty()) res.set("Sunset", v.sunset);
+  if (!v.deprecation_link.empty()) res.insert(bhttp::field::link, v.deprecation_link);
+}
+
 std::array<observe::Counter*, 5> class_counters(observe::Registry& metrics,
                                                 const std::string& route) {
   std::array<observe::Counter*, 5> out{};
@@ -419,6 +428,7 @@ asio::awaitable<void> Gateway::serve(RouteRuntime& rt, http::Request& req,
     }
     if (limit) set_limit_fields(res, *rt.limiter, *limit, info.response_lines);
   }
+  if (rt.spec->version) add_version_notices(*rt.spec->version, res);
   if (!origin.empty()) rt.cors->decorate(res, origin);
 }
 

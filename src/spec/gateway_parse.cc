@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 
 #include "jsonschema/schema.h"
 #include "spec/convert.h"
@@ -389,6 +391,87 @@ void parse_access_log(const Node& block, const Node& node, GatewaySpec& out, Dia
   }
 }
 
+// "2027-01-31" (midnight UTC) or "2027-01-31T12:00:00Z": seconds since
+// the epoch. A day that does not exist (2027-02-30) is refused.
+std::optional<int64_t> parse_utc_date(const std::string& text) {
+  std::tm tm{};
+  int consumed = 0;
+  if (text.size() == 10) {
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                    &consumed) != 3) {
+      return std::nullopt;
+    }
+  } else if (text.size() == 20 && (text[19] == 'Z' || text[19] == 'z')) {
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+      return std::nullopt;
+    }
+    ++consumed;  // the Z
+  } else {
+    return std::nullopt;
+  }
+  if (static_cast<size_t>(consumed) != text.size()) return std::nullopt;
+  const std::tm asked = tm;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const time_t secs = timegm(&tm);
+  // timegm carries 2027-02-30 over into March: a date that round-trips is real.
+  if (tm.tm_year + 1900 != asked.tm_year || tm.tm_mon + 1 != asked.tm_mon ||
+      tm.tm_mday != asked.tm_mday || tm.tm_hour != asked.tm_hour || tm.tm_min != asked.tm_min ||
+      tm.tm_sec != asked.tm_sec) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(secs);
+}
+
+// "Sun, 31 Jan 2027 00:00:00 GMT" (RFC 9110's IMF-fixdate), not localised.
+std::string http_date(int64_t secs) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const auto t = static_cast<time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[40];
+  std::snprintf(out, sizeof out, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
+                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+  return out;
+}
+
+// `deprecated`, `sunset` and `link` of an old version.
+void parse_version_notices(Config& c, RouteVersionSpec& v, Diagnostics& diags) {
+  std::optional<int64_t> deprecated;
+  std::optional<int64_t> sunset;
+  for (const char* field : {"deprecated", "sunset"}) {
+    if (!c.has(field)) continue;
+    auto secs = parse_utc_date(c.str(field));
+    if (!secs) {
+      diags.error(c.location(field), std::string("invalid ") + field + " '" + c.str(field) + "'",
+                  "expected a UTC date like 2027-01-31 or 2027-01-31T12:00:00Z");
+      continue;
+    }
+    (std::string_view(field) == "deprecated" ? deprecated : sunset) = secs;
+  }
+  if (deprecated) v.deprecation = "@" + std::to_string(*deprecated);
+  if (sunset) v.sunset = http_date(*sunset);
+  if (deprecated && sunset && *sunset < *deprecated) {
+    diags.error(c.location("sunset"), "sunset is before the version was deprecated");
+  }
+  if (c.has("link")) {
+    const std::string link = c.str("link");
+    if (!deprecated) {
+      diags.error(c.location("link"), "link applies to a deprecated version",
+                  "set deprecated: to the date the version was deprecated");
+    } else if (link.empty() || link.find_first_of("<> \t\r\n\"") != std::string::npos) {
+      diags.error(c.location("link"), "invalid link '" + link + "'",
+                  "expected a URL like https://developer.example.com/deprecation");
+    } else {
+      v.deprecation_link = "<" + link + ">; rel=\"deprecation\"";
+    }
+  }
+}
+
 void parse_version(const Node& node, GatewayRouteSpec& route, Diagnostics& diags) {
   RouteVersionSpec v;
   if (node.is_scalar()) {
@@ -397,10 +480,15 @@ void parse_version(const Node& node, GatewayRouteSpec& route, Diagnostics& diags
     static const Schema schema{{
         {"value", FieldType::kString, "", "v1", true},
         {"header", FieldType::kString, "", "the header carrying it; unset = a path prefix"},
+        {"deprecated", FieldType::kString, "",
+         "UTC date it was deprecated: every answer gets a Deprecation header"},
+        {"sunset", FieldType::kString, "", "UTC date it goes away: every answer gets Sunset"},
+        {"link", FieldType::kString, "", "URL about the deprecation: Link rel=deprecation"},
     }};
     Config c = Config::bind(schema, node, diags);
     v.value = c.str("value");
     v.header = c.str("header");
+    parse_version_notices(c, v, diags);
   } else {
     diags.error(node.location(),
                 "expected a version like v1 or {value: v1, header: ...}, " + got(node));

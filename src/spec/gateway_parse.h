@@ -134,6 +134,13 @@ struct RouteHeaderSpec {
 struct RouteVersionSpec {
   std::string value;   // "v1"
   std::string header;  // empty: a path prefix "/v1"; else this header must equal value
+  // An old version's notices, as the field values every response of the
+  // route carries; empty when not set. Deprecation (RFC 9745): "@" and the
+  // Unix time it was deprecated; Sunset (RFC 8594): the HTTP-date it goes
+  // away; the link becomes Link: <url>; rel="deprecation".
+  std::string deprecation;
+  std::string sunset;
+  std::string deprecation_link;
 };
 
 // Cross-origin resource sharing (the Fetch standard's CORS protocol) for a

@@ -237,6 +237,58 @@ upstreams:
             "spec.yaml:2:34: error: the gateway needs at least one route\n");
 }
 
+TEST_F(GatewaySpecTest, AnOldVersionCarriesItsDeprecationSunsetAndLink) {
+  auto spec = parse(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  routes:
+    - path: /orders
+      version: { value: v1, deprecated: 2026-06-30, sunset: "2027-01-31T12:00:00Z",
+                 link: "https://developer.example.com/v2" }
+      to: { static: { body: old } }
+    - path: /orders
+      version: v2
+      to: { static: { body: new } }
+)");
+  ASSERT_TRUE(spec) << diags_.format();
+  const auto& old = *spec->gateway->routes[0].version;
+  EXPECT_EQ(old.deprecation, "@1782777600");  // 2026-06-30T00:00:00Z
+  EXPECT_EQ(old.sunset, "Sun, 31 Jan 2027 12:00:00 GMT");
+  EXPECT_EQ(old.deprecation_link, "<https://developer.example.com/v2>; rel=\"deprecation\"");
+  const auto& current = *spec->gateway->routes[1].version;
+  EXPECT_TRUE(current.deprecation.empty());
+  EXPECT_TRUE(current.sunset.empty());
+}
+
+TEST_F(GatewaySpecTest, VersionNoticeMistakesPointAtTheirPlace) {
+  EXPECT_EQ(errors(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  routes:
+    - path: /a
+      version: { value: v1, deprecated: 2027-02-30, sunset: soon }
+      to: { static: { body: a } }
+    - path: /b
+      version: { value: v1, deprecated: 2027-03-01, sunset: 2027-01-01 }
+      to: { static: { body: b } }
+    - path: /c
+      version: { value: v1, link: "https://x.example/" }
+      to: { static: { body: c } }
+    - path: /d
+      version: { value: v1, deprecated: 2027-03-01, link: "<bad>" }
+      to: { static: { body: d } }
+)"),
+            "spec.yaml:6:41: error: invalid deprecated '2027-02-30'; expected a UTC date like "
+            "2027-01-31 or 2027-01-31T12:00:00Z\n"
+            "spec.yaml:6:61: error: invalid sunset 'soon'; expected a UTC date like 2027-01-31 "
+            "or 2027-01-31T12:00:00Z\n"
+            "spec.yaml:9:61: error: sunset is before the version was deprecated\n"
+            "spec.yaml:12:35: error: link applies to a deprecated version; set deprecated: to the "
+            "date the version was deprecated\n"
+            "spec.yaml:15:59: error: invalid link '<bad>'; expected a URL like "
+            "https://developer.example.com/deprecation\n");
+}
+
 TEST_F(GatewaySpecTest, JwksUrlMtlsAndPolicies) {
   auto spec = parse(R"(apiVersion: junction/v1
 gateway:
