@@ -423,7 +423,7 @@ asio::awaitable<void> Gateway::serve(RouteRuntime& rt, http::Request& req,
       const std::string target = to_upstream(rt, req, info, ex, forwarding);
       // The upstream's answer is read straight into `res`.
       const UpstreamResult result = co_await rt.upstream->forward(
-          req, target, idempotent(req.method()), info.remote_address, forwarding, res);
+          req, target, rt.upstream->retryable(req), info.remote_address, forwarding, res);
       from_upstream(result, version, info.request_id, ex, res);
     }
     if (limit) set_limit_fields(res, *rt.limiter, *limit, info.response_lines);

@@ -20,7 +20,7 @@ std::string_view sv(boost::beast::string_view s) {
 }
 
 // Reads a body of `length` bytes whole: small bodies on a streaming route
-// stay replayable, so an idempotent request keeps its retries.
+// stay replayable, so a retryable request keeps its retries.
 asio::awaitable<Result<void>> read_whole(http::RequestStream& in, uint64_t length,
                                          std::string& into) {
   into.resize(length);
@@ -129,8 +129,8 @@ asio::awaitable<http::Response> Gateway::proxy_stream(RouteRuntime& rt, http::Re
     body = &in;
   }
   ex.upstream = rt.upstream->name();
-  UpstreamResult result = co_await rt.upstream->open(std::move(out), body, idempotent(req.method()),
-                                                     info.remote_address);
+  UpstreamResult result = co_await rt.upstream->open(
+      std::move(out), body, rt.upstream->retryable(req), info.remote_address);
   ex.attempts = result.attempts;
   if (in.body_failure() != http::RequestStream::BodyFailure::kNone) {
     // The client's fault, not the upstream's: it sent too much or stopped.

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "core/coarse_clock.h"
+#include "gateway/forward.h"
 
 namespace junction::gateway {
 namespace {
@@ -88,6 +89,7 @@ Upstream::Upstream(const spec::UpstreamSpec& spec, std::shared_ptr<SharedUpstrea
       hash_header_(spec.hash_header),
       timeout_(spec.timeout),
       attempts_(spec.attempts),
+      retry_methods_(spec.retry_methods),
       backoff_(spec.backoff, spec.max_backoff),
       bulkhead_(shared_->bulkhead()),
       breaker_(shared_->breaker()),
@@ -109,6 +111,13 @@ Upstream::Upstream(const spec::UpstreamSpec& spec, std::shared_ptr<SharedUpstrea
 }
 
 Upstream::~Upstream() = default;
+
+bool Upstream::retryable(const http::Request& req) const {
+  if (retry_methods_.empty()) return idempotent(req.method());
+  const auto method = req.method_string();
+  return std::any_of(retry_methods_.begin(), retry_methods_.end(),
+                     [&](const std::string& m) { return m == std::string_view(method); });
+}
 
 CircuitState Upstream::circuit_state() {
   return breaker_.state(Clock::now());
@@ -220,14 +229,14 @@ bool Upstream::should_retry(const UpstreamResult& result, int attempt, int allow
 }
 
 asio::awaitable<UpstreamResult> Upstream::forward(const http::Request& req, std::string_view path,
-                                                  bool idempotent, std::string_view client_address,
+                                                  bool retryable, std::string_view client_address,
                                                   std::string_view fields, http::Response& out) {
   // Read before the first suspension: the address belongs to the caller.
   const std::optional<uint64_t> key = hash_key(req, client_address);
   auto permit = bulkhead_.try_enter();
   if (!permit) co_return bulkhead_full();
   shared_->retry_budget().record_request(coarse_steady_now());
-  int allowed = idempotent ? attempts_ : 1;
+  int allowed = retryable ? attempts_ : 1;
   UpstreamResult result;
   size_t target = kNone;  // the last target tried: a retry avoids it
   for (int n = 1;; ++n) {
@@ -295,12 +304,12 @@ asio::awaitable<UpstreamResult> Upstream::open_attempt(http::Request& req, http:
 }
 
 asio::awaitable<UpstreamResult> Upstream::open(http::Request req, http::BodySource* body,
-                                               bool idempotent, std::string_view client_address) {
+                                               bool retryable, std::string_view client_address) {
   const std::optional<uint64_t> key = hash_key(req, client_address);
   auto permit = bulkhead_.try_enter();
   if (!permit) co_return bulkhead_full();
   shared_->retry_budget().record_request(coarse_steady_now());
-  int allowed = idempotent && body == nullptr ? attempts_ : 1;
+  int allowed = retryable && body == nullptr ? attempts_ : 1;
   UpstreamResult result;
   size_t target = kNone;
   for (int n = 1;; ++n) {

@@ -46,7 +46,8 @@ struct UpstreamResult {
 // One named upstream as one thread sees it: how a target is chosen, and the
 // resilience around every call: a bulkhead (max_concurrent), a circuit
 // breaker over the upstream as a whole, a timeout per attempt, and retries
-// with full-jitter backoff, only for idempotent methods, only after a
+// with full-jitter backoff, only for retryable methods (the idempotent ones
+// unless retries.methods says otherwise), only after a
 // transport failure or a 502/503/504, which say the request was not
 // processed, and only while the shared retry budget allows.
 //
@@ -79,7 +80,7 @@ class Upstream {
   // (kResponse) is read into `out`, which the caller keeps: returned by
   // value, it was moved once more at every level.
   asio::awaitable<UpstreamResult> forward(const http::Request& req, std::string_view target,
-                                          bool idempotent, std::string_view client_address,
+                                          bool retryable, std::string_view client_address,
                                           std::string_view fields, http::Response& out);
 
   // Like forward(), but returns once the response header is in; the body is
@@ -89,8 +90,12 @@ class Upstream {
   // write and read is bounded by `timeout` on its own; the breaker and the
   // latency histogram see the time from the end of the request body to the
   // response header, so long uploads do not count as slow calls.
-  asio::awaitable<UpstreamResult> open(http::Request req, http::BodySource* body, bool idempotent,
+  asio::awaitable<UpstreamResult> open(http::Request req, http::BodySource* body, bool retryable,
                                        std::string_view client_address = {});
+
+  // Whether a failed call with this method may be sent again: the
+  // upstream's retries.methods, or by default the idempotent methods.
+  bool retryable(const http::Request& req) const;
 
   const std::string& name() const { return shared_->name(); }
   resilience::CircuitState circuit_state();
@@ -145,6 +150,7 @@ class Upstream {
   std::string hash_header_;
   Duration timeout_;
   int attempts_;
+  std::vector<std::string> retry_methods_;  // empty: the idempotent ones
   resilience::Backoff backoff_;
   resilience::Bulkhead& bulkhead_;       // shared_'s
   resilience::CircuitBreaker& breaker_;  // shared_'s

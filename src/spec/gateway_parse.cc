@@ -219,7 +219,9 @@ const Schema& upstream_schema() {
 
 const Schema& retries_schema() {
   static const Schema schema{{
-      {"attempts", FieldType::kInt, "2", "tries of an idempotent request, the first included"},
+      {"attempts", FieldType::kInt, "2", "tries of a retryable request, the first included"},
+      {"methods", FieldType::kStringList, "",
+       "methods that may be retried; default the idempotent ones"},
       {"backoff", FieldType::kDuration, "50ms", "ceiling of the first retry's delay (full jitter)"},
       {"max_backoff", FieldType::kDuration, "1s", "ceiling of any retry's delay"},
       {"budget", FieldType::kString, "20%", "retries in 10s at most this share of the requests"},
@@ -871,6 +873,19 @@ void parse_balance(const Config& c, UpstreamSpec& u, Diagnostics& diags) {
 void parse_retries(const Node& block, UpstreamSpec& u, Diagnostics& diags) {
   Config r = Config::bind(retries_schema(), block, diags);
   u.attempts = positive<int>(r, "attempts", 10, diags);
+  if (r.has("methods")) {
+    for (const std::string& m : r.strings("methods")) {
+      const bool method = !m.empty() && std::all_of(m.begin(), m.end(), [](char ch) {
+        return (ch >= 'A' && ch <= 'Z') || ch == '-' || ch == '_';
+      });
+      if (!method) {
+        diags.error(r.location("methods"), "invalid method '" + m + "' in retries.methods",
+                    "expected upper-case method names like [GET, PUT, POST]");
+        continue;
+      }
+      u.retry_methods.push_back(m);
+    }
+  }
   u.backoff = r.duration("backoff");
   u.max_backoff = r.duration("max_backoff");
   const std::string& budget = r.str("budget");

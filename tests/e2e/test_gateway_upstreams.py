@@ -106,6 +106,7 @@ class GatewayUpstreamsTest(JunctionTest):
         self.a = Backend("a")
         self.b = Backend("b")
         self.c = Backend("c")
+        self.d = Backend("d")
         self.nginx = Nginx(self.path("nginx"))
         self.nginx.start()
         self.write("junction.yaml", f"""\
@@ -118,6 +119,7 @@ class GatewayUpstreamsTest(JunctionTest):
                 - {{ path: /flaky/*, to: {{ upstream: flaky, strip_prefix: /flaky }} }}
                 - {{ path: /users/*, to: {{ upstream: users, strip_prefix: /users }} }}
                 - {{ path: /retry/*, to: {{ upstream: retry, strip_prefix: /retry }} }}
+                - {{ path: /posts/*, to: {{ upstream: posts, strip_prefix: /posts }} }}
             upstreams:
               checked:
                 targets: ["{self.a.url()}", "{self.nginx.url()}"]
@@ -136,6 +138,11 @@ class GatewayUpstreamsTest(JunctionTest):
                 targets: ["{self.c.url()}"]
                 retries: {{ attempts: 3, backoff: 1ms, budget: 10%, min_per_second: 0 }}
                 circuit_breaker: {{ window: 100, minimum_calls: 100 }}  # kept closed here
+              posts:
+                targets: ["{self.d.url()}"]
+                retries: {{ attempts: 2, methods: [POST], backoff: 1ms, budget: 100%,
+                           min_per_second: 100 }}
+                circuit_breaker: {{ window: 100, minimum_calls: 100 }}
             """)
         self.proc = self.start_junction("run", "junction.yaml")
         self.port = int(self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", self.proc).group(1))
@@ -147,7 +154,7 @@ class GatewayUpstreamsTest(JunctionTest):
                 self.assertEqual(self.stop(self.proc), 0, self.log())
         finally:
             self.nginx.stop()
-            for backend in (self.a, self.b, self.c):
+            for backend in (self.a, self.b, self.c, self.d):
                 backend.stop()
             super().tearDown()
 
@@ -230,6 +237,18 @@ class GatewayUpstreamsTest(JunctionTest):
         self.assertEqual(self.metric('junction_gateway_upstream_retries_total{upstream="retry"}'), 2)
         self.assertEqual(
             self.metric('junction_gateway_upstream_retry_budget_exhausted_total{upstream="retry"}'), 20)
+
+    def test_retries_follow_the_methods_the_upstream_names(self):
+        self.d.status = 503
+        # POST is named: tried twice. GET is not named here: tried once.
+        self.assertEqual(http_request(self.port, "POST", "/posts/x", body=b"{}")[0], 503)
+        self.assertEqual(self.d.counts()[0], 2)
+        self.assertEqual(http_request(self.port, "GET", "/posts/x")[0], 503)
+        self.assertEqual(self.d.counts()[0], 3)
+        # By default only idempotent methods are retried: a POST goes once.
+        self.c.status = 503
+        self.assertEqual(http_request(self.port, "POST", "/retry/x", body=b"{}")[0], 503)
+        self.assertEqual(self.c.counts()[0], 1)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ upstreams:
     targets: ["http://127.0.0.1:8081", "http://127.0.0.1:8082/base"]
     balance: least_request
     timeout: 2s
-    retries: { attempts: 3, backoff: 20ms }
+    retries: { attempts: 3, backoff: 20ms, methods: [GET, POST] }
     circuit_breaker: { failure_rate: 25%, window: 10, minimum_calls: 5, wait_in_open: 5s }
     max_concurrent: 7
     idle_connections: 0
@@ -84,6 +84,7 @@ upstreams:
   EXPECT_EQ(u.timeout, std::chrono::seconds(2));
   EXPECT_EQ(u.attempts, 3);
   EXPECT_EQ(u.backoff, std::chrono::milliseconds(20));
+  EXPECT_EQ(u.retry_methods, (std::vector<std::string>{"GET", "POST"}));
   EXPECT_EQ(u.failure_rate, 25);
   EXPECT_EQ(u.window, 10u);
   EXPECT_EQ(u.minimum_calls, 5u);
@@ -543,6 +544,16 @@ upstreams:
   EXPECT_EQ(spec->upstreams[0].balance, Balance::kRoundRobin);
   EXPECT_EQ(spec->upstreams[0].retry_budget, 0);
   EXPECT_EQ(spec->upstreams[0].idle_connections, 128u);
+  EXPECT_TRUE(spec->upstreams[0].retry_methods.empty());  // the idempotent ones
+}
+
+TEST_F(GatewaySpecTest, RetryMethodsAreMethodNames) {
+  EXPECT_EQ(errors(R"(apiVersion: junction/v1
+upstreams:
+  a: { targets: ["http://127.0.0.1:8081"], retries: { methods: [POST, get] } }
+)"),
+            "spec.yaml:3:64: error: invalid method 'get' in retries.methods; expected upper-case "
+            "method names like [GET, PUT, POST]\n");
 }
 
 TEST_F(GatewaySpecTest, HealthOutlierHashAndBudgetMistakesPointAtTheirPlace) {
