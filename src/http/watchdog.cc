@@ -1,12 +1,12 @@
 #include "http/watchdog.h"
 
-#include <time.h>
-
 #include <boost/asio/execution_context.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <stdexcept>
+
+#include "core/coarse_clock.h"
 
 namespace junction::http::detail {
 
@@ -18,15 +18,6 @@ constexpr auto kSweepPeriod = std::chrono::milliseconds(100);
 // The coarse clock lags the monotonic clock by up to a kernel tick (4 ms at
 // HZ=250); a limit set from it gets this much on top so it is never early.
 constexpr auto kCoarseLag = std::chrono::milliseconds(10);
-
-// The monotonic clock as of the last kernel tick: a fraction of
-// steady_clock::now()'s cost, on the same time line.
-Watch::Clock::time_point coarse_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return Watch::Clock::time_point(std::chrono::seconds(ts.tv_sec) +
-                                  std::chrono::nanoseconds(ts.tv_nsec));
-}
 
 }  // namespace
 
@@ -75,7 +66,7 @@ class WatchdogService : public asio::execution_context::service {
   }
 
   void sweep() {
-    const auto now = coarse_now();
+    const auto now = coarse_steady_now();
     // Closing only queues the failed operations' handlers, so no watch is
     // removed while the list is walked.
     bool limited = false;
@@ -121,7 +112,7 @@ Watch::~Watch() {
 }
 
 void Watch::expires_after(Clock::duration limit) {
-  deadline_ = coarse_now() + kCoarseLag + limit;
+  deadline_ = coarse_steady_now() + kCoarseLag + limit;
   service_.wake();
 }
 
