@@ -113,9 +113,9 @@ Upstream::Upstream(const spec::UpstreamSpec& spec, std::shared_ptr<SharedUpstrea
 Upstream::~Upstream() = default;
 
 bool Upstream::retryable(const http::Request& req) const {
-  if (retry_methods_.empty()) return idempotent(req.method());
+  if (!retry_methods_) return idempotent(req.method());
   const auto method = req.method_string();
-  return std::any_of(retry_methods_.begin(), retry_methods_.end(),
+  return std::any_of(retry_methods_->begin(), retry_methods_->end(),
                      [&](const std::string& m) { return m == std::string_view(method); });
 }
 

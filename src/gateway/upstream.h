@@ -150,7 +150,7 @@ class Upstream {
   std::string hash_header_;
   Duration timeout_;
   int attempts_;
-  std::vector<std::string> retry_methods_;  // empty: the idempotent ones
+  std::optional<std::vector<std::string>> retry_methods_;  // unset: the idempotent ones
   resilience::Backoff backoff_;
   resilience::Bulkhead& bulkhead_;       // shared_'s
   resilience::CircuitBreaker& breaker_;  // shared_'s

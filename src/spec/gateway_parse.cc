@@ -874,6 +874,7 @@ void parse_retries(const Node& block, UpstreamSpec& u, Diagnostics& diags) {
   Config r = Config::bind(retries_schema(), block, diags);
   u.attempts = positive<int>(r, "attempts", 10, diags);
   if (r.has("methods")) {
+    u.retry_methods.emplace();
     for (const std::string& m : r.strings("methods")) {
       const bool method = !m.empty() && std::all_of(m.begin(), m.end(), [](char ch) {
         return (ch >= 'A' && ch <= 'Z') || ch == '-' || ch == '_';
@@ -883,7 +884,7 @@ void parse_retries(const Node& block, UpstreamSpec& u, Diagnostics& diags) {
                     "expected upper-case method names like [GET, PUT, POST]");
         continue;
       }
-      u.retry_methods.push_back(m);
+      u.retry_methods->push_back(m);
     }
   }
   u.backoff = r.duration("backoff");

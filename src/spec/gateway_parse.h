@@ -239,9 +239,9 @@ struct UpstreamSpec {
   std::string hash_header;
   Duration timeout = std::chrono::seconds(15);  // one attempt, connecting included
   int attempts = 2;                             // total tries of a retryable request; 1 = no retry
-  // The methods that may be retried; empty: the idempotent ones (GET, HEAD,
-  // OPTIONS, PUT, DELETE, TRACE).
-  std::vector<std::string> retry_methods;
+  // The methods that may be retried; unset: the idempotent ones (GET, HEAD,
+  // OPTIONS, PUT, DELETE, TRACE); empty: none.
+  std::optional<std::vector<std::string>> retry_methods;
   Duration backoff = std::chrono::milliseconds(50);  // first retry's ceiling, doubling
   Duration max_backoff = std::chrono::seconds(1);
   double retry_budget = 20;           // percent of the requests of the budget's window

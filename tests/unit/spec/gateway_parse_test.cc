@@ -544,7 +544,7 @@ upstreams:
   EXPECT_EQ(spec->upstreams[0].balance, Balance::kRoundRobin);
   EXPECT_EQ(spec->upstreams[0].retry_budget, 0);
   EXPECT_EQ(spec->upstreams[0].idle_connections, 128u);
-  EXPECT_TRUE(spec->upstreams[0].retry_methods.empty());  // the idempotent ones
+  EXPECT_FALSE(spec->upstreams[0].retry_methods);  // the idempotent ones
 }
 
 TEST_F(GatewaySpecTest, RetryMethodsAreMethodNames) {
@@ -554,6 +554,13 @@ upstreams:
 )"),
             "spec.yaml:3:64: error: invalid method 'get' in retries.methods; expected upper-case "
             "method names like [GET, PUT, POST]\n");
+  auto none = parse(R"(apiVersion: junction/v1
+upstreams:
+  a: { targets: ["http://127.0.0.1:8081"], retries: { methods: [] } }
+)");
+  ASSERT_TRUE(none) << diags_.format();
+  ASSERT_TRUE(none->upstreams[0].retry_methods);
+  EXPECT_TRUE(none->upstreams[0].retry_methods->empty());  // no method is retried
 }
 
 TEST_F(GatewaySpecTest, HealthOutlierHashAndBudgetMistakesPointAtTheirPlace) {
