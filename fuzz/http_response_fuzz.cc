@@ -1,7 +1,10 @@
 // libFuzzer target: the client's HTTP response parser on arbitrary bytes,
 // fed whole and then in two pieces split where the first byte says, the way
 // reads deliver them. It must never crash or read out of bounds, and where
-// the bytes are split must not change what it makes of them.
+// the bytes are split must not change what it makes of them. Relaying the
+// fields as lines must not change it either, and each relayed line must be
+// a field the parser would have stored.
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <cstddef>
@@ -25,18 +28,20 @@ struct Outcome {
   std::string reason;
   std::string body;
   std::vector<std::pair<std::string, std::string>> fields;
+  std::string lines;  // relayed
   bool keep_alive = false;
   size_t left = 0;
 
   bool operator==(const Outcome&) const = default;
 };
 
-Outcome parse(std::string_view bytes, size_t split, bool head_request) {
+Outcome parse(std::string_view bytes, size_t split, bool head_request, bool relay = false) {
   ClientResponseParser parser;
   parser.header_limit(1024);
   parser.body_limit(4096);
   parser.skip(head_request);
   Outcome out;
+  if (relay) parser.relay_fields({&out.lines, 0, nullptr});
   std::string buffer;
   size_t offered = 0;  // of bytes, into the buffer
   const std::string_view pieces[] = {bytes.substr(0, split), bytes.substr(split)};
@@ -73,5 +78,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Outcome whole = parse(bytes, bytes.size(), head_request);
   const Outcome two = parse(bytes, split, head_request);
   if (!(whole == two)) std::abort();
+  const Outcome relayed = parse(bytes, bytes.size(), head_request, true);
+  if (relayed.ec != whole.ec || relayed.done != whole.done || relayed.status != whole.status ||
+      relayed.reason != whole.reason || relayed.body != whole.body ||
+      relayed.keep_alive != whole.keep_alive || relayed.left != whole.left) {
+    std::abort();
+  }
+  if (!relayed.done) return 0;
+  std::string_view rest = relayed.lines;
+  while (!rest.empty()) {
+    const size_t end = rest.find("\r\n");
+    if (end == std::string_view::npos) std::abort();
+    const std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(end + 2);
+    const size_t colon = line.find(": ");
+    if (colon == std::string_view::npos) std::abort();
+    const std::pair<std::string, std::string> field{line.substr(0, colon), line.substr(colon + 2)};
+    if (std::find(whole.fields.begin(), whole.fields.end(), field) == whole.fields.end()) {
+      std::abort();
+    }
+  }
   return 0;
 }

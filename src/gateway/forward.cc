@@ -153,8 +153,9 @@ void prepare_upstream_request(http::Request& req, const http::RequestInfo& info,
   req.prepare_payload();
 }
 
-void strip_hop_by_hop(http::Response& res) {
+void adopt_upstream_answer(http::Response& res) {
   remove_hop_by_hop(res);
+  res.erase(bhttp::field::server);
 }
 
 std::string strip_prefix(std::string_view target, std::string_view prefix) {

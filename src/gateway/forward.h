@@ -30,9 +30,11 @@ http::Request upstream_request(const http::Request& in, std::string_view target,
 void prepare_upstream_request(http::Request& req, const http::RequestInfo& info,
                               std::string& forwarding);
 
-// Removes the hop-by-hop headers of an upstream response; the server sets
-// its own framing when it sends it on.
-void strip_hop_by_hop(http::Response& res);
+// Makes an upstream's answer the gateway's: removes its hop-by-hop fields
+// (the server sets its own framing when it sends it on) and its Server (the
+// gateway answers as itself, as nginx and Envoy do: the client need not
+// know what runs behind).
+void adopt_upstream_answer(http::Response& res);
 
 // The request target with `prefix` removed when the path starts with it at a
 // segment boundary: "/api/orders?x" less "/api" is "/orders?x", and "/api"

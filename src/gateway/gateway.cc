@@ -62,6 +62,21 @@ void add_version_notices(const spec::RouteVersionSpec& v, http::Response& res) {
   if (!v.deprecation_link.empty()) res.insert(bhttp::field::link, v.deprecation_link);
 }
 
+// The upstream's fields that the gateway replaces on a route's answers: its
+// own Server (as nginx and Envoy do: the client need not know what runs
+// behind) and X-Request-Id, and the fields of a rate limit and of a
+// version's life when the route has them.
+http::FieldNames relay_dropped(const spec::GatewayRouteSpec& r, bool limited) {
+  http::FieldNames names;
+  names.add("Server").add("X-Request-Id");
+  if (limited) names.add("Retry-After").add_prefix("RateLimit-");
+  if (r.version) {
+    if (!r.version->deprecation.empty()) names.add("Deprecation");
+    if (!r.version->sunset.empty()) names.add("Sunset");
+  }
+  return names;
+}
+
 std::array<observe::Counter*, 5> class_counters(observe::Registry& metrics,
                                                 const std::string& route) {
   std::array<observe::Counter*, 5> out{};
@@ -155,6 +170,7 @@ Result<std::unique_ptr<Gateway>> Gateway::create(const spec::GatewaySpec& spec,
       return Error::invalid("route " + rt.label + ": flow targets need the process's flows");
     }
     if (r.cors) rt.cors.emplace(*r.cors, r.methods);
+    rt.relay_dropped = relay_dropped(r, rt.limiter != nullptr);
     if (r.validate) {
       if (!r.validate->schema) {
         return Error::invalid("route " + rt.label + ": its body schema was not compiled");
@@ -421,10 +437,19 @@ asio::awaitable<void> Gateway::serve(RouteRuntime& rt, http::Request& req,
       const unsigned version = req.version();
       std::string forwarding;  // X-Forwarded-* and X-Request-Id, as header lines
       const std::string target = to_upstream(rt, req, info, ex, forwarding);
-      // The upstream's answer is read straight into `res`.
+      // The upstream's answer is read straight into `res`, its fields
+      // relayed as the server's header lines, but for a CORS route, whose
+      // policy edits the answer's fields (Vary, Access-Control-*).
+      http::RelayedFields relayed;
+      if (info.response_lines && !rt.cors) {
+        relayed = {info.response_lines, info.response_lines->size(), &rt.relay_dropped};
+      }
       const UpstreamResult result = co_await rt.upstream->forward(
-          req, target, rt.upstream->retryable(req), info.remote_address, forwarding, res);
+          req, target, rt.upstream->retryable(req), info.remote_address, forwarding, res, relayed);
       from_upstream(result, version, info.request_id, ex, res);
+      if (relayed.lines && result.outcome != UpstreamResult::Outcome::kResponse) {
+        relayed.lines->resize(relayed.from);
+      }
     }
     if (limit) set_limit_fields(res, *rt.limiter, *limit, info.response_lines);
   }
@@ -447,7 +472,7 @@ void Gateway::from_upstream(const UpstreamResult& result, unsigned version,
                             const std::string& request_id, Exchange& ex, http::Response& res) {
   ex.attempts = result.attempts;
   if (result.outcome == UpstreamResult::Outcome::kResponse) {
-    strip_hop_by_hop(res);
+    adopt_upstream_answer(res);
     res.version(version);
   } else {
     res = upstream_problem(result.outcome, request_id, version);

@@ -84,6 +84,9 @@ class Gateway {
     std::optional<TopicTarget> topic;
     RateLimiter* limiter = nullptr;  // shared by every thread's Gateway
     std::optional<CorsPolicy> cors;
+    // The upstream's fields the gateway writes itself on this route's
+    // answers, dropped when the others are relayed as lines.
+    http::FieldNames relay_dropped;
     std::optional<BodyValidator> body_validator;
     std::array<observe::Counter*, 5> by_class{};  // 1xx..5xx
     observe::Histogram* latency = nullptr;

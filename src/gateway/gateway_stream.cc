@@ -140,7 +140,7 @@ asio::awaitable<http::Response> Gateway::proxy_stream(RouteRuntime& rt, http::Re
     co_return upstream_problem(result.outcome, info.request_id, version);
   }
   http::Response res = std::move(result.response);
-  strip_hop_by_hop(res);
+  adopt_upstream_answer(res);
   res.version(version);
   ex.relay = std::move(result.body);
   co_return res;

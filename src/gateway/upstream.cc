@@ -230,7 +230,8 @@ bool Upstream::should_retry(const UpstreamResult& result, int attempt, int allow
 
 asio::awaitable<UpstreamResult> Upstream::forward(const http::Request& req, std::string_view path,
                                                   bool retryable, std::string_view client_address,
-                                                  std::string_view fields, http::Response& out) {
+                                                  std::string_view fields, http::Response& out,
+                                                  http::RelayedFields relayed) {
   // Read before the first suspension: the address belongs to the caller.
   const std::optional<uint64_t> key = hash_key(req, client_address);
   auto permit = bulkhead_.try_enter();
@@ -248,7 +249,7 @@ asio::awaitable<UpstreamResult> Upstream::forward(const http::Request& req, std:
     } else {
       target = pick(key, target);  // avoiding the last one tried
       const UpstreamTarget& t = shared_->targets()[target];
-      const http::RelayTo to{t.url, t.origin, t.host_header, t.base_path, path, fields};
+      const http::RelayTo to{t.url, t.origin, t.host_header, t.base_path, path, fields, relayed};
       ++in_flight_[target];
       const Status sent = co_await client_.relay(to, req, out);
       --in_flight_[target];

@@ -78,10 +78,14 @@ class Upstream {
   // outlive the call; req is sent as it is, by every attempt, followed by
   // the header lines `fields` (see prepare_upstream_request). The answer
   // (kResponse) is read into `out`, which the caller keeps: returned by
-  // value, it was moved once more at every level.
+  // value, it was moved once more at every level. With `relayed.lines` set,
+  // the answer's end-to-end fields are written there instead of into `out`
+  // (see http::RelayedFields); the caller cuts them back to `relayed.from`
+  // when the result is not kResponse.
   asio::awaitable<UpstreamResult> forward(const http::Request& req, std::string_view target,
                                           bool retryable, std::string_view client_address,
-                                          std::string_view fields, http::Response& out);
+                                          std::string_view fields, http::Response& out,
+                                          http::RelayedFields relayed = {});
 
   // Like forward(), but returns once the response header is in; the body is
   // read from the result. With `body` set, the request body is read from it

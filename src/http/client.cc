@@ -63,7 +63,8 @@ struct Exchange {
 template <class Stream>
 asio::awaitable<Exchange> exchange(Stream& stream, ClientConnection& conn, const Request& req,
                                    const RequestLine& line, Clock::time_point deadline,
-                                   uint64_t max_body, Response& response) {
+                                   uint64_t max_body, const RelayedFields& relayed,
+                                   Response& response) {
   Exchange out;
   Watch& watch = *conn.watch;
   beast::flat_buffer& buffer = conn.buffer;
@@ -86,6 +87,7 @@ asio::awaitable<Exchange> exchange(Stream& stream, ClientConnection& conn, const
   parser.header_limit(kMaxResponseHeader);
   parser.body_limit(max_body);
   if (req.method() == bhttp::verb::head) parser.skip(true);
+  if (relayed.lines) parser.relay_fields(relayed);
   auto rec = co_await read_parsed(stream, buffer, parser, ReadUntil::kMessage);
   watch.expires_never();
   out.got_response_bytes = parser.got_some();
@@ -189,7 +191,8 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     // Named: temporaries in a co_await expression are a g++ 12 hazard.
     const std::shared_ptr<ClientState> no_keep;
     const RequestLine as_is;
-    const Status sent = co_await round_trip(no_keep, url, origin, req, as_is, response);
+    const RelayedFields stored;
+    const Status sent = co_await round_trip(no_keep, url, origin, req, as_is, stored, response);
     if (!sent) co_return sent.error();
     co_return response;
   }
@@ -201,7 +204,8 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
   // caught here rather than by a wrapper coroutine, a frame per request.
   asio::awaitable<Status> round_trip([[maybe_unused]] std::shared_ptr<ClientState> keep,
                                      const Url& url, std::string_view origin, const Request& req,
-                                     RequestLine line, Response& response) {
+                                     RequestLine line, const RelayedFields& relayed,
+                                     Response& response) {
     std::string failure;
     try {
       // A tick early at worst, on a timeout of seconds.
@@ -218,10 +222,10 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
         Exchange ex;
         if (conn->plain) {
           ex = co_await exchange(*conn->plain, *conn, req, line, deadline,
-                                 options.max_response_body, response);
+                                 options.max_response_body, relayed, response);
         } else {
           ex = co_await exchange(*conn->secure, *conn, req, line, deadline,
-                                 options.max_response_body, response);
+                                 options.max_response_body, relayed, response);
         }
         if (!ex.ec) {
           if (ex.keep_alive) pool.put(origin, std::move(conn));
@@ -324,7 +328,7 @@ asio::awaitable<Status> Client::relay(const RelayTo& to, const Request& req, Res
   }
   // Not a coroutine itself: the state's round trip is awaited directly.
   return state_->round_trip(state_, to.server, to.origin, req,
-                            RequestLine{to.prefix, to.target, to.host, to.fields}, out);
+                            RequestLine{to.prefix, to.target, to.host, to.fields}, to.relayed, out);
 }
 
 size_t Client::idle_connections() const {

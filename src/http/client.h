@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/units.h"
 #include "http/body_source.h"
+#include "http/relayed_fields.h"
 #include "http/types.h"
 #include "http/url.h"
 
@@ -48,6 +49,8 @@ struct RelayTo {
   std::string_view target;  // the path and query asked for
   // Header lines ("Name: value\r\n") sent after the request's own fields.
   std::string_view fields = {};
+  // Where the answer's end-to-end fields go as lines, when `lines` is set.
+  RelayedFields relayed = {};
 };
 
 namespace detail {

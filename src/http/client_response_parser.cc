@@ -5,6 +5,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
+#include <cstring>
 
 #include "http/hop_by_hop.h"
 
@@ -19,6 +20,54 @@ namespace {
 // A chunk-size line with its extensions; longer ones are refused.
 constexpr size_t kMaxChunkLine = 4096;
 
+// What a relaying parser does with a field, told by its name without case: a
+// switch on the length and a comparison or two of whole words, where
+// Beast's string_to_field hashes the name into its table of some 350 names.
+// The hop-by-hop names are those of is_hop_by_hop().
+enum class RelayKind { kPass, kContentLength, kTransferEncoding, kConnection, kHopByHop };
+
+RelayKind relay_kind(std::string_view name) {
+  const auto hop_if = [](bool is) { return is ? RelayKind::kHopByHop : RelayKind::kPass; };
+  switch (name.size()) {
+    case 2:
+      return hop_if(syntax::token_is(name, "te"));
+    case 7:
+      return hop_if(syntax::token_is(name, "trailer") || syntax::token_is(name, "upgrade"));
+    case 10:
+      if (syntax::token_is(name, "connection")) return RelayKind::kConnection;
+      return hop_if(syntax::token_is(name, "keep-alive"));
+    case 14:
+      return syntax::token_is(name, "content-length") ? RelayKind::kContentLength
+                                                      : RelayKind::kPass;
+    case 16:
+      return hop_if(syntax::token_is(name, "proxy-connection"));
+    case 17:
+      return syntax::token_is(name, "transfer-encoding") ? RelayKind::kTransferEncoding
+                                                         : RelayKind::kPass;
+    case 18:
+      return hop_if(syntax::token_is(name, "proxy-authenticate"));
+    case 19:
+      return hop_if(syntax::token_is(name, "proxy-authorization"));
+    default:
+      return RelayKind::kPass;
+  }
+}
+
+void append_line(std::string& lines, std::string_view name, std::string_view value) {
+  // One resize rather than four appends that each check the capacity.
+  const size_t at = lines.size();
+  lines.resize(at + name.size() + value.size() + 4);
+  char* p = lines.data() + at;
+  std::memcpy(p, name.data(), name.size());
+  p += name.size();
+  *p++ = ':';
+  *p++ = ' ';
+  if (!value.empty()) std::memcpy(p, value.data(), value.size());
+  p += value.size();
+  *p++ = '\r';
+  *p = '\n';
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -27,6 +76,11 @@ int hex_value(char c) {
 }
 
 }  // namespace
+
+void ClientResponseParser::relay_fields(const RelayedFields& relayed) {
+  relayed_ = relayed;
+  if (relayed_.lines) relayed_.lines->resize(relayed_.from);
+}
 
 size_t ClientResponseParser::put(boost::asio::const_buffer bytes, error_code& ec) {
   const std::string_view in(static_cast<const char*>(bytes.data()), bytes.size());
@@ -98,6 +152,7 @@ size_t ClientResponseParser::put_head(std::string_view in, error_code& ec) {
     // An interim answer (100 Continue, 103 Early Hints): the final one follows.
     message_ = Response{};
     framing_ = {};
+    if (relayed_.lines) relayed_.lines->resize(relayed_.from);
     return head_size;
   }
   begin_body(ec);
@@ -108,10 +163,13 @@ size_t ClientResponseParser::put_head(std::string_view in, error_code& ec) {
 bool ClientResponseParser::parse_head(std::string_view head, error_code& ec) {
   const size_t eol = head.find(kCrlf);
   if (!parse_status_line(head.substr(0, eol), ec)) return false;
-  if (!syntax::for_each_line(head.substr(eol + kCrlf.size()),
-                             [&](std::string_view line) { return parse_field(line, ec); })) {
-    return false;
-  }
+  const std::string_view fields = head.substr(eol + kCrlf.size());
+  const bool parsed =
+      relayed_.lines
+          ? syntax::for_each_line(fields, [&](std::string_view l) { return relay_field(l, ec); })
+          : syntax::for_each_line(fields, [&](std::string_view l) { return parse_field(l, ec); });
+  if (!parsed) return false;
+  if (relayed_.lines && framing_.connection_names_fields) store_relayed_fields();
   if (framing_.has_length && framing_.has_transfer_encoding) {
     // Which one frames the body is what request smuggling plays on.
     ec = bhttp::error::bad_transfer_encoding;
@@ -178,6 +236,59 @@ bool ClientResponseParser::parse_field(std::string_view line, error_code& ec) {
   if (ec) return false;
   if (store) message_.insert(known, name, value);
   return true;
+}
+
+bool ClientResponseParser::relay_field(std::string_view line, error_code& ec) {
+  std::string_view name;
+  std::string_view value;
+  ec = syntax::split_field(line, name, value);
+  if (ec) return false;
+  switch (relay_kind(name)) {
+    case RelayKind::kContentLength: {
+      const bool first = !framing_.has_length;
+      ec = framing_.content_length(value);
+      // A body read whole says its length, and the server writes it. Only
+      // an answer without the body it describes keeps the field.
+      const unsigned status = message_.result_int();
+      const bool bodiless = head_request_ || status < 200 || status == 204 || status == 304;
+      if (!ec && first && bodiless) message_.insert(bhttp::field::content_length, name, value);
+      break;
+    }
+    case RelayKind::kTransferEncoding:
+      ec = framing_.transfer_encoding(value);
+      break;
+    case RelayKind::kConnection:
+      ec = framing_.connection(value);
+      // As parse_field(): kept when it says more than the version's default.
+      if (!ec && (framing_.connection_says_more || message_.version() < 11)) {
+        message_.insert(bhttp::field::connection, name, value);
+      }
+      break;
+    case RelayKind::kHopByHop:
+      break;
+    case RelayKind::kPass:
+      if (relayed_.dropped == nullptr || !relayed_.dropped->contains(name)) {
+        append_line(*relayed_.lines, name, value);
+      }
+      break;
+  }
+  return !ec;
+}
+
+// The Connection field named fields to remove: the relayed ones go into the
+// message after all, where the proxy removes those it names. Rare: no
+// common server names fields in Connection.
+void ClientResponseParser::store_relayed_fields() {
+  std::string_view rest = std::string_view(*relayed_.lines).substr(relayed_.from);
+  while (!rest.empty()) {
+    const size_t end = rest.find(kCrlf);
+    const std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(end + kCrlf.size());
+    const size_t colon = line.find(':');
+    const std::string_view name = line.substr(0, colon);
+    message_.insert(bhttp::string_to_field(name), name, line.substr(colon + 2));
+  }
+  relayed_.lines->resize(relayed_.from);
 }
 
 void ClientResponseParser::begin_body(error_code& ec) {

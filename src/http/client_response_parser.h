@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "http/field_syntax.h"
+#include "http/relayed_fields.h"
 #include "http/types.h"
 
 namespace junction::http {
@@ -33,6 +34,9 @@ namespace junction::http {
 // characters in values, a Content-Length that is one decimal number (equal
 // repeats allowed), never both Content-Length and Transfer-Encoding. Errors
 // are Beast's http::error codes, so callers map them as before.
+//
+// A proxy may have the end-to-end fields written as header lines instead of
+// stored (relay_fields()).
 class ClientResponseParser {
  public:
   ClientResponseParser() = default;
@@ -45,6 +49,9 @@ class ClientResponseParser {
   void body_limit(uint64_t bytes) { body_limit_ = bytes; }
   // The answer to a HEAD request: no body whatever the fields say.
   void skip(bool head_request) { head_request_ = head_request; }
+  // Writes the answer's end-to-end fields to `relayed.lines` (see
+  // RelayedFields), cut back to `relayed.from` first. Before the first put().
+  void relay_fields(const RelayedFields& relayed);
 
   // Parses what it can of `bytes` and returns how many it used. Sets ec to
   // http::error::need_more when the message needs more than is there, to
@@ -80,6 +87,8 @@ class ClientResponseParser {
   bool parse_head(std::string_view head, boost::system::error_code& ec);
   bool parse_status_line(std::string_view line, boost::system::error_code& ec);
   bool parse_field(std::string_view line, boost::system::error_code& ec);
+  bool relay_field(std::string_view line, boost::system::error_code& ec);
+  void store_relayed_fields();
   void begin_body(boost::system::error_code& ec);
   size_t put_chunk_size(std::string_view in, boost::system::error_code& ec);
   size_t put_trailers(std::string_view in, boost::system::error_code& ec);
@@ -97,6 +106,7 @@ class ClientResponseParser {
   bool keep_alive_ = false;
   bool until_close_ = false;
   syntax::FramingFields framing_;  // what the head's fields said
+  RelayedFields relayed_;
 };
 
 }  // namespace junction::http

@@ -21,26 +21,36 @@ bool is_id_char(char c) {
          c == '_' || c == '-';
 }
 
-// Whether the response already frames its body as prepare_payload() would:
-// one Content-Length equal to the body's size and no Transfer-Encoding, on
-// a status that has a body. A proxied response nearly always does, and
-// rewriting the field would cost an erase and an insert.
-bool framed_by_length(const Response& res) {
+// How a response frames its body, against what prepare_payload() would make.
+enum class Framing {
+  kByLength,  // one Content-Length equal to the body's size, no Transfer-Encoding
+  kNone,      // a status with a body, and no Content-Length or Transfer-Encoding
+  kOther,     // anything else: prepare_payload() sets it right
+};
+
+// A proxied response nearly always comes framed by length or (relayed as
+// lines, see RelayedFields) not at all; rewriting the field would cost an
+// erase and an insert.
+Framing framing_of(const Response& res) {
   const unsigned status = res.result_int();
-  if (status < 200 || status == 204 || status == 304) return false;
+  if (status < 200 || status == 204 || status == 304) return Framing::kOther;
   bool matches = false;
   for (const auto& field : res) {
-    if (field.name() == bhttp::field::transfer_encoding) return false;
+    if (field.name() == bhttp::field::transfer_encoding) return Framing::kOther;
     if (field.name() != bhttp::field::content_length) continue;
-    if (matches) return false;  // a second one
+    if (matches) return Framing::kOther;  // a second one
     const auto value = field.value();
     uint64_t length = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
     matches =
         ec == std::errc() && end == value.data() + value.size() && length == res.body().size();
-    if (!matches) return false;
+    if (!matches) return Framing::kOther;
   }
-  return matches;
+  return matches ? Framing::kByLength : Framing::kNone;
+}
+
+bool framed_by_length(const Response& res) {
+  return framing_of(res) == Framing::kByLength;
 }
 
 }  // namespace
@@ -105,11 +115,13 @@ bool finish_response_on_wire(Response& res, unsigned version, bool wanted, bool 
   // an HTTP/1.0 client, with that version and no field, does not.
   const bool keep_alive = wanted && (!has_connection || res.keep_alive());
   res.version(version);
+  Framing framing = Framing::kByLength;
   if (head_request) {
     if (res.find(bhttp::field::content_length) == res.end()) res.content_length(res.body().size());
     res.body().clear();
-  } else if (!framed_by_length(res)) {
-    res.prepare_payload();
+  } else {
+    framing = framing_of(res);
+    if (framing == Framing::kOther) res.prepare_payload();
   }
   // A Connection field set by the handler is Beast's to amend; without one,
   // the default of the version needs no line.
@@ -119,6 +131,12 @@ bool finish_response_on_wire(Response& res, unsigned version, bool wanted, bool 
     lines.append("Server: ").append(options.server_name).append("\r\n");
   }
   lines.append(kRequestIdHeader).append(": ").append(info.request_id).append("\r\n");
+  if (framing == Framing::kNone) {
+    // A line, not a field: an insertion into Beast's tree costs more.
+    char digits[20];
+    const auto end = std::to_chars(digits, digits + sizeof digits, res.body().size()).ptr;
+    lines.append("Content-Length: ").append(digits, end).append("\r\n");
+  }
   if (!has_connection && keep_alive != persistent_by_default) {
     lines.append(keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
   }

@@ -5,6 +5,7 @@
 
 #include <boost/system/error_code.hpp>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -21,6 +22,33 @@ bool is_token(std::string_view s);
 bool all_text(std::string_view s);
 // Without leading and trailing spaces and tabs.
 std::string_view trim(std::string_view s);
+
+// Whether `token` (a field name or other token, already checked) is `lower`
+// without case, where `lower` holds only lowercase letters, digits and '-'.
+// Eight bytes at a time: setting bit 5 lowercases a letter and leaves digits
+// and '-' alone, and it turns no other token character into one of those.
+// A byte-wise case-insensitive compare cost ten instructions a character.
+inline bool token_is(std::string_view token, std::string_view lower) {
+  const size_t n = lower.size();
+  if (token.size() != n) return false;
+  constexpr uint64_t kCaseBits = 0x2020202020202020ULL;
+  const auto word = [](const char* p) {
+    uint64_t w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+  };
+  if (n < 8) {
+    for (size_t i = 0; i < n; ++i) {
+      if ((token[i] | 0x20) != lower[i]) return false;
+    }
+    return true;
+  }
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    if ((word(token.data() + i) | kCaseBits) != word(lower.data() + i)) return false;
+  }
+  // The tail, as the last eight bytes (overlapping what was compared).
+  return (word(token.data() + n - 8) | kCaseBits) == word(lower.data() + n - 8);
+}
 
 // "Name: value", the value trimmed. No name, a space before the colon, or a
 // folded line (which starts with a space) is http::error::bad_field, as RFC
@@ -83,7 +111,8 @@ struct FramingFields {
   bool chunked = false;  // the last coding is chunked
   bool says_close = false;
   bool says_keep_alive = false;
-  bool connection_says_more = false;  // a token other than keep-alive
+  bool connection_says_more = false;     // a token other than keep-alive
+  bool connection_names_fields = false;  // a token other than keep-alive and close
 
   // Takes a Content-Length, Transfer-Encoding or Connection value. Errors:
   // bad_content_length (not a number, or unlike an earlier one),

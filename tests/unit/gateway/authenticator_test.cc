@@ -139,8 +139,7 @@ TEST_F(AuthenticatorTest, ARememberedTokenExpiresOnTime) {
   // The verifier reads the tick-old clock; waiting on the precise one could
   // wake up to a token the verifier still sees as a tick short of expiry.
   auto now = [] {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               coarse_system_now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::seconds>(coarse_system_now().time_since_epoch())
         .count();
   };
   const int64_t exp = now() + 2;

@@ -313,5 +313,135 @@ TEST(ClientResponseParserTest, LimitsHoldWhicheverWayTheBodyIsFramed) {
   EXPECT_EQ(at.res.body(), "four");
 }
 
+// Relayed: the end-to-end fields become lines, in the answer's order, the
+// hop-by-hop ones and the proxy's own dropped, Content-Length still stored.
+struct Relayed {
+  Parsed parsed;
+  std::string lines;
+};
+
+Relayed relay(std::string_view raw, const FieldNames* dropped = nullptr,
+              std::string lines = "Before: kept\r\n", size_t from = 14) {
+  ClientResponseParser parser;
+  parser.relay_fields({&lines, from, dropped});
+  boost::system::error_code ec;
+  while (!raw.empty() && !parser.is_done()) {
+    const size_t used = parser.put(boost::asio::buffer(raw.data(), raw.size()), ec);
+    EXPECT_FALSE(ec) << ec.message();
+    if (ec || used == 0) break;
+    raw.remove_prefix(used);
+  }
+  EXPECT_TRUE(parser.is_done());
+  const bool keep_alive = parser.keep_alive();
+  return {{parser.release(), keep_alive}, lines};
+}
+
+TEST(ClientResponseParserTest, RelayedFieldsBecomeLinesAndNoneIsStored) {
+  FieldNames dropped;
+  dropped.add("Server").add_prefix("RateLimit-");
+  const Relayed r = relay(
+      "HTTP/1.1 200 OK\r\n"
+      "server: upstream\r\n"
+      "Date: Fri, 27 Nov 2026 09:00:00 GMT\r\n"
+      "Keep-Alive: timeout=5\r\n"
+      "Content-Type:   text/plain  \r\n"
+      "RATELIMIT-Remaining: 3\r\n"
+      "Content-Length: 5\r\n"
+      "Connection: keep-alive\r\n"
+      "Set-Cookie: a=1\r\n"
+      "Set-Cookie: b=2\r\n"
+      "\r\n"
+      "hello",
+      &dropped);
+  EXPECT_EQ(r.parsed.res.body(), "hello");
+  EXPECT_TRUE(r.parsed.keep_alive);
+  EXPECT_EQ(r.lines,
+            "Before: kept\r\n"
+            "Date: Fri, 27 Nov 2026 09:00:00 GMT\r\n"
+            "Content-Type: text/plain\r\n"
+            "Set-Cookie: a=1\r\n"
+            "Set-Cookie: b=2\r\n");
+  EXPECT_EQ(field_count(r.parsed.res), 0u);  // the server writes the body's length
+}
+
+TEST(ClientResponseParserTest, ARelayedAnswerWithoutItsBodyKeepsItsLength) {
+  ClientResponseParser head;
+  std::string lines;
+  head.skip(true);
+  head.relay_fields({&lines, 0, nullptr});
+  boost::system::error_code ec;
+  const std::string_view raw = "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\nX-A: 1\r\n\r\n";
+  head.put(boost::asio::buffer(raw.data(), raw.size()), ec);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_EQ(head.get()[bhttp::field::content_length], "1234");
+  const Relayed not_modified =
+      relay("HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\nETag: \"x\"\r\n\r\n");
+  EXPECT_EQ(not_modified.parsed.res[bhttp::field::content_length], "99");
+  EXPECT_EQ(not_modified.lines, "Before: kept\r\nETag: \"x\"\r\n");
+}
+
+TEST(ClientResponseParserTest, RelayingCutsTheLinesBackToWhereTheExchangeBegan) {
+  // What an earlier attempt left goes; what was there before it stays.
+  const Relayed r = relay("HTTP/1.1 204 No Content\r\nX-New: 1\r\n\r\n", nullptr,
+                          "Before: kept\r\nX-Old-Attempt: 1\r\n");
+  EXPECT_EQ(r.lines, "Before: kept\r\nX-New: 1\r\n");
+  // An interim answer's fields are not the final answer's.
+  const Relayed interim = relay(
+      "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+      "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Final: 1\r\n\r\n");
+  EXPECT_EQ(interim.lines, "Before: kept\r\nX-Final: 1\r\n");
+}
+
+TEST(ClientResponseParserTest, AConnectionThatNamesFieldsHasThemStoredForTheProxyToRemove) {
+  const Relayed r = relay(
+      "HTTP/1.1 200 OK\r\n"
+      "X-Hop: 1\r\n"
+      "Content-Type: text/plain\r\n"
+      "Connection: X-Hop\r\n"
+      "Content-Length: 0\r\n"
+      "\r\n");
+  EXPECT_EQ(r.lines, "Before: kept\r\n");
+  EXPECT_EQ(r.parsed.res["X-Hop"], "1");
+  EXPECT_EQ(r.parsed.res[bhttp::field::content_type], "text/plain");
+  EXPECT_EQ(r.parsed.res[bhttp::field::connection], "X-Hop");
+  // "close" names no field: the fields stay lines.
+  const Relayed closing =
+      relay("HTTP/1.1 200 OK\r\nX-Mine: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(closing.lines, "Before: kept\r\nX-Mine: 1\r\n");
+  EXPECT_FALSE(closing.parsed.keep_alive);
+}
+
+TEST(ClientResponseParserTest, RelayingRefusesWhatStoringRefuses) {
+  for (const std::string_view bad : {
+           "HTTP/1.1 200 OK\r\nX-Bad: a\x01b\r\nContent-Length: 0\r\n\r\n",
+           "HTTP/1.1 200 OK\r\nBad Name: x\r\nContent-Length: 0\r\n\r\n",
+           "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+           "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+       }) {
+    std::string lines;
+    ClientResponseParser parser;
+    parser.relay_fields({&lines, 0, nullptr});
+    boost::system::error_code ec;
+    parser.put(boost::asio::buffer(bad.data(), bad.size()), ec);
+    EXPECT_TRUE(ec && ec != bhttp::error::need_more) << bad;
+  }
+}
+
+FieldNames names_for_test() {
+  FieldNames n;
+  n.add("Retry-After").add_prefix("RateLimit-");
+  return n;
+}
+
+TEST(FieldNamesTest, WholeNamesAndPrefixesWithoutCase) {
+  const FieldNames n = names_for_test();
+  EXPECT_TRUE(n.contains("retry-after"));
+  EXPECT_TRUE(n.contains("RateLimit-Limit"));
+  EXPECT_TRUE(n.contains("ratelimit-policy"));
+  EXPECT_FALSE(n.contains("Retry-After-Not"));
+  EXPECT_FALSE(n.contains("RateLimit"));
+  EXPECT_FALSE(n.contains("X-RateLimit-Limit"));
+}
+
 }  // namespace
 }  // namespace junction::http
