@@ -43,5 +43,7 @@ using MessageBatch = std::vector<Message>;
 int64_t now_ms();
 // A new unique message id (time-ordered, 26 chars, like a ULID).
 std::string new_message_id();
+// The same, into `out` (whose buffer is reused).
+void new_message_id(std::string& out);
 
 }  // namespace junction

@@ -14,6 +14,7 @@
 #include "gateway/forward.h"
 #include "gateway/normalized_path.h"
 #include "gateway/route_policy_request.h"
+#include "http/field_lookup.h"
 #include "http/problem.h"
 
 namespace junction::gateway {
@@ -299,7 +300,7 @@ Gateway::RouteRuntime* Gateway::select_route(const http::Request& req,
   const NormalizedPath& path = *normalized;
   const HeaderView headers(req);
   std::string_view host;
-  if (auto it = req.find(bhttp::field::host); it != req.end()) host = sv(it->value());
+  if (auto value = http::first_value(req, bhttp::field::host)) host = *value;
   // A CORS preflight asks about another method: it matches the route that
   // method would reach, and is answered here when that route has a policy.
   std::string_view origin;

@@ -15,7 +15,9 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <optional>
 
+#include "core/message.h"
 #include "http/dispatch.h"
+#include "http/field_lookup.h"
 #include "http/parsed_read.h"
 #include "http/problem.h"
 #include "http/server_request_parser.h"
@@ -115,14 +117,14 @@ class Connection {
       head.keep_raw_head(true);
     }
     version_ = 11;
-    request_id_ = choose_request_id({});
+    request_id_.clear();  // made when the head is in, or for an error before
 
     watch_.expires_after(limits_.header_timeout);
     auto hec = co_await read_parsed(stream_, buffer_, head, ReadUntil::kHeader);
     if (hec) co_return co_await on_read_error(hec);
     slot_.busy = true;
     version_ = head.get().version();
-    request_id_ = choose_request_id(head.get()["X-Request-Id"]);
+    choose_request_id(first_value(head.get(), "X-Request-Id").value_or(""), request_id_);
 
     const auto& fields = head.get().base();
     if (static_cast<size_t>(std::distance(fields.begin(), fields.end())) >
@@ -303,6 +305,7 @@ class Connection {
   // cannot be trusted to start at a request boundary.
   asio::awaitable<Next> reply_error(int status, std::string_view title, const std::string& detail) {
     slot_.busy = true;
+    if (request_id_.empty()) new_message_id(request_id_);  // the head did not come in
     Response res = problem_response(status, title, detail, request_id_, version_);
     RequestInfo info = base_;
     info.request_id = request_id_;

@@ -55,13 +55,17 @@ bool framed_by_length(const Response& res) {
 
 }  // namespace
 
-std::string choose_request_id(std::string_view client_value) {
+void choose_request_id(std::string_view client_value, std::string& out) {
   bool sane = !client_value.empty() && client_value.size() <= kMaxRequestIdLength;
   for (char c : client_value) {
     if (!sane) break;
     sane = is_id_char(c);
   }
-  return sane ? std::string(client_value) : new_message_id();
+  if (sane) {
+    out.assign(client_value);
+  } else {
+    new_message_id(out);
+  }
 }
 
 asio::awaitable<void> call_stream_handler(

@@ -11,8 +11,8 @@
 namespace junction::http::detail {
 
 // The client's X-Request-Id when it is safe to echo and log (<= 128 chars of
-// [A-Za-z0-9._-]); a fresh id otherwise.
-std::string choose_request_id(std::string_view client_value);
+// [A-Za-z0-9._-]); a fresh id otherwise. Into `out`, whose buffer is reused.
+void choose_request_id(std::string_view client_value, std::string& out);
 
 // Runs a streaming handler; an exception ends it as if it had returned.
 asio::awaitable<void> call_stream_handler(
