@@ -120,7 +120,8 @@ class Connection {
     request_id_.clear();  // made when the head is in, or for an error before
 
     watch_.expires_after(limits_.header_timeout);
-    auto hec = co_await read_parsed(stream_, buffer_, head, ReadUntil::kHeader);
+    auto hec =
+        co_await read_parsed(stream_, buffer_, head, ReadUntil::kHeader, FirstRead::kAfterOtherWork);
     if (hec) co_return co_await on_read_error(hec);
     slot_.busy = true;
     version_ = head.get().version();

@@ -3,6 +3,7 @@ passed on whole without its trailers, interim 1xx answers are skipped, a
 body framed by the close arrives whole, and an answer that cannot be framed
 without guessing (both framings, two lengths, a header line split by a bare
 LF) is a 502: never passed on, nothing of it reaches the client."""
+import http.client
 import socket
 import threading
 import unittest
@@ -23,6 +24,12 @@ ANSWERS = {
                      b"Connection: close\r\n\r\nabc"),
     "/injected": (b"HTTP/1.1 200 OK\r\nX-A: a\nSet-Cookie: stolen=1\r\nContent-Length: 2\r\n"
                   b"Connection: close\r\n\r\nok"),
+    "/own-fields": (b"HTTP/1.1 200 OK\r\nServer: secret-backend/1.0\r\nX-Request-Id: upstream-id\r\n"
+                    b"Set-Cookie: a=1\r\nX-Hop: dropped\r\nset-cookie: b=2\r\n"
+                    b"Connection: close, X-Hop\r\nContent-Length: 2\r\n\r\nok"),
+    "/plain": (b"HTTP/1.1 200 OK\r\nServer: secret-backend/1.0\r\nX-Request-Id: upstream-id\r\n"
+               b"Set-Cookie: a=1\r\nset-cookie: b=2\r\nContent-Type:  text/plain \r\n"
+               b"Connection: close\r\nContent-Length: 2\r\n\r\nok"),
 }
 
 
@@ -104,6 +111,23 @@ class UpstreamAnswersTest(JunctionTest):
         status, _, body = http_request(self.port, "GET", "/until-close")
         self.assertEqual(status, 200)
         self.assertEqual(body, b"read to the end")
+
+    def test_the_gateway_answers_as_itself_and_keeps_the_rest(self):
+        for path in ["/plain", "/own-fields"]:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            conn.request("GET", path, headers={"X-Request-Id": "client-id"})
+            res = conn.getresponse()
+            fields = [(k.lower(), v) for k, v in res.getheaders()]
+            self.assertEqual(res.read(), b"ok")
+            conn.close()
+            self.assertEqual([v for k, v in fields if k == "server"], ["junction"], path)
+            self.assertEqual([v for k, v in fields if k == "x-request-id"], ["client-id"], path)
+            self.assertEqual([v for k, v in fields if k == "set-cookie"], ["a=1", "b=2"], path)
+            self.assertEqual([v for k, v in fields if k == "content-length"], ["2"], path)
+            self.assertNotIn("x-hop", dict(fields), path)  # named by Connection
+        self.assertEqual(dict(fields).get("content-type"), None)
+        status, headers, _ = http_request(self.port, "GET", "/plain")
+        self.assertEqual(headers["Content-Type"], "text/plain")
 
     def test_an_answer_that_cannot_be_framed_is_a_502(self):
         for path in ["/both-framings", "/two-lengths", "/injected"]:
