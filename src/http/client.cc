@@ -88,8 +88,7 @@ asio::awaitable<Exchange> exchange(Stream& stream, ClientConnection& conn, const
   parser.body_limit(max_body);
   if (req.method() == bhttp::verb::head) parser.skip(true);
   if (relayed.lines) parser.relay_fields(relayed);
-  auto rec =
-      co_await read_parsed(stream, buffer, parser, ReadUntil::kMessage, FirstRead::kAfterOtherWork);
+  auto rec = co_await read_parsed(stream, buffer, parser, ReadUntil::kMessage);
   watch.expires_never();
   out.got_response_bytes = parser.got_some();
   if (rec) {

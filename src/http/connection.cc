@@ -120,8 +120,7 @@ class Connection {
     request_id_.clear();  // made when the head is in, or for an error before
 
     watch_.expires_after(limits_.header_timeout);
-    auto hec =
-        co_await read_parsed(stream_, buffer_, head, ReadUntil::kHeader, FirstRead::kAfterOtherWork);
+    auto hec = co_await read_parsed(stream_, buffer_, head, ReadUntil::kHeader);
     if (hec) co_return co_await on_read_error(hec);
     slot_.busy = true;
     version_ = head.get().version();

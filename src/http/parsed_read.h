@@ -14,7 +14,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/deferred.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -26,15 +25,6 @@
 namespace junction::http {
 
 enum class ReadUntil { kHeader, kMessage };
-
-// When the first read is tried. Asio (1.81) tries every read at once and
-// waits for the socket only when that finds nothing, at the price of a
-// recvfrom failing with EAGAIN: nearly two a proxied request, one for the
-// upstream's answer just asked for and one for the client's next request
-// just answered. kAfterOtherWork first lets the thread run what else is
-// ready (a trip through its queue, no syscall): under load the bytes are in
-// by then, and when idle it costs a queue trip.
-enum class FirstRead { kNow, kAfterOtherWork };
 
 namespace detail {
 // Beast's ssl_stream declares async_read_some the pre-deferred way, so TLS
@@ -51,8 +41,7 @@ inline constexpr bool kReadsDeferred<boost::beast::ssl_stream<Next>> = false;
 template <class Stream, class Parser>
 boost::asio::awaitable<boost::system::error_code> read_parsed(Stream& stream,
                                                               boost::beast::flat_buffer& buffer,
-                                                              Parser& parser, ReadUntil until,
-                                                              FirstRead first = FirstRead::kNow) {
+                                                              Parser& parser, ReadUntil until) {
   namespace bhttp = boost::beast::http;
   // Deferred, not use_awaitable, where the stream allows: awaiting the
   // operation directly costs no coroutine frame per read.
@@ -66,10 +55,6 @@ boost::asio::awaitable<boost::system::error_code> read_parsed(Stream& stream,
   if constexpr (requires { parser.eager(whole); }) parser.eager(whole);
   auto done = [&] { return whole ? parser.is_done() : parser.is_header_done(); };
   boost::system::error_code ec;
-  if (first == FirstRead::kAfterOtherWork && buffer.size() == 0) {
-    auto later = boost::asio::post(stream.get_executor(), boost::asio::deferred);
-    co_await std::move(later);
-  }
   while (!done()) {
     if (buffer.size() > 0) {
       const size_t used = parser.put(buffer.data(), ec);
