@@ -131,7 +131,11 @@ RateLimiter::Decision RateLimiter::check(std::string_view key, TimePoint now, ui
     std::lock_guard lock(shard.mu);
     auto found = shard.index.find(k);
     if (found != shard.index.end()) {
-      shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
+      // A hot key is already first: moving it would still write the list's
+      // links, a cache line the I/O threads would pass back and forth.
+      if (found->second != shard.lru.begin()) {
+        shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
+      }
     } else {
       if (shard.index.size() >= shard.capacity) {
         Shard::Entry& victim = shard.lru.back();
@@ -152,13 +156,18 @@ RateLimiter::Decision RateLimiter::check(std::string_view key, TimePoint now, ui
       shard.index.emplace(shard.lru.front().key, shard.lru.begin());
     }
     auto& buckets = shard.lru.front().buckets;
-    // All or nothing: a request one limit refuses must not drain the others.
-    for (auto& b : buckets) {
-      results.push_back(b.peek(now, cost));
-      allowed = allowed && results.back().allowed;
-    }
-    if (allowed) {
-      for (size_t i = 0; i < buckets.size(); ++i) results[i] = buckets[i].try_take(now, cost);
+    if (buckets.size() == 1) {
+      results.push_back(buckets.front().try_take(now, cost));
+      allowed = results.back().allowed;
+    } else {
+      // All or nothing: a request one limit refuses must not drain the others.
+      for (auto& b : buckets) {
+        results.push_back(b.peek(now, cost));
+        allowed = allowed && results.back().allowed;
+      }
+      if (allowed) {
+        for (size_t i = 0; i < buckets.size(); ++i) results[i] = buckets[i].try_take(now, cost);
+      }
     }
   }
 
