@@ -218,14 +218,19 @@ Result<Identity> Authenticator::authenticate(HeaderView headers,
   }
   bool try_jwt = jwt_ && (require.auth == AuthMode::kJwt ||
                           (require.auth == AuthMode::kAny && (bearer || !key)));
-  Result<Identity> id = Error::unauthorized("credentials are required");
-  if (try_jwt) {
-    id = bearer ? from_jwt(*bearer)
-                : Result<Identity>(Error::unauthorized("a bearer token is required"));
-  } else if (keys_ && require.auth != AuthMode::kJwt) {
-    id = key ? from_api_key(*key)
-             : Result<Identity>(Error::unauthorized("an API key is required in " + key_header_));
-  }
+  // Made where it is decided, not made first and assigned over: an error
+  // made in advance cost an allocation on every request.
+  Result<Identity> id = [&]() -> Result<Identity> {
+    if (try_jwt) {
+      if (bearer) return from_jwt(*bearer);
+      return Error::unauthorized("a bearer token is required");
+    }
+    if (keys_ && require.auth != AuthMode::kJwt) {
+      if (key) return from_api_key(*key);
+      return Error::unauthorized("an API key is required in " + key_header_);
+    }
+    return Error::unauthorized("credentials are required");
+  }();
   if (!id) return id;
   for (const auto& scope : require.scopes) {
     if (!contains(id->scopes, scope))
