@@ -7,10 +7,14 @@
 //             in 8 MiB steps (what src/log/segment.cc does)
 //   direct    O_DIRECT, each group first copied into a 4 KiB-aligned buffer
 //             (as a journal would have to); not what the log does
+//   direct-tail  O_DIRECT with groups that end inside a block, as records
+//             do: each write starts at the block the last group ended in,
+//             written again with that group's tail and zeros after the new
+//             end, into blocks reserved ahead like `reserved`
 // Writeback that the kernel leaves to its own threads is not counted, so
 // the buffered modes read a little low.
 //
-// Usage: junction_write_path_probe DIR plain|reserved|direct [GROUP_BYTES]
+// Usage: junction_write_path_probe DIR plain|reserved|direct|direct-tail [GROUP_BYTES]
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -45,20 +49,25 @@ int fail(const char* what) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s DIR plain|reserved|direct [GROUP_BYTES]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DIR plain|reserved|direct|direct-tail [GROUP_BYTES]\n",
+                 argv[0]);
     return 2;
   }
   const std::string path = std::string(argv[1]) + "/write_path_probe.bin";
   const std::string_view mode = argv[2];
-  const bool direct = mode == "direct";
+  const bool tail = mode == "direct-tail";
+  const bool direct = mode == "direct" || tail;
   const bool reserve = mode != "plain";
   // 1.6 MB: about what one commit group of 4 publishers with 1 KiB records holds.
   size_t group = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1600 * 1024;
-  group = (group + kBlock - 1) / kBlock * kBlock;  // O_DIRECT wants whole blocks
+  // O_DIRECT wants whole blocks; direct-tail keeps the size as asked.
+  if (!tail) group = (group + kBlock - 1) / kBlock * kBlock;
 
   std::vector<char> records(group, 'x');
   void* aligned = nullptr;
-  if (posix_memalign(&aligned, kBlock, group) != 0) return fail("posix_memalign");
+  // Room for a kept tail block ahead of the group and a padded block after.
+  const size_t buffer_size = group + 2 * kBlock;
+  if (posix_memalign(&aligned, kBlock, buffer_size) != 0) return fail("posix_memalign");
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | (direct ? O_DIRECT : 0), 0644);
   if (fd < 0) return fail("open");
 
@@ -73,11 +82,30 @@ int main(int argc, char** argv) {
       reserved += kReserveStep;
     }
     const char* from = records.data();
-    if (direct) {
+    size_t length = group;
+    off_t at = pos;
+    if (tail) {
+      // The kept tail of the block `pos` is in stays at the buffer's start
+      // (it was moved there after the last write); the group follows it,
+      // zeros fill the last block.
+      char* buffer = static_cast<char*>(aligned);
+      const size_t kept = static_cast<size_t>(pos) % kBlock;
+      std::memcpy(buffer + kept, records.data(), group);
+      length = (kept + group + kBlock - 1) / kBlock * kBlock;
+      std::memset(buffer + kept + group, 0, length - kept - group);
+      at = pos - static_cast<off_t>(kept);
+      from = buffer;
+    } else if (direct) {
       std::memcpy(aligned, records.data(), group);
       from = static_cast<const char*>(aligned);
     }
-    if (::pwrite(fd, from, group, pos) != static_cast<ssize_t>(group)) return fail("pwrite");
+    if (::pwrite(fd, from, length, at) != static_cast<ssize_t>(length)) return fail("pwrite");
+    if (tail) {
+      // The block the group ended in opens the next write.
+      char* buffer = static_cast<char*>(aligned);
+      const size_t end = static_cast<size_t>(pos) % kBlock + group;
+      std::memmove(buffer, buffer + end / kBlock * kBlock, end % kBlock);
+    }
     if (::fdatasync(fd) != 0) return fail("fdatasync");
     pos += static_cast<off_t>(group);
   }
