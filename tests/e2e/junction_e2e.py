@@ -46,8 +46,11 @@ class JunctionTest(unittest.TestCase):
         self.dir = tempfile.mkdtemp(prefix="junction-e2e-")
         self.procs = []
         self.logs = []
+        # A cleanup, registered first, so it runs last: after tearDown and
+        # after the cleanups a test adds (start_gateway's clean stop).
+        self.addCleanup(self._remove_everything)
 
-    def tearDown(self):
+    def _remove_everything(self):
         for p in self.procs:
             if p.poll() is None:
                 p.kill()
@@ -84,6 +87,23 @@ class JunctionTest(unittest.TestCase):
     def stop(self, proc, sig=signal.SIGTERM, timeout=60):
         proc.send_signal(sig)
         return proc.wait(timeout=timeout)
+
+    def start_gateway(self, *args):
+        """Starts junction with `args` and returns its gateway's port. When
+        the test ends, junction must still be running and stop cleanly on
+        SIGTERM (exit 0)."""
+        self.proc = self.start_junction(*args)
+        self.addCleanup(self._stops_cleanly, self.proc)
+        return self.gateway_port(self.proc)
+
+    def _stops_cleanly(self, proc):
+        self.assertIsNone(proc.poll(), f"junction exited early:\n{self.log()}")
+        self.assertEqual(self.stop(proc), 0, self.log())
+
+    def gateway_port(self, proc):
+        """The port the gateway bound (port 0 in the spec), from the log."""
+        m = self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", proc)
+        return int(m.group(1))
 
     def wait_for_log(self, pattern, proc=None, timeout=60.0):
         """Waits for a line matching `pattern` in the junction log; returns the match.
@@ -128,6 +148,35 @@ def json_lines(text):
     # A line still being written (no newline yet) is not a record yet.
     whole = text[: text.rfind("\n") + 1]
     return [json.loads(l) for l in whole.splitlines() if l.strip()]
+
+
+class RawServer:
+    """A TCP server on a loopback port that hands each connection it
+    accepts to answer(conn), in a thread of its own: for upstreams that must
+    say exactly which bytes they send. Counts the connections it accepted."""
+
+    def __init__(self, backlog=64):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(backlog)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            threading.Thread(target=self.answer, args=(conn,), daemon=True).start()
+
+    def answer(self, conn):
+        raise NotImplementedError
+
+    def close(self):
+        self.sock.close()
 
 
 class RecordingServer:

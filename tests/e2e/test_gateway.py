@@ -95,8 +95,7 @@ class GatewayTest(JunctionTest):
                 circuit_breaker: {{ window: 4, minimum_calls: 4, failure_rate: 50%, wait_in_open: 60s }}
             """)
         self.proc = self.start_junction("run", "junction.yaml")
-        m = self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", self.proc)
-        self.port = int(m.group(1))
+        self.port = self.gateway_port(self.proc)
 
     def tearDown(self):
         if self.proc.poll() is None:

@@ -23,8 +23,7 @@ class GatewayAccessLogTest(JunctionTest):
     def start(self, access_log):
         self.write("junction.yaml", SPEC.format(listen=0, access_log=access_log))
         self.proc = self.start_junction("run", "junction.yaml")
-        m = self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", self.proc)
-        self.port = int(m.group(1))
+        self.port = self.gateway_port(self.proc)
 
     def tearDown(self):
         if getattr(self, "proc", None) is not None and self.proc.poll() is None:

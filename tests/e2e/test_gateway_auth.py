@@ -101,7 +101,7 @@ class GatewayJwksAndPolicyTest(JunctionTest):
 
     def start(self):
         proc = self.start_junction("run", "junction.yaml")
-        self.port = int(self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", proc).group(1))
+        self.port = self.gateway_port(proc)
         self.obs = int(self.wait_for_log(r"observability on \S+ \(port (\d+)\)", proc).group(1))
         return proc
 
@@ -236,7 +236,7 @@ class GatewayClientCertificateTest(JunctionTest):
                   to: { static: { body: either } }
             """)
         self.proc = self.start_junction("run", "junction.yaml")
-        self.port = int(self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", self.proc).group(1))
+        self.port = self.gateway_port(self.proc)
 
     def tearDown(self):
         if self.proc.poll() is None:

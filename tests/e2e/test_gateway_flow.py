@@ -114,7 +114,7 @@ class GatewayFlowTest(JunctionTest):
                 output: {{ reply: {{}} }}
             """)
         self.proc = self.start_junction("run", "junction.yaml")
-        self.port = int(self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", self.proc).group(1))
+        self.port = self.gateway_port(self.proc)
         self.wait_for_log(r"flow quote: running", self.proc)
         for flow in ("slow", "tally", "window", "parts"):
             self.wait_for_log(rf"flow {flow}: running", self.proc)

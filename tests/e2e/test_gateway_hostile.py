@@ -64,7 +64,7 @@ class HostileClientTest(JunctionTest):
                 targets: ["http://127.0.0.1:{self.up.port}"]
             """)
         self.proc = self.start_junction("run", "junction.yaml")
-        self.port = int(self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", self.proc).group(1))
+        self.port = self.gateway_port(self.proc)
 
     def tearDown(self):
         if self.proc.poll() is None:

@@ -32,8 +32,7 @@ class GatewayReloadTest(JunctionTest):
         self.write("junction.yaml", SPEC.format(listen=0, path="/a", upstream="alpha",
                                                 port=self.a.port))
         self.proc = self.start_junction("run", "junction.yaml")
-        m = self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", self.proc)
-        self.port = int(m.group(1))
+        self.port = self.gateway_port(self.proc)
 
     def tearDown(self):
         self.hold_a.release()

@@ -131,8 +131,7 @@ class GatewayStreamTest(JunctionTest):
                 targets: ["http://127.0.0.1:{self.upstream.port}"]
             """)
         self.proc = self.start_junction("run", "junction.yaml")
-        m = self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", self.proc)
-        self.port = int(m.group(1))
+        self.port = self.gateway_port(self.proc)
         # Warm up (pools, allocator) before the memory baseline is taken.
         status, _, _ = http_request(self.port, "POST", "/files/warm", body=b"x" * 1000)
         self.assertEqual(status, 200)

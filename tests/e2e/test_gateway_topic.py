@@ -28,7 +28,7 @@ class GatewayTopicTest(JunctionTest):
                 output: { file: out/orders.jsonl }
             """)
         self.proc = self.start_junction("run", "junction.yaml")
-        self.port = int(self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", self.proc).group(1))
+        self.port = self.gateway_port(self.proc)
         self.obs = int(self.wait_for_log(r"observability on \S+ \(port (\d+)\)", self.proc).group(1))
 
     def tearDown(self):

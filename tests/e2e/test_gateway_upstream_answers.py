@@ -4,11 +4,9 @@ body framed by the close arrives whole, and an answer that cannot be framed
 without guessing (both framings, two lengths, a header line split by a bare
 LF) is a 502: never passed on, nothing of it reaches the client."""
 import http.client
-import socket
-import threading
 import unittest
 
-from junction_e2e import JunctionTest, http_request
+from junction_e2e import JunctionTest, RawServer, http_request
 
 ANSWERS = {
     "/chunked": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Up: 1\r\n"
@@ -33,24 +31,9 @@ ANSWERS = {
 }
 
 
-class RawUpstream:
+class RawUpstream(RawServer):
     """Answers each connection's first request with the canned bytes for its
     path, then closes."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.answer, args=(conn,), daemon=True).start()
 
     def answer(self, conn):
         with conn:
@@ -62,9 +45,6 @@ class RawUpstream:
                 data += chunk
             path = data.split(b" ", 2)[1].decode()
             conn.sendall(ANSWERS.get(path, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
-
-    def close(self):
-        self.sock.close()
 
 
 class UpstreamAnswersTest(JunctionTest):
@@ -84,7 +64,7 @@ class UpstreamAnswersTest(JunctionTest):
                 retries: {{ attempts: 1 }}
             """)
         self.proc = self.start_junction("run", "junction.yaml")
-        self.port = int(self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", self.proc).group(1))
+        self.port = self.gateway_port(self.proc)
 
     def tearDown(self):
         if self.proc.poll() is None:

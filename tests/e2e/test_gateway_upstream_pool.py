@@ -5,37 +5,22 @@ calls opens no new connection; with a smaller pool, what did not fit was
 closed and is opened again. Each upstream counts the connections it
 accepted and holds every request until the whole wave has arrived, so that
 the wave really has that many calls in flight at once."""
-import socket
 import threading
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
-from junction_e2e import JunctionTest, http_request
+from junction_e2e import JunctionTest, RawServer, http_request
 
 WAVE = 6
 
 
-class WaveUpstream:
+class WaveUpstream(RawServer):
     """Keep-alive HTTP/1.1 server: answers the requests of a wave together,
     once WAVE of them are waiting."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.accepted = 0
         self.barrier = threading.Barrier(WAVE, timeout=20)
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            threading.Thread(target=self.answer, args=(conn,), daemon=True).start()
+        super().__init__()
 
     def answer(self, conn):
         with conn:
@@ -53,15 +38,14 @@ class WaveUpstream:
                     return
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 
-    def close(self):
-        self.sock.close()
-
 
 class UpstreamPoolTest(JunctionTest):
     def setUp(self):
         super().setUp()
         self.kept = WaveUpstream()
+        self.addCleanup(self.kept.close)
         self.few = WaveUpstream()
+        self.addCleanup(self.few.close)
         self.write("junction.yaml", f"""\
             apiVersion: junction/v1
             gateway:
@@ -77,17 +61,7 @@ class UpstreamPoolTest(JunctionTest):
                 idle_connections: 2
             """)
         # One I/O thread: one pool per target, whatever the kernel's spread.
-        self.proc = self.start_junction("run", "--threads", "1", "junction.yaml")
-        self.port = int(self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", self.proc).group(1))
-
-    def tearDown(self):
-        try:
-            if self.proc.poll() is None:
-                self.assertEqual(self.stop(self.proc), 0, self.log())
-        finally:
-            self.kept.close()
-            self.few.close()
-            super().tearDown()
+        self.port = self.start_gateway("run", "--threads", "1", "junction.yaml")
 
     def wave(self, path):
         with ThreadPoolExecutor(WAVE) as pool:

@@ -19,6 +19,7 @@ class GatewayVersionsTest(JunctionTest):
         self.upstream = RecordingServer(lambda request: (200, {"from": "upstream"}, {
             "Deprecation": "@1", "Sunset": "Thu, 01 Jan 1970 00:00:00 GMT",
             "Link": '<https://upstream.example/next>; rel="next"'}))
+        self.addCleanup(self.upstream.close)
         self.write("api-keys.txt", "client:k-123\n")
         notices = ('deprecated: 2026-06-30, sunset: "2027-01-31T12:00:00Z", '
                    'link: "https://developer.example.com/v2"')
@@ -46,16 +47,7 @@ class GatewayVersionsTest(JunctionTest):
               backend:
                 targets: ["{self.upstream.url()}"]
             """)
-        self.proc = self.start_junction("run", "junction.yaml")
-        self.port = int(self.wait_for_log(r"gateway listening on 127\.0\.0\.1:(\d+)", self.proc).group(1))
-
-    def tearDown(self):
-        try:
-            if self.proc.poll() is None:
-                self.assertEqual(self.stop(self.proc), 0, self.log())
-        finally:
-            self.upstream.close()
-            super().tearDown()
+        self.port = self.start_gateway("run", "junction.yaml")
 
     def assert_notices(self, headers):
         self.assertEqual(headers.get("Deprecation"), DEPRECATION)
