@@ -13,20 +13,23 @@
 
 namespace junction {
 
-inline std::chrono::steady_clock::time_point coarse_steady_now() {
+namespace detail {
+// `Clock`'s time as `id`, a coarse clock on the same time line, reads it.
+template <class Clock>
+typename Clock::time_point coarse_now(clockid_t id) {
   timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return std::chrono::steady_clock::time_point(
-      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-          std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+  clock_gettime(id, &ts);
+  return typename Clock::time_point(std::chrono::duration_cast<typename Clock::duration>(
+      std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+}
+}  // namespace detail
+
+inline std::chrono::steady_clock::time_point coarse_steady_now() {
+  return detail::coarse_now<std::chrono::steady_clock>(CLOCK_MONOTONIC_COARSE);
 }
 
 inline std::chrono::system_clock::time_point coarse_system_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-  return std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+  return detail::coarse_now<std::chrono::system_clock>(CLOCK_REALTIME_COARSE);
 }
 
 }  // namespace junction

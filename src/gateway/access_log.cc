@@ -1,10 +1,10 @@
 #include "gateway/access_log.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 
+#include "core/sized_writer.h"
 #include "observe/json_escape.h"
 
 namespace junction::gateway {
@@ -42,48 +42,39 @@ bool needs_escape(std::string_view s) {
   return special(tail);
 }
 
-// Writes into a buffer sized for the worst case up front: appending piece
-// by piece to a std::string checked its capacity for every piece, and was
-// most of the line's cost (callgrind, bench/gateway).
+// The line's JSON pieces, written through a SizedWriter sized for the
+// worst case up front.
 class LineWriter {
  public:
-  explicit LineWriter(char* at) : p_(at) {}
+  LineWriter(std::string& out, size_t most) : w_(out, most) {}
 
-  void raw(std::string_view s) {
-    if (s.empty()) return;  // an empty view may have no data() for memcpy
-    std::memcpy(p_, s.data(), s.size());
-    p_ += s.size();
-  }
+  void raw(std::string_view s) { w_.text(s); }
   void string(std::string_view key, std::string_view value) {
-    raw(key);
+    w_.text(key);
     if (!needs_escape(value)) {
-      raw(value);
+      w_.text(value);
     } else {
       std::string escaped;
       observe::detail::append_json_escaped(escaped, value);
-      raw(escaped);
+      w_.text(escaped);
     }
-    *p_++ = '"';
+    w_.put('"');
   }
-  void number(std::string_view key, uint64_t value) {
-    raw(key);
-    p_ = std::to_chars(p_, p_ + 20, value).ptr;
-  }
+  void number(std::string_view key, uint64_t value) { w_.text(key).number(value); }
   // Fixed-point milliseconds with three decimals: a JSON library would
   // write 0.037 as 3.7E-2, and printf-style formatting costs more than the
   // request.
   void millis(std::string_view key, double ms) {
     uint64_t micros = ms > 0 ? static_cast<uint64_t>(std::llround(ms * 1000)) : 0;
     number(key, micros / 1000);
-    *p_++ = '.';
-    *p_++ = static_cast<char>('0' + micros / 100 % 10);
-    *p_++ = static_cast<char>('0' + micros / 10 % 10);
-    *p_++ = static_cast<char>('0' + micros % 10);
+    w_.put('.')
+        .put(static_cast<char>('0' + micros / 100 % 10))
+        .put(static_cast<char>('0' + micros / 10 % 10))
+        .put(static_cast<char>('0' + micros % 10));
   }
-  char* end() const { return p_; }
 
  private:
-  char* p_;
+  SizedWriter w_;
 };
 
 }  // namespace
@@ -100,9 +91,7 @@ void append_access_line(const AccessEntry& e, std::string& out) {
   size_t bound = 256;  // the keys, numbers and punctuation
   for (auto v : strings) bound += v.size() * kMaxEscapedBytesPerByte;
 
-  const size_t start = out.size();
-  out.resize(start + bound);
-  LineWriter w(out.data() + start);
+  LineWriter w(out, bound);
   w.raw("{\"type\":\"access\"");
   w.string(",\"request_id\":\"", e.request_id);
   w.string(",\"method\":\"", e.method);
@@ -117,7 +106,6 @@ void append_access_line(const AccessEntry& e, std::string& out) {
   w.string(",\"identity\":\"", e.identity);
   w.millis(",\"latency_ms\":", e.latency_ms);
   w.raw("}");
-  out.resize(static_cast<size_t>(w.end() - out.data()));
 }
 
 std::string format_access_line(const AccessEntry& e) {

@@ -2,10 +2,10 @@
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
-#include <cstring>
 #include <initializer_list>
 #include <vector>
 
+#include "core/sized_writer.h"
 #include "http/hop_by_hop.h"
 
 namespace junction::gateway {
@@ -117,26 +117,16 @@ void forward_fields(http::RequestHeader& req, const http::RequestInfo& info) {
   req.erase(bhttp::field::host);
 }
 
-// "Name: value\r\n" for each field with a value, sized once and written
-// without a capacity check per piece.
+// "Name: value\r\n" for each field with a value, in `out` (its old
+// content replaced).
 void write_lines(std::string& out,
                  std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
   size_t size = 0;
+  for (const auto& [name, value] : fields) size += name.size() + value.size() + 4;
+  out.clear();
+  SizedWriter w(out, size);
   for (const auto& [name, value] : fields) {
-    if (!value.empty()) size += name.size() + value.size() + 4;
-  }
-  out.resize(size);
-  char* p = out.data();
-  const auto put = [&p](std::string_view s) {
-    std::memcpy(p, s.data(), s.size());
-    p += s.size();
-  };
-  for (const auto& [name, value] : fields) {
-    if (value.empty()) continue;
-    put(name);
-    put(": ");
-    put(value);
-    put("\r\n");
+    if (!value.empty()) w.text(name).text(": ").text(value).text("\r\n");
   }
 }
 

@@ -5,8 +5,8 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
-#include <cstring>
 
+#include "core/sized_writer.h"
 #include "http/hop_by_hop.h"
 
 namespace junction::http {
@@ -54,18 +54,7 @@ RelayKind relay_kind(std::string_view name) {
 }
 
 void append_line(std::string& lines, std::string_view name, std::string_view value) {
-  // One resize rather than four appends that each check the capacity.
-  const size_t at = lines.size();
-  lines.resize(at + name.size() + value.size() + 4);
-  char* p = lines.data() + at;
-  std::memcpy(p, name.data(), name.size());
-  p += name.size();
-  *p++ = ':';
-  *p++ = ' ';
-  if (!value.empty()) std::memcpy(p, value.data(), value.size());
-  p += value.size();
-  *p++ = '\r';
-  *p = '\n';
+  SizedWriter(lines, name.size() + value.size() + 4).text(name).text(": ").text(value).text("\r\n");
 }
 
 int hex_value(char c) {
