@@ -16,6 +16,7 @@
 #
 # Usage: bench/gateway/instructions.sh [BUILD_DIR]
 #   DURATION=5s    the measured wrk run; CONNECTIONS=8 wrk connections
+#   KEEP=DIR       keep each proxy's callgrind dump there, for callgrind_annotate
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
@@ -89,6 +90,11 @@ measure() {
   [ ${#dumps[@]} -eq 1 ] || { echo "$label: expected one dump, found ${dumps[*]}" >&2; exit 1; }
   ir=$(callgrind_annotate "${dumps[0]}" | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')
   printf '%s\t%s\t%s\n' "$label" "$requests" "$ir" >>"$work/results.tsv"
+  if [ -n "${KEEP:-}" ]; then
+    mkdir -p "$KEEP"
+    cp "${dumps[0]}" "$KEEP/${label//[^a-z]/-}.callgrind"
+    echo "$requests" >"$KEEP/${label//[^a-z]/-}.requests"
+  fi
 }
 
 measure nginx "$nginx_port" \

@@ -29,6 +29,7 @@
 #if BOOST_VERSION / 100 == 1081 && defined(BOOST_ASIO_HAS_EPOLL) && \
     !defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT)
 #define JUNCTION_DRAINED_READ 1
+#include <atomic>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/detail/bind_handler.hpp>
 #include <boost/asio/detail/fenced_block.hpp>
@@ -39,6 +40,7 @@
 #include <boost/asio/detail/reactor.hpp>
 #include <boost/asio/detail/reactor_op.hpp>
 #include <boost/asio/detail/socket_ops.hpp>
+#include <boost/asio/execution_context.hpp>
 #else
 #define JUNCTION_DRAINED_READ 0
 #endif
@@ -128,6 +130,40 @@ class Cancellation {
   adetail::socket_type socket_;
 };
 
+// Bumped whenever a context that reactor_of() answered for goes away, so
+// that a cached answer is never used for another context at the same address.
+inline std::atomic<uint64_t> contexts_gone{0};
+
+class ContextGuard : public boost::asio::execution_context::service {
+ public:
+  using key_type = ContextGuard;
+  static inline boost::asio::execution_context::id id;
+  explicit ContextGuard(boost::asio::execution_context& context) : service(context) {}
+  ~ContextGuard() override { contexts_gone.fetch_add(1, std::memory_order_release); }
+
+ private:
+  void shutdown() override {}
+};
+
+// The context's reactor. use_service looks it up under the registry's
+// mutex, comparing type names (about 500 instructions); an I/O thread runs
+// one context, so the last answer is nearly always the one wanted.
+template <class Executor>
+adetail::reactor& reactor_of(const Executor& executor) {
+  auto& context = boost::asio::query(executor, boost::asio::execution::context);
+  thread_local boost::asio::execution_context* last_context = nullptr;
+  thread_local adetail::reactor* last_reactor = nullptr;
+  thread_local uint64_t last_gone = 0;
+  const uint64_t gone = contexts_gone.load(std::memory_order_acquire);
+  if (last_context != &context || last_gone != gone) {
+    boost::asio::use_service<ContextGuard>(context);
+    last_reactor = &boost::asio::use_service<adetail::reactor>(context);
+    last_context = &context;
+    last_gone = gone;
+  }
+  return *last_reactor;
+}
+
 struct Initiate {
   template <class Handler>
   void operator()(Handler&& handler, tcp::socket* socket,
@@ -137,8 +173,7 @@ struct Initiate {
     using Op = RecvOp<H, IoExecutor>;
     auto& io = SocketAccess::io(*socket);
     auto& impl = io.get_implementation();
-    auto& reactor = boost::asio::use_service<adetail::reactor>(
-        boost::asio::query(io.get_executor(), boost::asio::execution::context));
+    auto& reactor = reactor_of(io.get_executor());
     H& h = handler;
     const bool is_continuation = boost_asio_handler_cont_helpers::is_continuation(h);
     auto slot = boost::asio::get_associated_cancellation_slot(h);

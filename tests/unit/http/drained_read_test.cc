@@ -174,6 +174,26 @@ TEST(DrainedReadTest, AWaitingReadIsCancelledByItsSlotAndBySocketCancel) {
   EXPECT_EQ(after.data, "still");
 }
 
+TEST(DrainedReadTest, AContextMadeWhereAnEndedOneWasReadsThroughItsOwnReactor) {
+  // The same storage each time, so each context has the address of the
+  // last: what the read remembers of an ended context must not be used.
+  std::optional<asio::io_context> ctx;
+  for (int i = 0; i < 3; ++i) {
+    ctx.emplace(1);
+    {
+      SocketPair pair(*ctx);
+      asio::write(pair.client, asio::buffer(std::string("round")));
+      std::string buffer;
+      Read read;
+      start_read(pair.server, 64, read, buffer);
+      run_until_done(*ctx, read);
+      ASSERT_TRUE(read.done) << i;
+      EXPECT_EQ(read.data, "round") << i;
+    }
+    ctx.reset();
+  }
+}
+
 TEST(DrainedReadTest, AwaitsInACoroutineWithDeferred) {
   asio::io_context ctx(1);
   SocketPair pair(ctx);
