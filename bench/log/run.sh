@@ -22,7 +22,9 @@ NATS_BENCH=$BUILD/bench/junction_nats_bench
 NATS_SERVER=${NATS_SERVER:-nats-server}
 SMALL_COUNT=${SMALL_COUNT:-2000000}  # 100 B messages
 LARGE_COUNT=${LARGE_COUNT:-1000000}  # 1 KiB messages
-WINDOW=${WINDOW:-1024}
+# nats.go's default for async publishes (PublishAsyncMaxPending): both sides
+# run as a client would by default.
+WINDOW=${WINDOW:-4000}
 PRODUCERS=${PRODUCERS:-1 2 4}
 INTERVAL=100ms
 
