@@ -17,6 +17,8 @@
 #include <optional>
 #include <string>
 
+#include "unit/http/socket_pair.h"
+
 namespace junction::http {
 namespace {
 
@@ -24,15 +26,7 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
-struct SocketPair {
-  explicit SocketPair(asio::io_context& ctx) : client(ctx), server(ctx) {
-    tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), 0});
-    client.connect(acceptor.local_endpoint());
-    server = acceptor.accept();
-  }
-  tcp::socket client;
-  tcp::socket server;
-};
+using testing::SocketPair;
 
 struct Read {
   boost::system::error_code ec;
@@ -60,17 +54,25 @@ void run_until_done(asio::io_context& ctx, const Read& read) {
   }
 }
 
+// Sends `bytes` from the client and reads once on the server: what the
+// read got, or the error's message.
+std::string send_and_read(asio::io_context& ctx, SocketPair& pair, const std::string& bytes) {
+  asio::write(pair.client, asio::buffer(bytes));
+  std::string buffer;
+  Read read;
+  start_read(pair.server, 64, read, buffer);
+  run_until_done(ctx, read);
+  if (!read.done) return "(no completion)";
+  if (read.ec) return read.ec.message();
+  return read.data;
+}
+
 TEST(DrainedReadTest, BytesThatArriveAfterTheSocketWasEmptiedAreRead) {
   asio::io_context ctx(1);
   SocketPair pair(ctx);
   std::string buffer;
-  Read first;
-  asio::write(pair.client, asio::buffer(std::string("abc")));
-  start_read(pair.server, 64, first, buffer);
-  run_until_done(ctx, first);
-  ASSERT_TRUE(first.done);
-  EXPECT_FALSE(first.ec);
-  EXPECT_EQ(first.data, "abc");  // a short read: the next one waits for epoll
+  // A short read: the next one waits for epoll.
+  ASSERT_EQ(send_and_read(ctx, pair, "abc"), "abc");
 
   // The next read waits without trying; bytes sent later must still reach it.
   Read second;
@@ -89,11 +91,7 @@ TEST(DrainedReadTest, BytesThatArriveBetweenReadsAreReadAtOnce) {
   asio::io_context ctx(1);
   SocketPair pair(ctx);
   std::string buffer;
-  Read first;
-  asio::write(pair.client, asio::buffer(std::string("one")));
-  start_read(pair.server, 64, first, buffer);
-  run_until_done(ctx, first);
-  ASSERT_EQ(first.data, "one");
+  ASSERT_EQ(send_and_read(ctx, pair, "one"), "one");
   // Sent while no read is waiting: the reactor sees the edge with nothing
   // queued, and the next read must find the bytes.
   asio::write(pair.client, asio::buffer(std::string("two")));
@@ -123,18 +121,27 @@ TEST(DrainedReadTest, AFullReadLeavesTheRestForTheNext) {
   EXPECT_EQ(got, "0123456789");
 }
 
-TEST(DrainedReadTest, APeerThatClosesEndsTheReadWithEof) {
-  asio::io_context ctx(1);
-  SocketPair pair(ctx);
+// Starts a read on the server, lets it wait, runs `interrupt`, and returns
+// what the read ended with.
+template <class Fn>
+std::optional<boost::system::error_code> ended_by(asio::io_context& ctx, SocketPair& pair,
+                                                  Fn interrupt) {
   std::string buffer;
   Read read;
   start_read(pair.server, 64, read, buffer);
   ctx.restart();
   ctx.run_for(10ms);
-  pair.client.close();
+  if (read.done) return std::nullopt;  // it did not wait
+  interrupt();
   run_until_done(ctx, read);
-  ASSERT_TRUE(read.done);
-  EXPECT_EQ(read.ec, asio::error::eof);
+  if (!read.done) return std::nullopt;
+  return read.ec;
+}
+
+TEST(DrainedReadTest, APeerThatClosesEndsTheReadWithEof) {
+  asio::io_context ctx(1);
+  SocketPair pair(ctx);
+  EXPECT_EQ(ended_by(ctx, pair, [&] { pair.client.close(); }), asio::error::eof);
 }
 
 TEST(DrainedReadTest, AWaitingReadIsCancelledByItsSlotAndBySocketCancel) {
@@ -157,21 +164,10 @@ TEST(DrainedReadTest, AWaitingReadIsCancelledByItsSlotAndBySocketCancel) {
   ASSERT_TRUE(by_slot.done);
   EXPECT_EQ(by_slot.ec, asio::error::operation_aborted);
 
-  Read by_cancel;
-  start_read(pair.server, 64, by_cancel, buffer);
-  ctx.restart();
-  ctx.run_for(10ms);
-  pair.server.cancel();
-  run_until_done(ctx, by_cancel);
-  ASSERT_TRUE(by_cancel.done);
-  EXPECT_EQ(by_cancel.ec, asio::error::operation_aborted);
+  EXPECT_EQ(ended_by(ctx, pair, [&] { pair.server.cancel(); }), asio::error::operation_aborted);
 
   // The socket still reads after both.
-  asio::write(pair.client, asio::buffer(std::string("still")));
-  Read after;
-  start_read(pair.server, 64, after, buffer);
-  run_until_done(ctx, after);
-  EXPECT_EQ(after.data, "still");
+  EXPECT_EQ(send_and_read(ctx, pair, "still"), "still");
 }
 
 TEST(DrainedReadTest, AContextMadeWhereAnEndedOneWasReadsThroughItsOwnReactor) {
@@ -182,13 +178,7 @@ TEST(DrainedReadTest, AContextMadeWhereAnEndedOneWasReadsThroughItsOwnReactor) {
     ctx.emplace(1);
     {
       SocketPair pair(*ctx);
-      asio::write(pair.client, asio::buffer(std::string("round")));
-      std::string buffer;
-      Read read;
-      start_read(pair.server, 64, read, buffer);
-      run_until_done(*ctx, read);
-      ASSERT_TRUE(read.done) << i;
-      EXPECT_EQ(read.data, "round") << i;
+      EXPECT_EQ(send_and_read(*ctx, pair, "round"), "round") << i;
     }
     ctx.reset();
   }
