@@ -77,6 +77,22 @@ TEST(ServerTest, Http10ClosesByDefault) {
   EXPECT_TRUE(closed);
 }
 
+TEST(ServerTest, AClientThatHalfClosesAfterItsRequestGetsTheAnswerThenTheClose) {
+  // The request and the FIN arrive together: the server must answer, then
+  // see the end of the stream at once, not hold the connection until its
+  // idle timeout (60 s, past the raw client's 10 s wait).
+  TestServer server;
+  RawClient raw(server.port());
+  ASSERT_TRUE(raw.send("GET /last HTTP/1.1\r\nHost: x\r\n\r\n"));
+  raw.finish_sending();
+  std::string response = raw.read_response();
+  EXPECT_TRUE(starts_with(response, "HTTP/1.1 200")) << response;
+  EXPECT_NE(response.find("GET /last "), std::string::npos) << response;
+  bool closed = false;
+  EXPECT_EQ(raw.read_until_close(&closed), "");
+  EXPECT_TRUE(closed);
+}
+
 TEST(ServerTest, HeadHasLengthButNoBody) {
   TestServer server;
   RawClient raw(server.port());

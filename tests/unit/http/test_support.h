@@ -145,6 +145,9 @@ class RawClient {
 
   bool connected() const { return connected_; }
 
+  // Shuts down the sending side: the server reads EOF after what was sent.
+  void finish_sending() { ::shutdown(fd_, SHUT_WR); }
+
   bool send(std::string_view data) {
     while (!data.empty()) {
       ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
