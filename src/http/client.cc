@@ -17,6 +17,7 @@
 #include "http/client_response_parser.h"
 #include "http/client_stream.h"
 #include "http/connection_pool.h"
+#include "http/drained_read.h"
 #include "http/parsed_read.h"
 #include "http/tls.h"
 #include "http/wire.h"
@@ -162,6 +163,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     auto conn = std::make_unique<ClientConnection>();
     if (!url.tls()) {
       stream.expires_never();
+      enable_drained_reads(stream.socket());
       conn->plain = std::make_unique<tcp::socket>(stream.release_socket());
       conn->watch.emplace(*conn->plain);
       co_return conn;

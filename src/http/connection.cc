@@ -17,6 +17,7 @@
 
 #include "core/message.h"
 #include "http/dispatch.h"
+#include "http/drained_read.h"
 #include "http/field_lookup.h"
 #include "http/parsed_read.h"
 #include "http/problem.h"
@@ -89,7 +90,8 @@ class Connection {
         // A new connection gets the header timeout for its first byte, so
         // opening connections and sending nothing holds no resources long.
         watch_.expires_after(first ? limits_.header_timeout : limits_.idle_timeout);
-        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), kNoThrow);
+        auto [ec, n] =
+            co_await async_read_some_drained(stream_, buffer_.prepare(kReadChunk), kNoThrow);
         if (ec) co_return;
         buffer_.commit(n);
       }

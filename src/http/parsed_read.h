@@ -21,6 +21,9 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <tuple>
+#include <type_traits>
+
+#include "http/drained_read.h"
 
 namespace junction::http {
 
@@ -67,7 +70,10 @@ boost::asio::awaitable<boost::system::error_code> read_parsed(Stream& stream,
     }
     const size_t room = std::clamp(buffer.capacity() - buffer.size(), kMinRead, kMaxRead);
     std::tuple<boost::system::error_code, size_t> got;
-    if constexpr (detail::kReadsDeferred<Stream>) {
+    if constexpr (std::is_same_v<Stream, boost::asio::ip::tcp::socket>) {
+      auto read = async_read_some_drained(stream, buffer.prepare(room), kDeferredNoThrow);
+      got = co_await std::move(read);
+    } else if constexpr (detail::kReadsDeferred<Stream>) {
       auto read = stream.async_read_some(buffer.prepare(room), kDeferredNoThrow);
       got = co_await std::move(read);
     } else {

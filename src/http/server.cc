@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "http/drained_read.h"
 #include "http/server_state.h"
 
 namespace junction::http {
@@ -141,6 +142,7 @@ Result<uint16_t> Server::listen() {
   }
   if (!ec) st.acceptor.bind(endpoint, ec);
   if (!ec) st.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec && !opts.tls) enable_drained_reads(st.acceptor);  // accepted sockets inherit it
   if (ec) {
     boost::system::error_code ignored;
     st.acceptor.close(ignored);

@@ -13,6 +13,8 @@
 #include <boost/beast/core/error.hpp>
 #include <chrono>
 
+#include "unit/http/socket_pair.h"
+
 namespace junction::http::detail {
 namespace {
 
@@ -21,16 +23,7 @@ using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
-// A connected pair of sockets on loopback, in `ctx`.
-struct SocketPair {
-  explicit SocketPair(asio::io_context& ctx) : client(ctx), server(ctx) {
-    tcp::acceptor acceptor(ctx, {asio::ip::make_address("127.0.0.1"), 0});
-    client.connect(acceptor.local_endpoint());
-    server = acceptor.accept();
-  }
-  tcp::socket client;
-  tcp::socket server;
-};
+using testing::SocketPair;
 
 // What a read on a watched socket ended with, and when.
 struct ReadOutcome {
