@@ -2,8 +2,11 @@
 passed on whole without its trailers, interim 1xx answers are skipped, a
 body framed by the close arrives whole, and an answer that cannot be framed
 without guessing (both framings, two lengths, a header line split by a bare
-LF) is a 502: never passed on, nothing of it reaches the client."""
+LF) is a 502: never passed on, nothing of it reaches the client. So is an
+answer cut short by a reset, at once."""
 import http.client
+import socket
+import struct
 import unittest
 
 from junction_e2e import JunctionTest, RawServer, http_request
@@ -30,6 +33,13 @@ ANSWERS = {
                b"Connection: close\r\nContent-Length: 2\r\n\r\nok"),
 }
 
+# Answers sent, then reset (an RST, not a FIN), so that the data and the
+# reset reach the gateway together.
+RESET_AFTER = {
+    "/reset-mid-body": b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b",
+    "/reset-after-body-to-close": b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\ncut short",
+}
+
 
 class RawUpstream(RawServer):
     """Answers each connection's first request with the canned bytes for its
@@ -44,6 +54,10 @@ class RawUpstream(RawServer):
                     return
                 data += chunk
             path = data.split(b" ", 2)[1].decode()
+            if path in RESET_AFTER:
+                conn.sendall(RESET_AFTER[path])
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
             conn.sendall(ANSWERS.get(path, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
 
 
@@ -114,6 +128,15 @@ class UpstreamAnswersTest(JunctionTest):
             status, headers, body = http_request(self.port, "GET", path)
             self.assertEqual(status, 502, f"{path}: {body!r}")
             self.assertNotIn("Set-Cookie", headers)
+            self.assertEqual(headers["Content-Type"], "application/problem+json")
+        self.assertIsNone(self.proc.poll(), self.log())
+
+    def test_an_answer_cut_short_by_a_reset_is_a_502_at_once(self):
+        # Not a 504 after the upstream timeout: the reset arrives with the
+        # data, in the same wake-up, and must end the read that follows.
+        for path in RESET_AFTER:
+            status, headers, body = http_request(self.port, "GET", path)
+            self.assertEqual(status, 502, f"{path}: {body!r}")
             self.assertEqual(headers["Content-Type"], "application/problem+json")
         self.assertIsNone(self.proc.poll(), self.log())
 
