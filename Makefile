@@ -10,7 +10,7 @@ CMAKE_ARGS ?=
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: all deps build demo test unit check-docs check-examples asan docs bench bench-log bench-gateway bench-gateway-instructions bench-connectors fuzz format clean
+.PHONY: all deps build demo test unit check-docs check-examples asan docs bench bench-log bench-gateway bench-gateway-instructions bench-gateway-cpu bench-connectors fuzz format clean
 
 all: build
 
@@ -84,6 +84,11 @@ bench-gateway: build
 # figure that other load on the machine barely moves.
 bench-gateway-instructions: build
 	bench/gateway/instructions.sh $(BUILD)
+
+# The same proxies, each alone: CPU time and system calls per request, what
+# decides who serves more when wrk, the upstream and the proxy share cores.
+bench-gateway-cpu: build
+	bench/gateway/cpu.sh $(BUILD)
 
 # Junction bridges against the systems' own copy tools, on one machine in
 # one run: PostgreSQL (psql \copy) and NATS JetStream (a libnats copier).

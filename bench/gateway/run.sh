@@ -20,6 +20,8 @@
 #   DURATION=10s   each wrk run
 #   CONNECTIONS=64 wrk connections; THREADS=2 wrk threads
 #   WORKERS=N      nginx worker_processes and Junction --threads (default: cores)
+#   NGINX_HEADERS=same|minimal  whether nginx adds the headers Junction adds
+#                  (X-Forwarded-Proto/-Host, X-Request-Id; see setup.sh)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build}

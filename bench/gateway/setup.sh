@@ -5,6 +5,11 @@
 # $token, a JWT those specs accept.
 #
 # Needs $work; $PROXY_WORKERS, when set, is the proxy's worker_processes.
+# $NGINX_HEADERS: `same` (the default) has the nginx proxy add the headers
+# Junction's gateway adds, so both put the same bytes on the wire: to the
+# upstream X-Forwarded-Proto, X-Forwarded-Host and X-Request-Id (the
+# client's, or a new one), and the X-Request-Id back to the client;
+# `minimal` adds only X-Forwarded-For, as before session 13.
 # shellcheck shell=bash disable=SC2154,SC2034  # $work comes from, $token goes to, the sourcing script
 
 free_port() {
@@ -25,6 +30,21 @@ junction_port=$(free_port)
 junction_auth_port=$(free_port)
 
 mkdir -p "$work/upstream/logs" "$work/proxy/logs"
+NGINX_HEADERS=${NGINX_HEADERS:-same}
+nginx_same_headers=
+nginx_request_id_map=
+if [ "$NGINX_HEADERS" = same ]; then
+  # shellcheck disable=SC2016  # nginx's variables, for its config, not the shell's
+  nginx_request_id_map='map $http_x_request_id $junction_like_request_id { "" $request_id; default $http_x_request_id; }'
+  # shellcheck disable=SC2016
+  nginx_same_headers='      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header X-Request-Id $junction_like_request_id;
+      add_header X-Request-Id $junction_like_request_id always;'
+elif [ "$NGINX_HEADERS" != minimal ]; then
+  echo "NGINX_HEADERS is same or minimal, not $NGINX_HEADERS" >&2
+  exit 1
+fi
 cat >"$work/upstream/nginx.conf" <<CONF
 worker_processes 1;
 pid $work/upstream/nginx.pid;
@@ -47,6 +67,7 @@ events { worker_connections 4096; }
 http {
   access_log $work/proxy/logs/access.log combined buffer=64k flush=1s;
   keepalive_requests 1000000;
+  $nginx_request_id_map
   upstream backend {
     server 127.0.0.1:$upstream_port;
     keepalive 128;
@@ -58,6 +79,7 @@ http {
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+$nginx_same_headers
     }
   }
 }
