@@ -82,9 +82,12 @@ struct SocketAccess : tcp::socket {
 
 // The events the reactor last collected for a socket. They live in the
 // descriptor state's scheduler_operation base (task_result_, protected, and
-// the base is private), and are read under the descriptor's lock, which
-// perform() holds. Once an RST has been collected every later collection
-// carries EPOLLHUP too, so a stale value never hides one.
+// the base is private). The reactor writes them without the descriptor's
+// lock: Junction runs each context on one thread, so they never change
+// under a read; with more threads, a read can miss only an RST whose
+// perform_io is still to come, and that sets the reactor trying again
+// anyway. Once an RST is collected every later collection carries EPOLLHUP
+// too, so no later value hides it.
 struct OperationAccess : adetail::scheduler_operation {
   static uint32_t last_events(adetail::reactor::per_descriptor_data data) {
     auto* op = (adetail::scheduler_operation*)data;  // C cast: the base is private
