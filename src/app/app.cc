@@ -223,6 +223,11 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
   }
   if (timed_out) {
     spdlog::error("drain deadline passed with messages in flight; they stay unacknowledged");
+    for (const auto& f : flows) {
+      if (auto phase = f->phase(); phase != "stopped") {
+        spdlog::error("flow {}: still {}", f->name(), phase);
+      }
+    }
     std::_Exit(2);  // the flows' coroutines still hold state: do not unwind under them
   }
 

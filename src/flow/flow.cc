@@ -11,7 +11,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
+#include <mutex>
 #include <optional>
+#include <string>
 
 #include "flow/wait_group.h"
 #include "observe/metrics.h"
@@ -325,6 +327,7 @@ struct Flow::State : Emitter, std::enable_shared_from_this<Flow::State> {
   asio::awaitable<Status> run() {
     Status opened = co_await open_all();
     if (!opened.ok()) co_return opened;
+    set_phase("running");
     spdlog::info("flow {}: running", parts.name);
 
     WaitGroup workers(executor);
@@ -348,6 +351,7 @@ struct Flow::State : Emitter, std::enable_shared_from_this<Flow::State> {
     if (!result.ok())
       spdlog::error("flow {}: input failed: {}", parts.name, result.error().message());
     stopping_ = true;
+    set_phase("draining in-flight messages");
     // An empty batch tells a worker to finish. Closing the channel instead
     // would strand what is still buffered in it.
     for (int i = 0; i < parts.max_in_flight; ++i) {
@@ -356,16 +360,32 @@ struct Flow::State : Emitter, std::enable_shared_from_this<Flow::State> {
                                 asio::redirect_error(asio::use_awaitable, ec));
     }
     co_await workers.wait();
+    set_phase("flushing batching processors");
     flusher_done_ = true;
     flush_timer.cancel();
     co_await flushing.wait();
     co_await flush_all();
 
+    set_phase("closing its input");
     co_await parts.input->close();
-    for (auto& sink : parts.sinks) co_await sink.output->close();
+    for (auto& sink : parts.sinks) {
+      set_phase("closing output " + sink.name);
+      co_await sink.output->close();
+    }
+    set_phase("closing its dead-letter output");
     if (parts.dead_letter) co_await parts.dead_letter->close();
+    set_phase("stopped");
     spdlog::info("flow {}: stopped", parts.name);
     co_return result;
+  }
+
+  void set_phase(std::string phase) {
+    std::lock_guard lock(phase_mu);
+    phase_text = std::move(phase);
+  }
+  std::string phase() const {
+    std::lock_guard lock(phase_mu);
+    return phase_text;
   }
 
   FlowParts parts;
@@ -383,6 +403,8 @@ struct Flow::State : Emitter, std::enable_shared_from_this<Flow::State> {
   observe::Registry& metrics;
   bool stopping_ = false;
   bool flusher_done_ = false;
+  mutable std::mutex phase_mu;
+  std::string phase_text = "opening";
 };
 
 Flow::Flow(FlowParts parts, asio::any_io_executor executor, observe::Registry& metrics)
@@ -392,6 +414,10 @@ Flow::~Flow() = default;
 
 const std::string& Flow::name() const {
   return state_->parts.name;
+}
+
+std::string Flow::phase() const {
+  return state_->phase();
 }
 
 asio::awaitable<Status> Flow::run() {

@@ -57,6 +57,9 @@ class Flow {
   asio::awaitable<Status> run();
   // Thread-safe: asks the input to stop; in-flight messages still drain.
   void stop();
+  // Thread-safe: what the flow is doing ("running", "closing output orders",
+  // ...), so that a stop that overran its deadline can say where it hung.
+  std::string phase() const;
 
  private:
   struct State;

@@ -3,6 +3,7 @@ same Idempotency-Key, 4xx dead-lettered with the reason, secrets from the
 environment sent but never logged."""
 import json
 import os
+import socket
 import subprocess
 import threading
 import unittest
@@ -86,6 +87,30 @@ class HttpClientTest(JunctionTest):
         self.assertEqual(h["x-junction-step"], "http_client")
         self.assertEqual(h["x-junction-attempts"], "1")
 
+
+    def test_a_stop_that_overruns_its_drain_deadline_says_where_each_flow_hung(self):
+        # An upstream that takes the request and never answers.
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        self.addCleanup(silent.close)
+        self.write("spec.yaml", f"""\
+            apiVersion: junction/v1
+            flows:
+              push:
+                input: {{ generate: '{{"n": 1}}', interval: 0, count: 1 }}
+                output:
+                  http_client: "http://127.0.0.1:{silent.getsockname()[1]}/in"
+                  timeout: 60s
+            """)
+        p = self.start_junction("run", "spec.yaml", "--drain-timeout", "1s")
+        silent.settimeout(30)
+        conn, _ = silent.accept()
+        self.addCleanup(conn.close)
+        self.assertIn(b"POST /in", conn.recv(65536))  # the message is in flight
+        self.assertEqual(self.stop(p), 2, self.log())
+        self.assertIn("drain deadline passed with messages in flight", self.log())
+        self.assertIn("flow push: still draining in-flight messages", self.log())
 
 if __name__ == "__main__":
     unittest.main()
