@@ -31,15 +31,26 @@ int64_t ms(Duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
+// How long after its last message went to the library a publication may
+// wait for its acks, in publish timeouts. The library's own timeout
+// (MaxWait) should answer first; this backstop covers an answer it never
+// gives: libnats drops its timeout notice when the reply subscription is
+// over its pending limits, and the ack handler is then never called.
+constexpr int kAckBackstopTimeouts = 2;
+
 // One write() call: its messages, and what JetStream answered for each.
 // Completed from the library's ack thread; the writer waits on `timer`,
-// which the completion cancels on the writer's executor.
+// which the completion cancels on the writer's executor. The publisher arms
+// the timer once every message went to the library (the backstop above).
 struct Publication {
   explicit Publication(const asio::any_io_executor& executor) : ex(executor), timer(executor) {}
   asio::any_io_executor ex;  // the writer's; never changes
   std::vector<natsMsg*> msgs;
-  std::vector<std::optional<Error>> failures;  // by index; written under the publisher's mutex
-  size_t remaining = 0;                        // under the publisher's mutex
+  // By index, under the publisher's mutex: what was answered, and how.
+  std::vector<std::optional<Error>> failures;
+  std::vector<char> answered;
+  size_t remaining = 0;  // under the publisher's mutex
+  bool expired = false;  // under the publisher's mutex: later answers are ignored
   Clock::time_point started;
   asio::steady_timer timer;  // touched on the executor only
   bool done = false;         // touched on the executor only
@@ -65,6 +76,25 @@ class Publisher {
     jo.PublishAsync.AckHandlerClosure = this;
     thread_ = std::thread([this, jo]() mutable { run(jo); });
     return ok_status();
+  }
+
+  // The writer's executor, once the backstop passed and `p` is not done:
+  // what has no answer yet fails as transient (the flow retries it, and
+  // JetStream drops the copies it already stored by their message id).
+  // False when every answer came meanwhile (the completion is on its way).
+  bool expire(const std::shared_ptr<Publication>& p) {
+    std::lock_guard lock(mu_);
+    if (p->remaining == 0) return false;
+    p->expired = true;
+    p->remaining = 0;
+    for (size_t i = 0; i < p->failures.size(); ++i) {
+      if (!p->answered[i]) {
+        p->failures[i] = Error::transient(fmt::format(
+            "no JetStream ack within {} ms", ms(o_.publish_timeout) * kAckBackstopTimeouts));
+      }
+    }
+    std::erase_if(pending_, [&](const auto& entry) { return entry.second.publication == p; });
+    return true;
   }
 
   void submit(std::shared_ptr<Publication> p) {
@@ -165,6 +195,15 @@ class Publisher {
         if (done) complete(done);
       }
     }
+    arm_backstop(p);
+  }
+
+  void arm_backstop(const std::shared_ptr<Publication>& p) {
+    const auto backstop = o_.publish_timeout * kAckBackstopTimeouts;
+    asio::post(p->ex, [p, backstop] {
+      // Re-arming cancels the writer's wait, which then waits again.
+      if (!p->done) p->timer.expires_after(backstop);
+    });
   }
 
   struct Pending {
@@ -175,7 +214,9 @@ class Publisher {
   // Under mu_. The publication when this was its last answer.
   std::shared_ptr<Publication> record(const std::shared_ptr<Publication>& p, size_t i,
                                       std::optional<Error> failure) {
+    if (p->expired) return nullptr;
     p->failures[i] = std::move(failure);
+    p->answered[i] = 1;
     return --p->remaining == 0 ? p : nullptr;
   }
 
@@ -279,6 +320,7 @@ class NatsOutput final : public flow::Output {
     const size_t count = p->msgs.size();
     if (count > 0) {
       p->failures.resize(count);
+      p->answered.resize(count);
       p->remaining = count;
       p->started = Clock::now();
       p->timer.expires_at(Clock::time_point::max());
@@ -286,6 +328,14 @@ class NatsOutput final : public flow::Output {
       while (!p->done) {
         boost::system::error_code ec;
         co_await p->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        // No error: the backstop passed (completions and re-arming cancel).
+        if (!ec && !p->done) {
+          if (publisher_.expire(p)) {
+            p->done = true;
+          } else {
+            p->timer.expires_at(Clock::time_point::max());  // its completion is on its way
+          }
+        }
       }
       metrics_.latency(Clock::now() - p->started);
     }
