@@ -7,8 +7,11 @@
 # the same way (nginx `buffer=64k flush=1s`, Junction `flush: 1s`). Then Junction again
 # with a JWT (HS256) checked and a rate limit counted on every request (a
 # limit far above the load, so every request pays for the check and passes).
+# And nginx again, sent the same request as that run (the same bearer token,
+# which nginx forwards unchecked like any header), so that the auth row can
+# also be set against a proxy that moves the same bytes.
 #
-# The three are run ROUNDS times, alternating the order (A B C, C B A, ...),
+# The four are run ROUNDS times, alternating the order (A B C D, D C B A, ...),
 # because on a shared machine the load moves within a minute: one run of
 # each compared runs at different moments, rounds compare neighbours.
 #
@@ -91,12 +94,13 @@ PY
 run_nginx() { run_wrk nginx "$nginx_port" "$1"; }
 run_junction() { run_wrk junction "$junction_port" "$1"; }
 run_auth() { run_wrk junction-jwt-ratelimit "$junction_auth_port" "$1" -H "Authorization: Bearer $token"; }
+run_nginx_token() { run_wrk nginx-same-request "$nginx_port" "$1" -H "Authorization: Bearer $token"; }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq 1 "$ROUNDS"); do
   if ((round % 2)); then
-    run_nginx "$round"; run_junction "$round"; run_auth "$round"
+    run_nginx "$round"; run_junction "$round"; run_auth "$round"; run_nginx_token "$round"
   else
-    run_auth "$round"; run_junction "$round"; run_nginx "$round"
+    run_nginx_token "$round"; run_auth "$round"; run_junction "$round"; run_nginx "$round"
   fi
 done >"$work/results.tsv"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -115,9 +119,14 @@ print(f"workers {workers}, wrk -t{threads} -c{conns} -d{duration}, keep-alive to
       f"{rounds} alternating rounds; load average {load_before} before, {load_after} after\n")
 print("| proxy | req/s (median) | p50 ms | p99 ms | req/s vs nginx | per round | p99 vs nginx |")
 print("|---|---|---|---|---|---|---|")
-for label in ("nginx", "junction", "junction-jwt-ratelimit"):
+for label in ("nginx", "junction", "junction-jwt-ratelimit", "nginx-same-request"):
     ratios = [runs[label][r][0] / runs["nginx"][r][0] for r in runs[label]]
     print(f"| {label} | {median(label, 0):.0f} | {median(label, 1):.3f} | {median(label, 2):.3f} | "
           f"{median(label, 0) / median('nginx', 0):.2f}x | "
           f"{min(ratios):.2f}-{max(ratios):.2f}x | {median(label, 2) / median('nginx', 2):.2f}x |")
+auth, same = "junction-jwt-ratelimit", "nginx-same-request"
+ratios = [runs[auth][r][0] / runs[same][r][0] for r in runs[auth]]
+print(f"\n{auth} against {same} (both sent the bearer token, both forward it): "
+      f"req/s {median(auth, 0) / median(same, 0):.2f}x (per round {min(ratios):.2f}-{max(ratios):.2f}x), "
+      f"p99 {median(auth, 2) / median(same, 2):.2f}x")
 PY
