@@ -61,17 +61,29 @@ void remove_hop_by_hop(Fields& fields) {
   for (const auto& name : named) fields.erase(name);
 }
 
+// Whether the client's `field` stays at the gateway: a forged identity
+// header, or a credential the route keeps from the upstream.
+bool withheld(const bhttp::fields::value_type& field, const UpstreamIdentity& who) {
+  const std::string_view n = sv(field.name_string());
+  if (!who.header.empty() && iequals(n, who.header)) return true;
+  if (!who.drop_credentials) return false;
+  return field.name() == bhttp::field::authorization ||
+         (!who.api_key_header.empty() && iequals(n, who.api_key_header));
+}
+
 // What the proxy adds, worked out from the client's request.
 struct Forwarding {
   std::string forwarded_for;  // the client's chain, then its address
   std::string_view proto;
   std::string_view host;  // a view into the Host field
   std::string_view request_id;
+  std::string identity;  // the identity header's value; empty: none
 };
 
 // Removes from the client's request what must not reach an upstream, and
 // gathers what the proxy adds. Host stays: `host` views it.
-Forwarding strip_for_upstream(http::RequestHeader& req, const http::RequestInfo& info) {
+Forwarding strip_for_upstream(http::RequestHeader& req, const http::RequestInfo& info,
+                              const UpstreamIdentity& who) {
   Forwarding fwd;
   std::string_view& host = fwd.host;
   std::string& forwarded_for = fwd.forwarded_for;
@@ -91,6 +103,7 @@ Forwarding strip_for_upstream(http::RequestHeader& req, const http::RequestInfo&
         drop = iequals(n, kForwardedProto) || iequals(n, kForwardedHost) || iequals(n, kRequestId);
       }
     }
+    if (!drop && (!who.header.empty() || who.drop_credentials)) drop = withheld(*it, who);
     if (drop) {
       it = req.erase(it);
     } else {
@@ -101,12 +114,16 @@ Forwarding strip_for_upstream(http::RequestHeader& req, const http::RequestInfo&
   forwarded_for += info.remote_address;
   fwd.proto = info.tls ? "https" : "http";
   fwd.request_id = info.request_id;
+  if (!who.header.empty() && !who.consumer.empty()) {
+    fwd.identity = identity_field_value(who.consumer);
+  }
   return fwd;
 }
 
 // The fields an upstream gets, on a request that already has the client's.
-void forward_fields(http::RequestHeader& req, const http::RequestInfo& info) {
-  const Forwarding fwd = strip_for_upstream(req, info);
+void forward_fields(http::RequestHeader& req, const http::RequestInfo& info,
+                    const UpstreamIdentity& who) {
+  const Forwarding fwd = strip_for_upstream(req, info, who);
   // Beast has no codes for these names: saying so spares it the lookup.
   constexpr auto kNoCode = bhttp::field::unknown;
   req.insert(kNoCode, kForwardedFor, fwd.forwarded_for);
@@ -114,6 +131,7 @@ void forward_fields(http::RequestHeader& req, const http::RequestInfo& info) {
   // Still a view into the Host field, which goes last.
   if (!fwd.host.empty()) req.insert(kNoCode, kForwardedHost, fwd.host);
   req.insert(kNoCode, kRequestId, fwd.request_id);
+  if (!fwd.identity.empty()) req.insert(who.header, fwd.identity);
   req.erase(bhttp::field::host);
 }
 
@@ -132,25 +150,44 @@ void write_lines(std::string& out,
 
 }  // namespace
 
+std::string identity_field_value(std::string_view consumer) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(consumer.size());
+  for (const char c : consumer) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b >= 0x20 && b < 0x7f && b != '%') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[b >> 4];
+      out += kHex[b & 0xf];
+    }
+  }
+  return out;
+}
+
 http::Request upstream_request(const http::Request& in, std::string_view target,
-                               const http::RequestInfo& info) {
+                               const http::RequestInfo& info, const UpstreamIdentity& who) {
   http::Request out{in.base()};
   out.target(target);
   out.version(11);
-  forward_fields(out, info);
+  forward_fields(out, info, who);
   out.body() = in.body();
   return out;
 }
 
 void prepare_upstream_request(http::Request& req, const http::RequestInfo& info,
-                              std::string& forwarding) {
+                              std::string& forwarding, const UpstreamIdentity& who) {
   req.version(11);
-  const Forwarding fwd = strip_for_upstream(req, info);
-  // Every value came through the parser (no CR or LF), or is the server's.
+  const Forwarding fwd = strip_for_upstream(req, info, who);
+  // Every value came through the parser (no CR or LF), is the server's, or
+  // was percent-encoded (the identity).
   write_lines(forwarding, {{kForwardedFor, fwd.forwarded_for},
                            {kForwardedProto, fwd.proto},
                            {kForwardedHost, fwd.host},  // none without a Host field
-                           {kRequestId, fwd.request_id}});
+                           {kRequestId, fwd.request_id},
+                           {who.header, fwd.identity}});  // none when anonymous
   req.prepare_payload();
 }
 

@@ -464,9 +464,19 @@ std::string Gateway::to_upstream(RouteRuntime& rt, http::Request& req,
   // The client's request becomes the upstream's in place: copying its
   // fields cost an allocation each. Its target stays, for the access log.
   std::string target = strip_prefix(sv(req.target()), rt.spec->to.strip_prefix);
-  prepare_upstream_request(req, info, forwarding);
+  prepare_upstream_request(req, info, forwarding, upstream_identity(rt, ex));
   ex.upstream = rt.upstream->name();
   return target;
+}
+
+UpstreamIdentity Gateway::upstream_identity(const RouteRuntime& rt, const Exchange& ex) const {
+  const auto& to = rt.spec->to;
+  UpstreamIdentity who;
+  who.header = to.identity_header;
+  who.consumer = ex.consumer;
+  who.drop_credentials = !to.forward_credentials;
+  if (spec_.api_keys) who.api_key_header = spec_.api_keys->header;
+  return who;
 }
 
 void Gateway::from_upstream(const UpstreamResult& result, unsigned version,

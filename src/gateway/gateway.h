@@ -27,6 +27,8 @@
 
 namespace junction::gateway {
 
+struct UpstreamIdentity;
+
 // The API gateway of a spec's `gateway:` and `upstreams:` sections, as an
 // http::Server handler. Per request:
 //   normalize the path (400) -> match a route (404, 405 + Allow)
@@ -138,6 +140,8 @@ class Gateway {
   // A proxied request's two halves around the upstream call: the request
   // made the upstream's in place (returns the target to send), and the
   // upstream's answer, or a problem for its failure, made the response.
+  // What `route` tells its upstream of the caller (see UpstreamIdentity).
+  UpstreamIdentity upstream_identity(const RouteRuntime& route, const Exchange& ex) const;
   std::string to_upstream(RouteRuntime& route, http::Request& req, const http::RequestInfo& info,
                           Exchange& ex, std::string& forwarding);
   // `res` holds the upstream's answer when there was one.

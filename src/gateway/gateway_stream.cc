@@ -116,7 +116,7 @@ asio::awaitable<http::Response> Gateway::proxy_stream(RouteRuntime& rt, http::Re
   const unsigned version = req.version();
   const auto& limits = spec_.limits;
   std::string target = strip_prefix(sv(req.target()), rt.spec->to.strip_prefix);
-  http::Request out = upstream_request(req, target, info);
+  http::Request out = upstream_request(req, target, info, upstream_identity(rt, ex));
   const std::optional<uint64_t> length = in.content_length();  // nullopt: chunked
   http::BodySource* body = nullptr;
   if (length && *length <= limits.stream_threshold) {

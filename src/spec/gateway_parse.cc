@@ -1,6 +1,7 @@
 #include "spec/gateway_parse.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -170,6 +171,10 @@ const Schema& target_schema() {
       {"strip_prefix", FieldType::kString, "", "removed from the path before proxying"},
       {"stream", FieldType::kBool, "false",
        "upstream only: relay request and response bodies instead of buffering them"},
+      {"identity_header", FieldType::kString, "",
+       "upstream only: a request header set to the authenticated consumer"},
+      {"forward_credentials", FieldType::kBool, "true",
+       "upstream only: false keeps Authorization and the API key header from the upstream"},
       {"static", FieldType::kObject, "", "a fixed response: status, body, headers"},
       {"topic", FieldType::kString, "",
        "a topic (declared under `topics:`): answer 202 once the request is in it"},
@@ -635,6 +640,48 @@ std::vector<std::pair<std::string, std::string>> string_map(const Node& node, Di
   return out;
 }
 
+// An identity header must be a field name (RFC 9110 tchars) that the
+// gateway neither sets nor drops itself, nor a credential: a route could
+// otherwise name a header whose meaning the gateway decides.
+void check_identity_header(const Config& c, const std::string& name, Diagnostics& diags) {
+  auto tchar = [](unsigned char ch) {
+    return std::isalnum(ch) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(ch)) !=
+                                   std::string_view::npos;
+  };
+  if (name.empty() || !std::all_of(name.begin(), name.end(), tchar)) {
+    diags.error(c.location("identity_header"),
+                "identity_header must be a header name, e.g. X-Consumer");
+    return;
+  }
+  static constexpr std::string_view kTaken[] = {"host",
+                                                "content-length",
+                                                "transfer-encoding",
+                                                "connection",
+                                                "keep-alive",
+                                                "te",
+                                                "trailer",
+                                                "upgrade",
+                                                "expect",
+                                                "authorization",
+                                                "proxy-authorization",
+                                                "x-forwarded-for",
+                                                "x-forwarded-proto",
+                                                "x-forwarded-host",
+                                                "x-request-id",
+                                                "traceparent",
+                                                "tracestate"};
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  for (std::string_view taken : kTaken) {
+    if (lower == taken) {
+      diags.error(c.location("identity_header"),
+                  "identity_header cannot be " + name + ": the gateway sets or drops it itself");
+      return;
+    }
+  }
+}
+
 void parse_target(const Config& route_config, GatewayRouteSpec& route, Diagnostics& diags) {
   Node block = route_config.node("to");
   route.to.where = route_config.location("to");
@@ -648,9 +695,15 @@ void parse_target(const Config& route_config, GatewayRouteSpec& route, Diagnosti
   route.to.upstream = c.str("upstream");
   route.to.strip_prefix = c.str("strip_prefix");
   route.to.stream = c.boolean("stream");
-  if (c.has("stream") && !c.has("upstream")) {
-    diags.error(c.location("stream"), "'stream' applies to an upstream target only");
+  route.to.identity_header = c.str("identity_header");
+  route.to.forward_credentials = c.boolean("forward_credentials");
+  for (const char* field : {"stream", "identity_header", "forward_credentials"}) {
+    if (c.has(field) && !c.has("upstream")) {
+      diags.error(c.location(field),
+                  std::string("'") + field + "' applies to an upstream target only");
+    }
   }
+  if (c.has("identity_header")) check_identity_header(c, route.to.identity_header, diags);
   if (c.has("static")) {
     Config s = Config::bind(static_schema(), c.node("static"), diags);
     StaticResponseSpec r;

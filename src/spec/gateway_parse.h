@@ -123,6 +123,11 @@ struct RouteTargetSpec {
   std::optional<FlowTargetSpec> flow;
   std::string strip_prefix;  // upstream only: removed from the path before proxying
   bool stream = false;       // upstream only: relay bodies instead of buffering them
+  // Upstream only: the request header that tells the upstream the
+  // authenticated consumer (empty: none), and whether the client's
+  // credentials (Authorization, the API key header) go on to it.
+  std::string identity_header;
+  bool forward_credentials = true;
   Location where;
 };
 

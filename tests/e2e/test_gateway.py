@@ -69,6 +69,15 @@ class GatewayTest(JunctionTest):
                 - path: /admin
                   require: {{ auth: api_key }}
                   to: {{ upstream: pair }}
+                - path: /whoami/jwt
+                  require: {{ auth: jwt }}
+                  to: {{ upstream: pair, identity_header: X-Consumer, forward_credentials: false }}
+                - path: /whoami/key
+                  require: {{ auth: api_key }}
+                  to: {{ upstream: pair, identity_header: X-Consumer, forward_credentials: false,
+                         stream: true }}
+                - path: /whoami/anyone
+                  to: {{ upstream: pair, identity_header: X-Consumer }}
                 - path: /limited
                   rate_limit: {{ key: ip, limit: 3/min }}
                   to: {{ static: {{ status: 200, body: "ok", headers: {{ Content-Type: text/plain }} }} }}
@@ -185,6 +194,35 @@ class GatewayTest(JunctionTest):
         status, _, raw = self.get("/admin", {"X-Api-Key": "key-for-ops-0123456789"})
         self.assertEqual(status, 200, raw)
         self.assertNotIn("key-for-ops-0123456789", self.log())
+
+    def upstream_saw(self, path):
+        seen = [r for r in self.a.requests + self.b.requests if r["path"] == path]
+        self.assertEqual(len(seen), 1, seen)
+        return {name.lower(): value for name, value in seen[0]["headers"].items()}
+
+    def test_the_upstream_learns_the_consumer_and_not_the_credentials(self):
+        token = make_jwt(claims())
+        status, _, raw = self.get("/whoami/jwt", {"Authorization": f"Bearer {token}",
+                                                  "X-Consumer": "root"})
+        self.assertEqual(status, 200, raw)
+        seen = self.upstream_saw("/whoami/jwt")
+        self.assertEqual(seen.get("x-consumer"), "alice")  # not the client's "root"
+        self.assertNotIn("authorization", seen)
+        # The same on a streaming route, with an API key.
+        status, _, raw = self.get("/whoami/key", {"X-Api-Key": "key-for-ops-0123456789",
+                                                  "X-Consumer": "root"})
+        self.assertEqual(status, 200, raw)
+        seen = self.upstream_saw("/whoami/key")
+        self.assertEqual(seen.get("x-consumer"), "ops")
+        self.assertNotIn("x-api-key", seen)
+        # Anonymous: no identity, not even a forged one; credentials are
+        # forwarded by default.
+        status, _, raw = self.get("/whoami/anyone", {"Authorization": "Bearer opaque",
+                                                     "X-Consumer": "root"})
+        self.assertEqual(status, 200, raw)
+        seen = self.upstream_saw("/whoami/anyone")
+        self.assertNotIn("x-consumer", seen)
+        self.assertEqual(seen.get("authorization"), "Bearer opaque")
 
     def test_rate_limit(self):
         for left in ("2", "1", "0"):

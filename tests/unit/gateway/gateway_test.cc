@@ -338,6 +338,56 @@ TEST(ForwardTest, PrepareUpstreamRequestWorksInPlaceAndLeavesHostToTheSender) {
   EXPECT_EQ(req["traceparent"], "00-abc-def-01");
 }
 
+TEST(ForwardTest, TheIdentityHeaderIsTheGatewaysAndCredentialsCanStayBehind) {
+  auto request = [] {
+    http::Request req{bhttp::verb::get, "/x", 11};
+    req.set(bhttp::field::host, "api.example.com");
+    req.set(bhttp::field::authorization, "Bearer eyJ.token.sig");
+    req.set("X-Api-Key", "k-123");
+    req.insert("x-consumer", "admin");  // forged, in any case
+    req.insert("X-Consumer", "root");
+    return req;
+  };
+  http::RequestInfo info;
+  info.remote_address = "10.0.0.1";
+  info.request_id = "r-2";
+
+  UpstreamIdentity who{"X-Consumer", "alice", false, "X-Api-Key"};
+  http::Request req = request();
+  std::string forwarding;
+  prepare_upstream_request(req, info, forwarding, who);
+  EXPECT_EQ(req.find("X-Consumer"), req.end());
+  EXPECT_EQ(req[bhttp::field::authorization], "Bearer eyJ.token.sig");  // forwarded by default
+  EXPECT_EQ(req["X-Api-Key"], "k-123");
+  EXPECT_TRUE(forwarding.ends_with("X-Request-Id: r-2\r\nX-Consumer: alice\r\n")) << forwarding;
+
+  who.drop_credentials = true;
+  req = request();
+  prepare_upstream_request(req, info, forwarding, who);
+  EXPECT_EQ(req.find(bhttp::field::authorization), req.end());
+  EXPECT_EQ(req.find("X-Api-Key"), req.end());
+  EXPECT_EQ(req.find("X-Consumer"), req.end());
+
+  // An anonymous caller gets no identity, and still none the client forged.
+  who.consumer = "";
+  http::Request out = upstream_request(request(), "/x", info, who);
+  EXPECT_EQ(out.find("X-Consumer"), out.end());
+  EXPECT_EQ(out.find(bhttp::field::authorization), out.end());
+  who.consumer = "CN=billing,O=Acme";
+  out = upstream_request(request(), "/x", info, who);
+  EXPECT_EQ(out["X-Consumer"], "CN=billing,O=Acme");
+  EXPECT_EQ(
+      std::distance(out.equal_range("X-Consumer").first, out.equal_range("X-Consumer").second), 1);
+}
+
+TEST(ForwardTest, AnIdentityThatCannotBeAFieldValueIsPercentEncoded) {
+  EXPECT_EQ(identity_field_value("alice"), "alice");
+  EXPECT_EQ(identity_field_value("a\r\nX-Admin: 1"), "a%0D%0AX-Admin: 1");
+  EXPECT_EQ(identity_field_value("100%"), "100%25");
+  EXPECT_EQ(identity_field_value("J\xc3\xbcrgen"), "J%C3%BCrgen");
+  EXPECT_EQ(identity_field_value(std::string_view("a\0b", 3)), "a%00b");
+}
+
 TEST(ForwardTest, AnAdoptedAnswerLosesItsHopByHopFieldsAndServer) {
   http::Response res{bhttp::status::ok, 11};
   res.set(bhttp::field::server, "nginx/1.22.1");

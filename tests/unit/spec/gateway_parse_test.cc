@@ -452,6 +452,48 @@ upstreams:
   EXPECT_EQ(spec->gateway->limits.max_streamed_body, 1ull << 30);
 }
 
+TEST_F(GatewaySpecTest, IdentityHeaderAndCredentials) {
+  auto spec = parse(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  routes:
+    - path: /a
+      to: { upstream: a, identity_header: X-Consumer, forward_credentials: false }
+    - path: /b
+      to: { upstream: a }
+upstreams:
+  a: { targets: ["http://127.0.0.1:1"] }
+)");
+  ASSERT_TRUE(spec) << diags_.format();
+  EXPECT_EQ(spec->gateway->routes[0].to.identity_header, "X-Consumer");
+  EXPECT_FALSE(spec->gateway->routes[0].to.forward_credentials);
+  EXPECT_EQ(spec->gateway->routes[1].to.identity_header, "");
+  EXPECT_TRUE(spec->gateway->routes[1].to.forward_credentials);
+
+  EXPECT_EQ(errors(R"(apiVersion: junction/v1
+gateway:
+  listen: 127.0.0.1:0
+  routes:
+    - path: /a
+      to: { static: { status: 200 }, identity_header: X-Consumer, forward_credentials: false }
+    - path: /b
+      to: { upstream: a, identity_header: "X Consumer" }
+    - path: /c
+      to: { upstream: a, identity_header: x-forwarded-for }
+    - path: /d
+      to: { upstream: a, identity_header: Authorization }
+upstreams:
+  a: { targets: ["http://127.0.0.1:1"] }
+)"),
+            "spec.yaml:6:55: error: 'identity_header' applies to an upstream target only\n"
+            "spec.yaml:6:88: error: 'forward_credentials' applies to an upstream target only\n"
+            "spec.yaml:8:43: error: identity_header must be a header name, e.g. X-Consumer\n"
+            "spec.yaml:10:43: error: identity_header cannot be x-forwarded-for: the gateway sets "
+            "or drops it itself\n"
+            "spec.yaml:12:43: error: identity_header cannot be Authorization: the gateway sets or "
+            "drops it itself\n");
+}
+
 TEST_F(GatewaySpecTest, StreamingMistakesPointAtTheirPlace) {
   EXPECT_EQ(errors(R"(apiVersion: junction/v1
 gateway:
