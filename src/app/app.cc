@@ -1,5 +1,6 @@
 #include "app/app.h"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -50,8 +51,8 @@ struct Completion {
 
 int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
              const RunOptions& options) {
-  size_t threads = options.io_threads ? options.io_threads
-                                      : std::max<size_t>(1, std::thread::hardware_concurrency());
+  const auto& cpus = cpu::usable();
+  size_t threads = options.io_threads ? options.io_threads : std::max<size_t>(1, cpus.size());
   IoThreads io(threads);
   BlockingPool blocking(std::max<size_t>(1, options.blocking_threads));
   observe::Registry metrics;
@@ -133,7 +134,13 @@ int run_spec(const spec::Spec& spec, const flow::ComponentRegistry& registry,
   // The gateway counts as one running unit, ended once its in-flight
   // requests are answered.
   done.running = flows.size() + (gateway ? 1 : 0);
-  io.start();
+  std::vector<int> placement = cpu::placement(options.cpu_affinity, threads, cpus);
+  for (const auto& error : io.start(placement)) {
+    spdlog::warn("an I/O thread runs unpinned: {}", error);
+  }
+  if (!placement.empty()) {
+    spdlog::info("{} I/O threads pinned to CPUs {}", threads, fmt::join(placement, ","));
+  }
   // Not ready until every component has registered its own readiness: a
   // process with no component reported would read as ready meanwhile.
   constexpr std::string_view kStartup = "startup";

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "core/cpu_affinity.h"
 #include "core/units.h"
 #include "flow/registry.h"
 #include "spec/spec.h"
@@ -12,7 +13,9 @@
 namespace junction::app {
 
 struct RunOptions {
-  size_t io_threads = 0;        // 0 = one per core
+  size_t io_threads = 0;  // 0 = one per CPU this process may use
+  // Whether each I/O thread is pinned to a CPU of its own (core/cpu_affinity.h).
+  cpu::Affinity cpu_affinity = cpu::Affinity::kAuto;
   size_t blocking_threads = 4;  // file I/O, fsync and other blocking calls
   // After SIGINT / SIGTERM, in-flight messages get this long to reach their
   // outputs before the process gives up on them (they stay unacked upstream).

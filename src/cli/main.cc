@@ -10,6 +10,7 @@
 #include "cli/topic_command.h"
 #include "components/builtin.h"
 #include "connectors/register.h"
+#include "core/cpu_affinity.h"
 #include "observe/logging.h"
 #include "observe/metrics.h"
 
@@ -35,7 +36,9 @@ Usage:
 Options:
   --log-level LEVEL        trace | debug | info | warn | error | off (default: the spec's, else info)
   --log-format FORMAT      text | json (default: the spec's, else text)
-  --threads N              I/O threads for `run` (default: one per core)
+  --threads N              I/O threads for `run` (default: one per CPU it may use)
+  --cpu-affinity MODE      auto | on | off: pin each I/O thread to a CPU of its own
+                           (auto: when there is one thread per usable CPU)
   --drain-timeout DURATION how long `run` lets in-flight messages finish after a signal (30s)
   --repair                 `run`: cut a corrupt log segment off at the damage instead of
                            refusing to start (the records after it are lost)
@@ -47,6 +50,7 @@ struct Args {
   std::string log_level;
   std::string log_format;
   size_t threads = 0;
+  cpu::Affinity cpu_affinity = cpu::Affinity::kAuto;
   Duration drain_timeout = std::chrono::seconds(30);
   bool markdown = false;
   bool repair = false;
@@ -76,6 +80,15 @@ bool parse_args(int argc, char** argv, Args& args, std::string& error) {
         error = "--threads expects a number, got '" + v + "'";
         return false;
       }
+    } else if (a == "--cpu-affinity") {
+      std::string v;
+      if (!value(v)) return false;
+      auto mode = cpu::parse_affinity(v);
+      if (!mode) {
+        error = "--cpu-affinity expects auto, on or off, got '" + v + "'";
+        return false;
+      }
+      args.cpu_affinity = *mode;
     } else if (a == "--drain-timeout") {
       std::string v;
       if (!value(v)) return false;
@@ -172,6 +185,7 @@ int cmd_run(const Args& args, const flow::ComponentRegistry& registry) {
   if (int rc = setup_logs(args, &*spec)) return rc;
   app::RunOptions options;
   options.io_threads = args.threads;
+  options.cpu_affinity = args.cpu_affinity;
   options.drain_timeout = args.drain_timeout;
   options.repair = args.repair;
   options.reload = [path = args.positional[0], &registry](std::string& errors) {

@@ -1,5 +1,9 @@
 #include "core/executor.h"
 
+#include <latch>
+
+#include "core/cpu_affinity.h"
+
 namespace junction {
 
 IoThreads::IoThreads(size_t count) {
@@ -15,11 +19,23 @@ IoThreads::~IoThreads() {
   abort();
 }
 
-void IoThreads::start() {
-  for (auto& ctx : contexts_) {
-    guards_.emplace_back(asio::make_work_guard(*ctx));
-    threads_.emplace_back([c = ctx.get()] { c->run(); });
+std::vector<std::string> IoThreads::start(const std::vector<int>& cpus) {
+  std::vector<std::string> errors(contexts_.size());
+  std::latch pinned(static_cast<std::ptrdiff_t>(contexts_.size()));
+  for (size_t i = 0; i < contexts_.size(); ++i) {
+    guards_.emplace_back(asio::make_work_guard(*contexts_[i]));
+    int cpu = i < cpus.size() ? cpus[i] : -1;
+    threads_.emplace_back([c = contexts_[i].get(), cpu, &error = errors[i], &pinned] {
+      if (cpu >= 0) {
+        if (Status s = cpu::pin_this_thread(cpu); !s.ok()) error = s.error().message();
+      }
+      pinned.count_down();
+      c->run();
+    });
   }
+  pinned.wait();
+  std::erase(errors, std::string());
+  return errors;
 }
 
 void IoThreads::stop_and_join() {

@@ -11,6 +11,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <memory>
+#include <string>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -33,7 +34,10 @@ class IoThreads {
   // Round-robin placement for new components.
   asio::io_context& next() { return context(next_.fetch_add(1, std::memory_order_relaxed)); }
 
-  void start();
+  // Starts one thread per context. With `cpus`, thread i is pinned to
+  // cpus[i] before it runs anything; returns the pinning errors (a thread
+  // that could not be pinned runs unpinned).
+  std::vector<std::string> start(const std::vector<int>& cpus = {});
   // Lets each context finish its queued work, then returns once every thread exited.
   void stop_and_join();
   // Abandons queued work.

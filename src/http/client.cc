@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "core/coarse_clock.h"
+#include "core/cpu_affinity.h"
 #include "http/client_response_parser.h"
 #include "http/client_stream.h"
 #include "http/connection_pool.h"
@@ -133,6 +134,9 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     timer.async_wait([weak = std::weak_ptr<tcp::resolver>(resolver)](boost::system::error_code e) {
       if (auto r = weak.lock(); r && !e) r->cancel();
     });
+    // Asio starts the context's resolver thread on its first lookup. The
+    // scope spans the suspension; the thread ends it pinned again either way.
+    cpu::Unpinned unpinned;
     auto [rec, results] =
         co_await resolver->async_resolve(url.host, std::to_string(url.port), kNoThrow);
     timer.cancel();

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <future>
 
+#include "core/cpu_affinity.h"
 #include "core/message.h"
 #include "fmt/format.h"
 #include "log/compactor.h"
@@ -36,7 +37,7 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
   store->offsets_ = std::make_unique<OffsetStore>(**offsets_topic, *store->journal_);
   if (auto st = store->offsets_->load(); !st) return st.error().wrap("consumer offsets");
 
-  store->maintenance_ = std::thread([s = store.get()] { s->maintenance_loop(); });
+  store->maintenance_ = cpu::unpinned_thread([s = store.get()] { s->maintenance_loop(); });
   return store;
 }
 

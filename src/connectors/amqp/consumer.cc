@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "connectors/amqp/properties.h"
+#include "core/cpu_affinity.h"
 #include "resilience/backoff.h"
 
 namespace junction::connectors::amqp {
@@ -42,7 +43,7 @@ Consumer::~Consumer() {
 Status Consumer::start() {
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd_ < 0) return Error::permanent("amqp: eventfd failed");
-  thread_ = std::thread([this] { run(); });
+  thread_ = cpu::unpinned_thread([this] { run(); });
   return ok_status();
 }
 

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/amqp/confirms.h"
+#include "core/cpu_affinity.h"
 
 namespace junction::connectors::amqp {
 namespace {
@@ -48,7 +49,7 @@ Publisher::~Publisher() {
 }
 
 void Publisher::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = cpu::unpinned_thread([this] { run(); });
 }
 
 void Publisher::submit(std::shared_ptr<PublishJob> job) {

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/kafka/client_log.h"
+#include "core/cpu_affinity.h"
 
 namespace junction::connectors::kafka {
 
@@ -46,6 +47,7 @@ Status DeadLetterWriter::start(const std::string& brokers, const Properties& opt
   rd_kafka_conf_set_dr_msg_cb(conf->get(), &DeadLetterCallbacks::delivered);
   rd_kafka_conf_set_log_cb(conf->get(), &log_to_spdlog);
   char errstr[512];
+  cpu::Unpinned unpinned;  // librdkafka's threads start here
   producer_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf->release(), errstr, sizeof errstr));
   if (!producer_) return Error::invalid(fmt::format("kafka dead-letter producer: {}", errstr));
   return ok_status();

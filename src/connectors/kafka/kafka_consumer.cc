@@ -7,6 +7,7 @@
 
 #include "connectors/kafka/client_log.h"
 #include "connectors/kafka/record_mapping.h"
+#include "core/cpu_affinity.h"
 
 namespace junction::connectors::kafka {
 
@@ -76,6 +77,7 @@ Status KafkaConsumer::start() {
   rd_kafka_conf_set_offset_commit_cb(conf->get(), &ConsumerCallbacks::committed);
   rd_kafka_conf_set_error_cb(conf->get(), &ConsumerCallbacks::error);
   rd_kafka_conf_set_log_cb(conf->get(), &log_to_spdlog);
+  cpu::Unpinned unpinned;  // librdkafka's threads start here
   consumer_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf->release(), errstr, sizeof errstr));
   if (!consumer_) return Error::invalid(fmt::format("kafka consumer: {}", errstr));
   // Errors, rebalances and commit results all come out of consumer_poll.
@@ -91,7 +93,7 @@ Status KafkaConsumer::start() {
     return Error::invalid(fmt::format("kafka subscribe: {}", rd_kafka_err2str(err)));
   }
   metrics_->connecting();
-  thread_ = std::thread([this] { run(); });
+  thread_ = cpu::unpinned_thread([this] { run(); });
   return ok_status();
 }
 

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "connectors/kafka/client_log.h"
+#include "core/cpu_affinity.h"
 
 namespace junction::connectors::kafka {
 
@@ -57,10 +58,11 @@ Status KafkaProducer::start() {
   rd_kafka_conf_set_error_cb(conf->get(), &ProducerCallbacks::error);
   rd_kafka_conf_set_log_cb(conf->get(), &log_to_spdlog);
   char errstr[512];
+  cpu::Unpinned unpinned;  // librdkafka's threads start here
   rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf->release(), errstr, sizeof errstr));
   if (!rk_) return Error::invalid(fmt::format("kafka producer: {}", errstr));
   metrics_->connecting();
-  thread_ = std::thread([this] { run(); });
+  thread_ = cpu::unpinned_thread([this] { run(); });
   return ok_status();
 }
 

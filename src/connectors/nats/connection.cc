@@ -7,6 +7,8 @@
 #include <chrono>
 #include <vector>
 
+#include "core/cpu_affinity.h"
+
 namespace junction::connectors::nats {
 namespace {
 
@@ -78,6 +80,9 @@ Connection::~Connection() {
 }
 
 Status Connection::open(jsOptions* js_options) {
+  // libnats starts its threads here (its library threads on first use, the
+  // connection's reader and flusher on connect).
+  cpu::Unpinned unpinned;
   natsStatus s = natsOptions_Create(&opts_);
   // Several servers (a cluster) are a list; libnats tries them in turn.
   std::vector<std::string> urls;

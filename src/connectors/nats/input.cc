@@ -22,6 +22,7 @@
 #include "connectors/nats/headers.h"
 #include "connectors/nats/pull.h"
 #include "connectors/nats/settler.h"
+#include "core/cpu_affinity.h"
 #include "resilience/backoff.h"
 
 namespace junction::connectors::nats {
@@ -67,7 +68,7 @@ class NatsInput final : public flow::Input {
     ex_ = co_await asio::this_coro::executor;
     metrics_.connecting();
     settler_.start();
-    fetcher_ = std::thread([this] { fetch_loop(); });
+    fetcher_ = cpu::unpinned_thread([this] { fetch_loop(); });
     co_return ok_status();
   }
 

@@ -21,6 +21,7 @@
 #include "connectors/nats/connection.h"
 #include "connectors/nats/headers.h"
 #include "connectors/nats/subject.h"
+#include "core/cpu_affinity.h"
 
 namespace junction::connectors::nats {
 namespace {
@@ -74,7 +75,7 @@ class Publisher {
     jo.PublishAsync.StallWait = ms(o_.publish_timeout);
     jo.PublishAsync.AckHandler = on_ack;
     jo.PublishAsync.AckHandlerClosure = this;
-    thread_ = std::thread([this, jo]() mutable { run(jo); });
+    thread_ = cpu::unpinned_thread([this, jo]() mutable { run(jo); });
     return ok_status();
   }
 
@@ -294,9 +295,12 @@ class NatsOutput final : public flow::Output {
     if (!blocking_) co_return Error::permanent("the nats output needs the blocking pool");
     // write() builds messages before the publisher thread may have
     // connected, which is what initialises libnats otherwise.
-    if (natsStatus s = nats_Open(-1); s != NATS_OK) {
-      co_return status_error(s, static_cast<jsErrCode>(0), "library");
+    natsStatus opened;
+    {
+      cpu::Unpinned unpinned;  // libnats starts its library threads here
+      opened = nats_Open(-1);
     }
+    if (opened != NATS_OK) co_return status_error(opened, static_cast<jsErrCode>(0), "library");
     metrics_.connecting();
     co_return publisher_.start();
   }

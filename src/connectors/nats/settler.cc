@@ -5,6 +5,7 @@
 
 #include "connectors/nats/headers.h"
 #include "connectors/nats/pull.h"
+#include "core/cpu_affinity.h"
 #include "core/message.h"
 
 namespace junction::connectors::nats {
@@ -66,7 +67,7 @@ Settler::~Settler() {
 }
 
 void Settler::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = cpu::unpinned_thread([this] { run(); });
 }
 
 void Settler::stop() {
