@@ -11,7 +11,12 @@
 # which nginx forwards unchecked like any header), so that the auth row can
 # also be set against a proxy that moves the same bytes.
 #
-# The four are run ROUNDS times, alternating the order (A B C D, D C B A, ...),
+# Junction pins each I/O thread to a CPU by default (one thread per CPU,
+# --cpu-affinity auto), so the nginx rows pin each worker too
+# (`worker_cpu_affinity auto`): like for like. A fifth row, nginx-unpinned,
+# is nginx as it ships (no pinning), for reference.
+#
+# The five are run ROUNDS times, alternating the order (A B C D E, E D C B A, ...),
 # because on a shared machine the load moves within a minute: one run of
 # each compared runs at different moments, rounds compare neighbours.
 #
@@ -23,6 +28,8 @@
 #   DURATION=10s   each wrk run
 #   CONNECTIONS=64 wrk connections; THREADS=2 wrk threads
 #   WORKERS=N      nginx worker_processes and Junction --threads (default: cores)
+#   RESULTS=FILE   also keep every run's row (round, proxy, req/s, p50, p99) there
+#   NGINX_AFFINITY=auto|off  whether the nginx rows pin their workers (setup.sh)
 #   NGINX_HEADERS=same|minimal  whether nginx adds the headers Junction adds
 #                  (X-Forwarded-Proto/-Host, X-Request-Id; see setup.sh)
 set -euo pipefail
@@ -60,15 +67,19 @@ start_nginx() {  # name
 }
 start_nginx upstream
 start_nginx proxy
+start_nginx proxy-unpinned
 
 "$JUNCTION" run --threads "$WORKERS" "$work/plain.yaml" >"$work/junction.log" 2>&1 &
 pids+=($!)
 "$JUNCTION" run --threads "$WORKERS" "$work/auth.yaml" >"$work/junction-auth.log" 2>&1 &
 pids+=($!)
-for p in $upstream_port $nginx_port $junction_port $junction_auth_port; do wait_port "$p"; done
+for p in $upstream_port $nginx_port $nginx_unpinned_port $junction_port $junction_auth_port; do
+  wait_port "$p"
+done
 
 # The same request through every proxy must succeed before it is timed.
 curl -sf "http://127.0.0.1:$nginx_port/item/1" >/dev/null
+curl -sf "http://127.0.0.1:$nginx_unpinned_port/item/1" >/dev/null
 curl -sf "http://127.0.0.1:$junction_port/item/1" >/dev/null
 curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$junction_auth_port/item/1" >/dev/null
 
@@ -95,31 +106,38 @@ run_nginx() { run_wrk nginx "$nginx_port" "$1"; }
 run_junction() { run_wrk junction "$junction_port" "$1"; }
 run_auth() { run_wrk junction-jwt-ratelimit "$junction_auth_port" "$1" -H "Authorization: Bearer $token"; }
 run_nginx_token() { run_wrk nginx-same-request "$nginx_port" "$1" -H "Authorization: Bearer $token"; }
+run_nginx_unpinned() { run_wrk nginx-unpinned "$nginx_unpinned_port" "$1"; }
+junction_pinning=$(grep -o 'pinned to CPUs [0-9,]*' "$work/junction.log" || echo "not pinned")
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq 1 "$ROUNDS"); do
   if ((round % 2)); then
     run_nginx "$round"; run_junction "$round"; run_auth "$round"; run_nginx_token "$round"
+    run_nginx_unpinned "$round"
   else
+    run_nginx_unpinned "$round"
     run_nginx_token "$round"; run_auth "$round"; run_junction "$round"; run_nginx "$round"
   fi
 done >"$work/results.tsv"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+[ -n "${RESULTS:-}" ] && cp "$work/results.tsv" "$RESULTS"
 
 python3 - "$work/results.tsv" "$WORKERS" "$THREADS" "$CONNECTIONS" "$DURATION" "$ROUNDS" \
-  "$load_before" "$load_after" <<'PY'
+  "$load_before" "$load_after" "$junction_pinning" "${nginx_affinity:-no worker_cpu_affinity}" <<'PY'
 import statistics, sys
 rows = [l.split("\t") for l in open(sys.argv[1]).read().split("\n") if l]
-workers, threads, conns, duration, rounds, load_before, load_after = sys.argv[2:]
+workers, threads, conns, duration, rounds, load_before, load_after, jpin, npin = sys.argv[2:]
 runs = {}  # label -> round -> (rps, p50, p99)
 for round_, label, rps, p50, p99 in rows:
     runs.setdefault(label, {})[round_] = (float(rps), float(p50), float(p99))
 def median(label, i):
     return statistics.median(v[i] for v in runs[label].values())
 print(f"workers {workers}, wrk -t{threads} -c{conns} -d{duration}, keep-alive to the upstream, "
-      f"{rounds} alternating rounds; load average {load_before} before, {load_after} after\n")
+      f"{rounds} alternating rounds; load average {load_before} before, {load_after} after; "
+      f"Junction's I/O threads {jpin}, nginx rows: {npin}\n")
 print("| proxy | req/s (median) | p50 ms | p99 ms | req/s vs nginx | per round | p99 vs nginx |")
 print("|---|---|---|---|---|---|---|")
-for label in ("nginx", "junction", "junction-jwt-ratelimit", "nginx-same-request"):
+for label in ("nginx", "junction", "junction-jwt-ratelimit", "nginx-same-request",
+              "nginx-unpinned"):
     ratios = [runs[label][r][0] / runs["nginx"][r][0] for r in runs[label]]
     print(f"| {label} | {median(label, 0):.0f} | {median(label, 1):.3f} | {median(label, 2):.3f} | "
           f"{median(label, 0) / median('nginx', 0):.2f}x | "

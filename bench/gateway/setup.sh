@@ -10,6 +10,11 @@
 # upstream X-Forwarded-Proto, X-Forwarded-Host and X-Request-Id (the
 # client's, or a new one), and the X-Request-Id back to the client;
 # `minimal` adds only X-Forwarded-For, as before session 13.
+# $NGINX_AFFINITY: `auto` (the default, with $PROXY_WORKERS) pins each nginx
+# worker to a CPU (`worker_cpu_affinity auto`), as Junction pins its I/O
+# threads by default; `off` leaves nginx's own default, no pinning. Either
+# way $work/proxy-unpinned/nginx.conf is the same proxy without pinning, on
+# $nginx_unpinned_port.
 # shellcheck shell=bash disable=SC2154,SC2034  # $work comes from, $token goes to, the sourcing script
 
 free_port() {
@@ -28,8 +33,17 @@ upstream_port=$(free_port)
 nginx_port=$(free_port)
 junction_port=$(free_port)
 junction_auth_port=$(free_port)
+nginx_unpinned_port=$(free_port)
 
-mkdir -p "$work/upstream/logs" "$work/proxy/logs"
+mkdir -p "$work/upstream/logs" "$work/proxy/logs" "$work/proxy-unpinned/logs"
+NGINX_AFFINITY=${NGINX_AFFINITY:-auto}
+nginx_affinity=
+if [ -n "${PROXY_WORKERS:-}" ] && [ "$NGINX_AFFINITY" = auto ]; then
+  nginx_affinity='worker_cpu_affinity auto;'
+elif [ "$NGINX_AFFINITY" != auto ] && [ "$NGINX_AFFINITY" != off ]; then
+  echo "NGINX_AFFINITY is auto or off, not $NGINX_AFFINITY" >&2
+  exit 1
+fi
 NGINX_HEADERS=${NGINX_HEADERS:-same}
 nginx_same_headers=
 nginx_request_id_map=
@@ -59,13 +73,15 @@ http {
   }
 }
 CONF
-cat >"$work/proxy/nginx.conf" <<CONF
+write_proxy_conf() {  # dir, port, affinity line
+  cat >"$work/$1/nginx.conf" <<CONF
 ${PROXY_WORKERS:+worker_processes $PROXY_WORKERS;}
-pid $work/proxy/nginx.pid;
-error_log $work/proxy/logs/error.log warn;
+$3
+pid $work/$1/nginx.pid;
+error_log $work/$1/logs/error.log warn;
 events { worker_connections 4096; }
 http {
-  access_log $work/proxy/logs/access.log combined buffer=64k flush=1s;
+  access_log $work/$1/logs/access.log combined buffer=64k flush=1s;
   keepalive_requests 1000000;
   $nginx_request_id_map
   upstream backend {
@@ -73,7 +89,7 @@ http {
     keepalive 128;
   }
   server {
-    listen 127.0.0.1:$nginx_port reuseport;
+    listen 127.0.0.1:$2 reuseport;
     location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
@@ -84,6 +100,9 @@ $nginx_same_headers
   }
 }
 CONF
+}
+write_proxy_conf proxy "$nginx_port" "$nginx_affinity"
+write_proxy_conf proxy-unpinned "$nginx_unpinned_port" ""
 
 secret=bench-secret-that-is-long-enough-for-hs256
 cat >"$work/plain.yaml" <<YAML
